@@ -1,0 +1,83 @@
+/**
+ * The Lambda shell: builds the clients once per container and runs `handle` with them.
+ * AWS clients take region, credentials and endpoints from the SDK's standard configuration
+ * (AWS_REGION, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_LAMBDA, ...).
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
+import type {
+  RetryErrorInfo,
+  RetryStrategyV2,
+  RetryToken,
+  StandardRetryToken,
+} from '@smithy/types';
+import type { Context } from 'aws-lambda';
+import type { ScheduleAction, SchedulerEvent } from '../lib/event';
+import { limitsFromEnv } from './pacer';
+import { handle, RunLogger, RunSummary } from './run';
+
+/**
+ * Adaptive retry (the SDK slows the client down on throttling) that hands throttling errors
+ * back to the run instead of resending the same batch: the run shrinks the batch and waits for
+ * EC2's buckets to refill. Server errors and transient faults are still retried here.
+ */
+class SurfaceThrottling implements RetryStrategyV2 {
+  readonly mode = 'adaptive';
+  private readonly rateLimiter = new DefaultRateLimiter();
+  private readonly inner: AdaptiveRetryStrategy;
+  constructor(maxAttempts: number) {
+    this.inner = new AdaptiveRetryStrategy(maxAttempts, { rateLimiter: this.rateLimiter });
+  }
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.inner.acquireInitialRetryToken(scope);
+  }
+  // The tokens are the ones this strategy's inner standard strategy issued.
+  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+    if (errorInfo.errorType === 'THROTTLING') {
+      this.rateLimiter.updateClientSendingRate(errorInfo);
+      return Promise.reject(errorInfo.error);
+    }
+    return this.inner.refreshRetryTokenForRetry(token as StandardRetryToken, errorInfo);
+  }
+  recordSuccess(token: RetryToken): void {
+    this.inner.recordSuccess(token as StandardRetryToken);
+  }
+}
+
+const logger = new Logger();
+const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
+const ec2 = new EC2Client({ retryStrategy: new AdaptiveRetryStrategy(async () => 6) });
+const ec2Actions = new EC2Client({ retryStrategy: new SurfaceThrottling(4) });
+const runLogger: RunLogger = {
+  info: (message, attributes) => logger.info(message, attributes ?? {}),
+  warn: (message, attributes) => logger.warn(message, attributes ?? {}),
+  error: (message, attributes) => logger.error(message, attributes ?? {}),
+};
+let lambdaClient: LambdaClient | undefined;
+
+export function makeHandler(action: ScheduleAction) {
+  return async (event: unknown, context: Context): Promise<RunSummary> => {
+    logger.addContext(context);
+    const self = context.invokedFunctionArn || process.env.AWS_LAMBDA_FUNCTION_NAME;
+    return handle(event, action, {
+      ec2,
+      ec2Actions,
+      logger: runLogger,
+      limits,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      followUp: async (next: SchedulerEvent) => {
+        if (!self) throw new Error('cannot tell which function to invoke for the follow-up run');
+        lambdaClient ??= new LambdaClient({});
+        await lambdaClient.send(
+          new InvokeCommand({
+            FunctionName: self,
+            InvocationType: 'Event',
+            Payload: new TextEncoder().encode(JSON.stringify(next)),
+          }),
+        );
+      },
+    });
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Client-side model of EC2's API token buckets, so a run sends no more than EC2 will accept.
+ *
+ * EC2 throttles per account and Region with two buckets per mutating call: one for requests and
+ * one for the instances they name. The pacer assumes both are full when a run starts (or takes
+ * the estimate a previous run handed over), spends tokens as it calls, and drains its estimate
+ * whenever EC2 answers RequestLimitExceeded, since something else in the account is using the
+ * same buckets. Batches shrink on throttling and grow back on success.
+ */
+import type { BucketSnapshot, ScheduleAction } from '../lib/event';
+
+export interface BucketLimit {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+export interface ActionLimits {
+  readonly request: BucketLimit;
+  readonly resource: BucketLimit;
+}
+
+export type Ec2Limits = Readonly<Record<ScheduleAction, ActionLimits>>;
+
+/** EC2's documented defaults (accounts can ask for higher ones). */
+export const EC2_DEFAULT_LIMITS: Ec2Limits = {
+  start: {
+    request: { capacity: 5, refillPerSecond: 2 },
+    resource: { capacity: 1000, refillPerSecond: 2 },
+  },
+  stop: {
+    request: { capacity: 50, refillPerSecond: 5 },
+    resource: { capacity: 1000, refillPerSecond: 20 },
+  },
+};
+
+/** Most instance ids EC2 takes in one StartInstances/StopInstances call. */
+export const MAX_BATCH = 1000;
+
+/**
+ * Reads limits from `EC2_API_LIMITS` (JSON like `{"start":{"request":[5,2],"resource":[1000,2]}}`),
+ * for accounts whose EC2 limits were raised. Unset actions keep the defaults.
+ */
+export function limitsFromEnv(value: string | undefined): Ec2Limits {
+  if (value === undefined || value.trim() === '') return EC2_DEFAULT_LIMITS;
+  const fail = (why: string): never => {
+    throw new Error(
+      `EC2_API_LIMITS ${JSON.stringify(value)} ${why}; expected JSON like {"start":{"request":[5,2],"resource":[1000,2]},"stop":{"request":[50,5],"resource":[1000,20]}} (capacity, refill per second)`,
+    );
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail('is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null) return fail('is not an object');
+  const input = parsed as Record<string, Record<string, unknown> | undefined>;
+  const bucket = (action: ScheduleAction, kind: 'request' | 'resource'): BucketLimit => {
+    const pair = input[action]?.[kind];
+    if (pair === undefined) return EC2_DEFAULT_LIMITS[action][kind];
+    if (
+      !Array.isArray(pair) ||
+      pair.length !== 2 ||
+      !pair.every((n) => typeof n === 'number' && Number.isFinite(n) && n > 0)
+    ) {
+      return fail(`has ${action}.${kind} ${JSON.stringify(pair)}, which is not [capacity, refill]`);
+    }
+    return { capacity: pair[0], refillPerSecond: pair[1] };
+  };
+  return {
+    start: { request: bucket('start', 'request'), resource: bucket('start', 'resource') },
+    stop: { request: bucket('stop', 'request'), resource: bucket('stop', 'resource') },
+  };
+}
+
+class Bucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly limit: BucketLimit,
+    now: number,
+    tokens?: number,
+  ) {
+    this.tokens = Math.min(limit.capacity, tokens ?? limit.capacity);
+    this.at = now;
+  }
+
+  level(now: number): number {
+    if (now > this.at) {
+      this.tokens = Math.min(
+        this.limit.capacity,
+        this.tokens + ((now - this.at) / 1000) * this.limit.refillPerSecond,
+      );
+      this.at = now;
+    }
+    return this.tokens;
+  }
+
+  /** Milliseconds until the bucket holds `n` tokens (n is capped at capacity). */
+  waitFor(n: number, now: number): number {
+    const missing = Math.min(n, this.limit.capacity) - this.level(now);
+    return missing <= 0 ? 0 : Math.ceil((missing / this.limit.refillPerSecond) * 1000);
+  }
+
+  take(n: number, now: number): void {
+    this.tokens = this.level(now) - n;
+  }
+
+  /** EC2 says the bucket is empty. */
+  empty(now: number): void {
+    this.level(now);
+    this.tokens = 0;
+  }
+}
+
+export interface PacedBatch {
+  /** How many ids to send now. */
+  readonly size: number;
+  /** How long to wait before sending. */
+  readonly waitMs: number;
+}
+
+export class Pacer {
+  private readonly request: Bucket;
+  private readonly resource: Bucket;
+  private cap = MAX_BATCH;
+  /** Smallest batch worth waiting for: about five seconds of refill. */
+  private readonly chunk: number;
+
+  constructor(
+    private readonly limits: ActionLimits,
+    now: number,
+    snapshot?: BucketSnapshot,
+  ) {
+    const carried = (limit: BucketLimit, tokens: number | undefined) =>
+      snapshot === undefined || tokens === undefined
+        ? undefined
+        : tokens + (Math.max(0, now - snapshot.at) / 1000) * limit.refillPerSecond;
+    this.request = new Bucket(limits.request, now, carried(limits.request, snapshot?.request));
+    this.resource = new Bucket(limits.resource, now, carried(limits.resource, snapshot?.resource));
+    this.chunk = Math.max(1, Math.ceil(limits.resource.refillPerSecond * 5));
+  }
+
+  /** Current batch ceiling: MAX_BATCH, halved by each throttle, doubled back by each success. */
+  get batchCap(): number {
+    return this.cap;
+  }
+
+  /** How many of `want` ids to send, and when. */
+  plan(want: number, now: number): PacedBatch {
+    const limit = Math.min(want, this.cap, MAX_BATCH, Math.floor(this.limits.resource.capacity));
+    const available = Math.floor(this.resource.level(now));
+    const size = Math.max(
+      1,
+      available >= limit ? limit : Math.min(limit, Math.max(available, this.chunk)),
+    );
+    const waitMs = Math.max(this.resource.waitFor(size, now), this.request.waitFor(1, now));
+    return { size, waitMs };
+  }
+
+  /** Spends tokens for a call that is being sent. */
+  spend(size: number, now: number): void {
+    this.request.take(1, now);
+    this.resource.take(size, now);
+  }
+
+  /** A sent call failed for a reason other than throttling: EC2 acted on none of its ids. */
+  refund(size: number, now: number): void {
+    this.resource.take(-size, now);
+  }
+
+  succeeded(): void {
+    this.cap = Math.min(MAX_BATCH, this.cap * 2);
+  }
+
+  /** EC2 said RequestLimitExceeded: the buckets are emptier than the model thought. */
+  throttled(size: number, now: number): void {
+    this.request.empty(now);
+    this.resource.empty(now);
+    this.cap = Math.max(1, Math.floor(size / 2));
+  }
+
+  snapshot(now: number): BucketSnapshot {
+    return {
+      request: Math.floor(this.request.level(now)),
+      resource: Math.floor(this.resource.level(now)),
+      at: now,
+    };
+  }
+}

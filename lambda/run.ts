@@ -1,0 +1,499 @@
+/**
+ * One run of a schedule: find the tagged instances, then start or stop them in batches paced to
+ * EC2's rate limits, isolating failures by bisection and handing what the deadline leaves to a
+ * follow-up run. The Lambda entry points are thin shells over `handle`.
+ */
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  Instance,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { localDate, nextFiring } from '../lib/cron';
+import type { ScheduleAction, SchedulerEvent } from '../lib/event';
+import { parseEvent, RunInput } from './event';
+import { EC2_DEFAULT_LIMITS, Ec2Limits, MAX_BATCH, Pacer } from './pacer';
+
+export type Outcome = 'started' | 'stopped' | 'skipped' | 'deferred' | 'failed';
+
+export interface InstanceResult {
+  readonly instanceId: string;
+  readonly outcome: Outcome;
+  /** Why an instance was skipped or deferred. */
+  readonly reason?: string;
+  readonly errorCode?: string;
+  readonly message?: string;
+  /** Stopped with hibernation. */
+  readonly hibernated?: boolean;
+}
+
+export interface RunSummary {
+  readonly schedule: string;
+  readonly action: ScheduleAction;
+  readonly dryRun: boolean;
+  readonly scheduledTime?: string;
+  /** Set when the run did nothing because the local date is in skipDates. */
+  readonly skipDate?: string;
+  /** Tagged instances found in the state this action applies to. */
+  readonly found: number;
+  readonly started: number;
+  readonly stopped: number;
+  readonly skipped: number;
+  readonly deferred: number;
+  readonly failed: number;
+  /** The failed instances (at most 100 listed). */
+  readonly failures: readonly { instanceId: string; errorCode: string; message: string }[];
+  /** The follow-up run queued for deferred instances, if any. */
+  readonly followUp?: { readonly attempt: number; readonly notAfter: string };
+  readonly apiCalls: number;
+  readonly throttledCalls: number;
+  readonly durationMs: number;
+}
+
+/** Structured logger; Powertools' Logger fits. */
+export interface RunLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface RunDeps {
+  /** Client for DescribeInstances (SDK adaptive retry). */
+  readonly ec2: EC2Client;
+  /**
+   * Client for StartInstances/StopInstances. Its retry strategy should surface throttling, so
+   * the run can shrink the batch instead of resending it whole.
+   * @default ec2
+   */
+  readonly ec2Actions?: EC2Client;
+  readonly logger: RunLogger;
+  /** Milliseconds left before the function times out. */
+  readonly remainingMs: () => number;
+  /** Queues a follow-up run with the given input (async self-invocation in Lambda). */
+  readonly followUp?: (event: SchedulerEvent) => Promise<void>;
+  readonly limits?: Ec2Limits;
+  readonly clock?: Clock;
+}
+
+/** The invocation fails with this when any instance failed, after every other was handled. */
+export class RunFailedError extends Error {
+  constructor(readonly summary: RunSummary) {
+    super(
+      `${summary.failed} instance(s) failed to ${summary.action} for schedule "${summary.schedule}": ` +
+        summary.failures
+          .slice(0, 10)
+          .map((f) => `${f.instanceId} (${f.errorCode})`)
+          .join(', '),
+    );
+    this.name = 'RunFailedError';
+  }
+}
+
+const ASG_TAG = 'aws:autoscaling:groupName';
+/** A follow-up chain never outlives the next opposite transition; this bounds it in count too. */
+export const MAX_FOLLOW_UPS = 1000;
+const NO_OPPOSITE_WINDOW_MS = 24 * 3600_000;
+const THROTTLE_CODES = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'RequestThrottled',
+]);
+/** Errors that mean the instance is gone: nothing to start or stop. */
+const GONE_CODES = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+interface Batch {
+  readonly ids: string[];
+  readonly hibernate: boolean;
+  /** Plain stop after hibernation was refused. */
+  readonly fallback?: boolean;
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { name?: string; Code?: string };
+  return e.Code ?? e.name ?? 'Error';
+}
+
+function isAbort(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/** Parses the raw event, runs it, and fails the invocation when any instance failed. */
+export async function handle(
+  raw: unknown,
+  action: ScheduleAction,
+  deps: RunDeps,
+): Promise<RunSummary> {
+  const input = parseEvent(raw, action);
+  const summary = await runSchedule(input, deps);
+  if (summary.failed > 0) throw new RunFailedError(summary);
+  return summary;
+}
+
+export async function runSchedule(input: RunInput, deps: RunDeps): Promise<RunSummary> {
+  return new Run(input, deps).execute();
+}
+
+class Run {
+  private readonly event: SchedulerEvent;
+  private readonly clock: Clock;
+  private readonly actions: EC2Client;
+  private readonly started: number;
+  private readonly marginMs: number;
+  private readonly results: InstanceResult[] = [];
+  private readonly pacer: Pacer;
+  private callEstimateMs = 250;
+  private apiCalls = 0;
+  private throttledCalls = 0;
+  private found = 0;
+
+  constructor(
+    private readonly input: RunInput,
+    private readonly deps: RunDeps,
+  ) {
+    this.event = input.event;
+    this.clock = deps.clock ?? realClock;
+    this.actions = deps.ec2Actions ?? deps.ec2;
+    this.started = this.clock.now();
+    // The safety margin scales with the time the run has: 10%, between 100 ms and 5 s.
+    this.marginMs = Math.min(5000, Math.max(100, deps.remainingMs() * 0.1));
+    const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[this.event.action];
+    this.pacer = new Pacer(limits, this.started, this.event.followUp?.buckets);
+  }
+
+  private timeLeft(): number {
+    return this.deps.remainingMs() - this.marginMs;
+  }
+
+  private log(result: InstanceResult): void {
+    this.results.push(result);
+    this.deps.logger.info('instance', {
+      schedule: this.event.schedule,
+      action: this.event.action,
+      dryRun: this.event.dryRun,
+      ...result,
+    });
+  }
+
+  async execute(): Promise<RunSummary> {
+    const { event } = this;
+    const firedAt = this.input.scheduledTime ?? new Date(this.started);
+    if (event.action === 'start' && event.skipDates.length > 0) {
+      const today = localDate(firedAt, event.timeZone);
+      if (event.skipDates.includes(today)) {
+        this.deps.logger.info('skip date: no start today', {
+          schedule: event.schedule,
+          localDate: today,
+          timeZone: event.timeZone,
+        });
+        return this.summary({ skipDate: today });
+      }
+    }
+    const notAfter = this.notAfter(firedAt);
+
+    const listed = await this.describe();
+    if (!listed) {
+      // The deadline came while listing: hand everything to a follow-up.
+      this.deps.logger.warn('deadline reached while listing instances; handing over', {
+        schedule: event.schedule,
+      });
+      return this.summary(await this.handOver('all', notAfter));
+    }
+    const batches = this.plan(listed);
+    if (this.clock.now() >= notAfter.getTime()) {
+      for (const batch of batches)
+        this.failAll(batch.ids, 'WindowClosed', this.windowMessage(notAfter));
+      return this.summary();
+    }
+    const left = event.dryRun ? this.dryRun(batches) : await this.act(batches);
+    return this.summary(await this.handOver(left, notAfter));
+  }
+
+  private notAfter(firedAt: Date): Date {
+    if (this.event.followUp) return new Date(this.event.followUp.notAfter);
+    const next =
+      this.input.opposite && nextFiring(this.input.opposite, this.event.timeZone, firedAt);
+    return next ?? new Date(firedAt.getTime() + NO_OPPOSITE_WINDOW_MS);
+  }
+
+  private windowMessage(notAfter: Date): string {
+    const opposite = this.event.action === 'start' ? 'stop' : 'start';
+    return `the schedule's next ${opposite} (${notAfter.toISOString()}) came before this instance could be reached`;
+  }
+
+  /** All tagged instances in the state this action applies to, or undefined at the deadline. */
+  private async describe(): Promise<Instance[] | undefined> {
+    const { event } = this;
+    const instances: Instance[] = [];
+    let nextToken: string | undefined;
+    do {
+      if (this.callEstimateMs > this.timeLeft()) return undefined;
+      const page = await this.call(() =>
+        this.deps.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [
+              { Name: `tag:${event.tagKey}`, Values: [event.schedule] },
+              {
+                Name: 'instance-state-name',
+                Values: [event.action === 'start' ? 'stopped' : 'running'],
+              },
+            ],
+            MaxResults: MAX_BATCH,
+            NextToken: nextToken,
+          }),
+          { abortSignal: AbortSignal.timeout(Math.max(1, this.timeLeft())) },
+        ),
+      );
+      for (const reservation of page.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          if (instance.InstanceId) instances.push(instance);
+        }
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    this.found = instances.length;
+    return instances;
+  }
+
+  /** Applies the skip rules and groups the rest into batches of at most 1,000 ids. */
+  private plan(instances: Instance[]): Batch[] {
+    const stop = this.event.action === 'stop';
+    const plain: string[] = [];
+    const hibernate: string[] = [];
+    for (const instance of instances) {
+      const instanceId = instance.InstanceId as string;
+      const skip = (reason: string) => this.log({ instanceId, outcome: 'skipped', reason });
+      if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
+        skip('member of an Auto Scaling group, which would replace it');
+      } else if (stop && instance.InstanceLifecycle === 'spot') {
+        skip('spot instance');
+      } else if (stop && instance.RootDeviceType === 'instance-store') {
+        skip('instance-store root volume, which cannot be stopped');
+      } else if (stop && this.event.hibernate && instance.HibernationOptions?.Configured) {
+        hibernate.push(instanceId);
+      } else {
+        plain.push(instanceId);
+      }
+    }
+    const batches: Batch[] = [];
+    for (const [ids, isHibernate] of [
+      [hibernate, true],
+      [plain, false],
+    ] as const) {
+      for (let i = 0; i < ids.length; i += MAX_BATCH) {
+        batches.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate: isHibernate });
+      }
+    }
+    return batches;
+  }
+
+  private dryRun(batches: Batch[]): string[] {
+    const outcome = this.event.action === 'start' ? 'started' : 'stopped';
+    for (const batch of batches) {
+      for (const instanceId of batch.ids) {
+        this.log({ instanceId, outcome, ...(batch.hibernate ? { hibernated: true } : {}) });
+      }
+    }
+    return [];
+  }
+
+  /** Sends the batches; returns the ids the deadline left unreached. */
+  private async act(queue: Batch[]): Promise<string[]> {
+    while (queue.length > 0) {
+      const batch = queue.shift() as Batch;
+      const { size, waitMs } = this.pacer.plan(batch.ids.length, this.clock.now());
+      if (size < batch.ids.length) {
+        queue.unshift({ ...batch, ids: batch.ids.slice(size) });
+      }
+      const ids = batch.ids.slice(0, size);
+      if (waitMs + this.callEstimateMs > this.timeLeft()) {
+        queue.unshift({ ...batch, ids });
+        return queue.flatMap((b) => b.ids);
+      }
+      if (waitMs > 0) await this.clock.sleep(waitMs);
+      const outcome = await this.send(ids, batch);
+      if (outcome === 'done') continue;
+      if (outcome === 'throttled') {
+        queue.unshift({ ...batch, ids });
+      } else if (outcome === 'aborted') {
+        // The call ran into the deadline; a follow-up re-reads the instances' real state.
+        return [...ids, ...queue.flatMap((b) => b.ids)];
+      } else {
+        this.isolate(outcome, ids, batch, queue);
+      }
+    }
+    return [];
+  }
+
+  /** A call failed for a reason other than throttling: split it, or settle a single instance. */
+  private isolate(err: unknown, ids: string[], batch: Batch, queue: Batch[]): void {
+    const code = errorCode(err);
+    const message = (err as Error).message ?? String(err);
+    if (ids.length > 1) {
+      const half = Math.ceil(ids.length / 2);
+      queue.unshift({ ...batch, ids: ids.slice(0, half) }, { ...batch, ids: ids.slice(half) });
+      return;
+    }
+    const instanceId = ids[0];
+    if (batch.hibernate && code === 'UnsupportedHibernationConfiguration') {
+      queue.unshift({ ids, hibernate: false, fallback: true });
+    } else if (GONE_CODES.has(code)) {
+      this.log({
+        instanceId,
+        outcome: 'skipped',
+        reason: 'instance no longer exists',
+        errorCode: code,
+      });
+    } else {
+      this.log({ instanceId, outcome: 'failed', errorCode: code, message });
+    }
+  }
+
+  private async send(
+    ids: string[],
+    batch: Batch,
+  ): Promise<'done' | 'throttled' | 'aborted' | unknown> {
+    const now = this.clock.now();
+    this.pacer.spend(ids.length, now);
+    const start = this.event.action === 'start';
+    const options = { abortSignal: AbortSignal.timeout(Math.max(1, this.timeLeft())) };
+    try {
+      await this.call(() =>
+        start
+          ? this.actions.send(new StartInstancesCommand({ InstanceIds: ids }), options)
+          : this.actions.send(
+              new StopInstancesCommand({
+                InstanceIds: ids,
+                ...(batch.hibernate ? { Hibernate: true } : {}),
+              }),
+              options,
+            ),
+      );
+    } catch (err) {
+      const at = this.clock.now();
+      if (THROTTLE_CODES.has(errorCode(err))) {
+        this.throttledCalls++;
+        this.pacer.throttled(ids.length, at);
+        this.deps.logger.warn('throttled by EC2; shrinking the batch', {
+          schedule: this.event.schedule,
+          batch: ids.length,
+          nextBatchCap: this.pacer.batchCap,
+        });
+        return 'throttled';
+      }
+      this.pacer.refund(ids.length, at);
+      if (isAbort(err)) return 'aborted';
+      return err;
+    }
+    this.pacer.succeeded();
+    for (const instanceId of ids) {
+      this.log({
+        instanceId,
+        outcome: start ? 'started' : 'stopped',
+        ...(batch.hibernate ? { hibernated: true } : {}),
+        ...(batch.fallback ? { reason: 'hibernation refused; stopped without it' } : {}),
+      });
+    }
+    return 'done';
+  }
+
+  /** Counts the call and keeps a running estimate of how long calls take. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = this.clock.now();
+    this.apiCalls++;
+    try {
+      return await fn();
+    } finally {
+      const took = this.clock.now() - t0;
+      this.callEstimateMs = Math.max(50, 0.7 * this.callEstimateMs + 0.3 * took);
+    }
+  }
+
+  private failAll(ids: string[], errorCode: string, message: string): void {
+    for (const instanceId of ids) this.log({ instanceId, outcome: 'failed', errorCode, message });
+  }
+
+  /** Hands `ids` (or 'all': the run could not list them) to a follow-up run. */
+  private async handOver(ids: string[] | 'all', notAfter: Date): Promise<Partial<RunSummary>> {
+    if (ids.length === 0) return {};
+    const list = ids === 'all' ? [] : ids;
+    const attempt = (this.event.followUp?.attempt ?? 0) + 1;
+    const now = this.clock.now();
+    if (now >= notAfter.getTime() || attempt > MAX_FOLLOW_UPS) {
+      this.failAll(list, 'WindowClosed', this.windowMessage(notAfter));
+      if (ids === 'all')
+        throw new Error(`schedule "${this.event.schedule}": ${this.windowMessage(notAfter)}`);
+      return {};
+    }
+    const next: SchedulerEvent = {
+      ...this.event,
+      followUp: { attempt, notAfter: notAfter.toISOString(), buckets: this.pacer.snapshot(now) },
+    };
+    if (!this.deps.followUp) {
+      if (ids === 'all')
+        throw new Error(
+          'the deadline came while listing instances and no follow-up run can be queued',
+        );
+      this.failAll(list, 'NoFollowUp', 'the deadline came and no follow-up run can be queued');
+      return {};
+    }
+    try {
+      await this.deps.followUp(next);
+    } catch (err) {
+      if (ids === 'all') throw err;
+      this.failAll(
+        list,
+        'FollowUpFailed',
+        `could not queue the follow-up run: ${errorCode(err)}: ${(err as Error).message}`,
+      );
+      return {};
+    }
+    for (const instanceId of list) {
+      this.log({ instanceId, outcome: 'deferred', reason: `handed to follow-up run ${attempt}` });
+    }
+    return { followUp: { attempt, notAfter: notAfter.toISOString() } };
+  }
+
+  private summary(extra: Partial<RunSummary> = {}): RunSummary {
+    const count = (o: Outcome) => this.results.filter((r) => r.outcome === o).length;
+    const failures = this.results
+      .filter((r) => r.outcome === 'failed')
+      .slice(0, 100)
+      .map((r) => ({
+        instanceId: r.instanceId,
+        errorCode: r.errorCode ?? 'Error',
+        message: r.message ?? '',
+      }));
+    const summary: RunSummary = {
+      schedule: this.event.schedule,
+      action: this.event.action,
+      dryRun: this.event.dryRun,
+      ...(this.event.scheduledTime ? { scheduledTime: this.event.scheduledTime } : {}),
+      found: this.found,
+      started: count('started'),
+      stopped: count('stopped'),
+      skipped: count('skipped'),
+      deferred: count('deferred'),
+      failed: count('failed'),
+      failures,
+      apiCalls: this.apiCalls,
+      throttledCalls: this.throttledCalls,
+      durationMs: this.clock.now() - this.started,
+      ...extra,
+    };
+    this.deps.logger.info('summary', { ...summary });
+    return summary;
+  }
+}

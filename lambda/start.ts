@@ -1,0 +1,3 @@
+import { makeHandler } from './handler';
+
+export const handler = makeHandler('start');

@@ -1,0 +1,425 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  Annotations,
+  ArnFormat,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  TimeZone,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import {
+  validateSchedule,
+  validateScheduleName,
+  validateTagKey,
+  validateTimeZone,
+} from './validation';
+
+/** Properties of an {@link Ec2Scheduler}. */
+export interface Ec2SchedulerProps {
+  /**
+   * The tag key that opts an instance in; its value names the schedule.
+   * @default 'Schedule'
+   */
+  readonly tagKey?: string;
+
+  /**
+   * IANA time zone for every schedule that does not set its own.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+
+  /**
+   * KMS keys that encrypt the instances' EBS volumes. The start function may create grants on
+   * them (for AWS resources only); without this, starts of such instances fail.
+   * @default - no KMS permissions
+   */
+  readonly encryptionKeys?: kms.IKey[];
+
+  /**
+   * Run every schedule without starting or stopping anything: the functions log and return
+   * what they would do.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+
+  /**
+   * How long the functions' logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log groups when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How many times EventBridge Scheduler retries delivering an invocation before the event goes
+   * to the dead-letter queue.
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long EventBridge Scheduler keeps trying to deliver an invocation.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+}
+
+/** Options of one named schedule. */
+export interface ScheduleOptions {
+  /**
+   * When to start instances: an EventBridge cron expression read in the schedule's time zone.
+   * @default - the schedule never starts instances (stop-only)
+   */
+  readonly start?: string;
+
+  /**
+   * When to stop instances: an EventBridge cron expression read in the schedule's time zone.
+   * @default - the schedule never stops instances (start-only)
+   */
+  readonly stop?: string;
+
+  /**
+   * IANA time zone the expressions are read in.
+   * @default - the scheduler's `timeZone`
+   */
+  readonly timeZone?: string;
+
+  /**
+   * Local dates (YYYY-MM-DD) on which the schedule does not start instances, e.g. holidays.
+   * Stops always run.
+   * @default - no skipped dates
+   */
+  readonly skipDates?: string[];
+
+  /**
+   * Hibernate instead of stop, for instances configured for hibernation. Others get a plain
+   * stop.
+   * @default false
+   */
+  readonly hibernate?: boolean;
+}
+
+/** The EventBridge Scheduler schedules created for one named schedule. */
+export interface ScheduleResources {
+  /** The schedule name: the tag value that opts instances in. */
+  readonly name: string;
+  /** Invokes the start function. Undefined for a stop-only schedule. */
+  readonly startSchedule?: scheduler.Schedule;
+  /** Invokes the stop function. Undefined for a start-only schedule. */
+  readonly stopSchedule?: scheduler.Schedule;
+}
+
+const HANDLER_BUNDLES = ['../assets', '../../assets'];
+
+/**
+ * Starts and stops EC2 instances tagged `<tagKey>=<schedule name>` on EventBridge Scheduler
+ * schedules, through one start function and one stop function shared by all its schedules.
+ */
+export class Ec2Scheduler extends Construct {
+  /** The tag key that opts instances in. */
+  public readonly tagKey: string;
+  /** Default IANA time zone of the schedules. */
+  public readonly timeZone: string;
+  /** Starts tagged instances. */
+  public readonly startFunction: lambda.Function;
+  /** Stops tagged instances. */
+  public readonly stopFunction: lambda.Function;
+  /** Execution role of the start function. */
+  public readonly startRole: iam.Role;
+  /** Execution role of the stop function. */
+  public readonly stopRole: iam.Role;
+  /** Log group of the start function. */
+  public readonly startLogGroup: logs.LogGroup;
+  /** Log group of the stop function. */
+  public readonly stopLogGroup: logs.LogGroup;
+  /** Role EventBridge Scheduler assumes to invoke the functions. */
+  public readonly schedulerRole: iam.Role;
+  /**
+   * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
+   * after Lambda's own retries.
+   */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  private readonly scheduleList: ScheduleResources[] = [];
+  private readonly props: Ec2SchedulerProps;
+
+  constructor(scope: Construct, id: string, props: Ec2SchedulerProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.tagKey = props.tagKey ?? 'Schedule';
+    if (Token.isUnresolved(this.tagKey)) {
+      throw new Error(
+        'tagKey is an unresolved token; it becomes an IAM condition key, so give a literal string such as "Schedule"',
+      );
+    }
+    validateTagKey(this.tagKey);
+    this.timeZone = props.timeZone ?? 'UTC';
+    if (!Token.isUnresolved(this.timeZone)) validateTimeZone('', this.timeZone);
+    if (props.retryAttempts !== undefined && !Token.isUnresolved(props.retryAttempts)) {
+      if (!Number.isInteger(props.retryAttempts) || props.retryAttempts < 0) {
+        throw new Error(
+          `retryAttempts ${props.retryAttempts} is not allowed; give a whole number from 0 to 185`,
+        );
+      }
+    }
+
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description:
+        'Lets EventBridge Scheduler invoke the start and stop functions of this scheduler',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the schedules and the functions; it needs none of its own.',
+    });
+
+    const start = this.createFunction('start');
+    this.startFunction = start.fn;
+    this.startRole = start.role;
+    this.startLogGroup = start.logGroup;
+    const stop = this.createFunction('stop');
+    this.stopFunction = stop.fn;
+    this.stopRole = stop.role;
+    this.stopLogGroup = stop.logGroup;
+
+    for (const key of props.encryptionKeys ?? []) {
+      this.startRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:CreateGrant'],
+          resources: [key.keyArn],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+    }
+
+    Validations.of(this.schedulerRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.startFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the start function and its versions, as LambdaInvoke grants it.',
+    });
+    Validations.of(this.schedulerRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stopFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the stop function and its versions, as LambdaInvoke grants it.',
+    });
+
+    this.node.addValidation({
+      validate: () =>
+        this.scheduleList.length === 0
+          ? [
+              `Ec2Scheduler "${this.node.path}" has no schedules; call addSchedule('office-hours', { start: 'cron(0 8 ? * MON-FRI *)', stop: 'cron(0 17 ? * MON-FRI *)' })`,
+            ]
+          : [],
+    });
+  }
+
+  /** The schedules added so far. */
+  public get schedules(): readonly ScheduleResources[] {
+    return [...this.scheduleList];
+  }
+
+  /**
+   * Adds a named schedule. Instances tagged `<tagKey>=<name>` are started at `start` and stopped
+   * at `stop`, in the schedule's time zone.
+   * @param name the schedule name, which is also the tag value that opts instances in
+   * @throws Error when an option is invalid; the message names the schedule, field, value and fix
+   */
+  public addSchedule(name: string, options: ScheduleOptions): ScheduleResources {
+    validateScheduleName(name);
+    if (this.scheduleList.some((s) => s.name === name)) {
+      throw new Error(
+        `schedule "${name}" is added twice; schedule names are tag values and must be unique within one Ec2Scheduler`,
+      );
+    }
+    const timeZone = options.timeZone ?? this.timeZone;
+    const skipDates = options.skipDates ?? [];
+    const unresolved = {
+      start: options.start !== undefined && Token.isUnresolved(options.start),
+      stop: options.stop !== undefined && Token.isUnresolved(options.stop),
+    };
+    if (!Token.isUnresolved(timeZone)) {
+      validateSchedule({
+        name,
+        start: options.start,
+        stop: options.stop,
+        timeZone,
+        skipDates: skipDates.filter((d) => !Token.isUnresolved(d)),
+        unresolved,
+      });
+    }
+    if (skipDates.length > 0 && options.start === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:skipDatesWithoutStart',
+        `schedule "${name}": skipDates only suppress starts, and this schedule has no start`,
+      );
+    }
+    if (options.hibernate && options.stop === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:hibernateWithoutStop',
+        `schedule "${name}": hibernate applies to stops, and this schedule has no stop`,
+      );
+    }
+
+    const scope = new Construct(this, `Schedule-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+    const make = (action: ScheduleAction, expression: string, opposite?: string) => {
+      const event: SchedulerEvent = {
+        version: 1,
+        action,
+        schedule: name,
+        tagKey: this.tagKey,
+        timeZone,
+        skipDates,
+        hibernate: options.hibernate ?? false,
+        dryRun: this.props.dryRun ?? false,
+        ...(opposite !== undefined ? { opposite } : {}),
+        scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
+      };
+      const fn = action === 'start' ? this.startFunction : this.stopFunction;
+      return new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
+        description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,
+        schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
+        target: new targets.LambdaInvoke(fn, {
+          input: scheduler.ScheduleTargetInput.fromObject(event),
+          role: this.schedulerRole,
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: this.props.retryAttempts ?? 3,
+          maxEventAge: this.props.maxEventAge ?? Duration.hours(1),
+        }),
+      });
+    };
+    const resources: ScheduleResources = {
+      name,
+      startSchedule:
+        options.start !== undefined ? make('start', options.start, options.stop) : undefined,
+      stopSchedule:
+        options.stop !== undefined ? make('stop', options.stop, options.start) : undefined,
+    };
+    this.scheduleList.push(resources);
+    return resources;
+  }
+
+  private createFunction(action: ScheduleAction) {
+    const title = action === 'start' ? 'Start' : 'Stop';
+    const logGroup = new logs.LogGroup(this, `${title}LogGroup`, {
+      retention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, `${title}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Lets the ${action} function ${action} EC2 instances that carry the ${this.tagKey} tag of one of its schedules`,
+    });
+    logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindTaggedInstances',
+        actions: ['ec2:DescribeInstances'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
+        actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ec2',
+            resource: 'instance',
+            resourceName: '*',
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/${this.tagKey}`]: Lazy.list({
+              produce: () => this.scheduleList.map((s) => s.name),
+            }),
+          },
+        },
+      }),
+    );
+
+    const fn = new lambda.Function(this, `${title}Function`, {
+      description: `Starts or stops EC2 instances tagged ${this.tagKey}=<schedule> (${action})`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(handlerBundle(action)),
+      role,
+      logGroup,
+      memorySize: 256,
+      timeout: this.props.timeout ?? Duration.minutes(15),
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      recursiveLoop: lambda.RecursiveLoop.ALLOW,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
+      },
+    });
+
+    // The run hands what it cannot finish in time to a follow-up run of itself. A separate
+    // policy (not the role's default policy, which the function depends on) avoids a cycle.
+    new iam.Policy(this, `${title}FollowUpPolicy`, {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeFollowUpRun',
+          actions: ['lambda:InvokeFunction'],
+          resources: [fn.functionArn],
+        }),
+      ],
+    });
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      reason: `ec2:${title}Instances is on instance/* only under the condition aws:ResourceTag/${this.tagKey} equals one of this scheduler's schedule names.`,
+    });
+    return { fn, role, logGroup };
+  }
+}
+
+function handlerBundle(action: ScheduleAction): string {
+  for (const candidate of HANDLER_BUNDLES) {
+    const dir = path.join(__dirname, candidate, action);
+    if (fs.existsSync(path.join(dir, 'index.js'))) return dir;
+  }
+  throw new Error(
+    `cdk-ec2-scheduler: the ${action} handler bundle is missing (looked for assets/${action}/index.js); run "npm run bundle" in the package`,
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * The input each schedule sends to the start or stop function. Built by the construct, read by
+ * the handlers; everything a run needs is in it, so the functions stay stateless.
+ */
+export type ScheduleAction = 'start' | 'stop';
+
+export interface SchedulerEvent {
+  /** Input format version. */
+  readonly version: 1;
+  readonly action: ScheduleAction;
+  /** The schedule name: the tag value that opts an instance in. */
+  readonly schedule: string;
+  readonly tagKey: string;
+  /** IANA time zone the schedule's cron expressions are read in. */
+  readonly timeZone: string;
+  /** Local dates (YYYY-MM-DD) with no start. */
+  readonly skipDates: readonly string[];
+  /** Stop: hibernate instances configured for it. */
+  readonly hibernate: boolean;
+  /** Report what would happen without starting or stopping anything. */
+  readonly dryRun: boolean;
+  /**
+   * The schedule's opposite transition (the stop for a start, and the reverse), if any. A run
+   * that hands work to a follow-up never reaches past its next firing.
+   */
+  readonly opposite?: string;
+  /** When the schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+  readonly scheduledTime?: string;
+  /** Present on follow-up runs only. */
+  readonly followUp?: FollowUpState;
+}
+
+/** What a run hands to its follow-up. */
+export interface FollowUpState {
+  /** 1 for the first follow-up, then 2, ... */
+  readonly attempt: number;
+  /** The follow-up chain ends here: the schedule's next opposite transition (ISO 8601). */
+  readonly notAfter: string;
+  /** The run's estimate of EC2's token buckets when it handed over. */
+  readonly buckets?: BucketSnapshot;
+}
+
+export interface BucketSnapshot {
+  readonly request: number;
+  readonly resource: number;
+  /** Epoch milliseconds at which the estimate was taken. */
+  readonly at: number;
+}
+
+/** The Scheduler context attribute the construct puts in `scheduledTime`. */
+export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';

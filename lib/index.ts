@@ -1,0 +1,4 @@
+export * from './ec2-scheduler';
+export type { SchedulerEvent, ScheduleAction, FollowUpState, BucketSnapshot } from './event';
+export { CronError, parseEventBridgeCron, nextFirings } from './cron';
+export type { EventBridgeCron } from './cron';

@@ -1,0 +1,145 @@
+/**
+ * Synth-time checks. Every error names the schedule, the field, the value received and the fix.
+ * Pure: the construct, the preview and the tests share it.
+ */
+import {
+  CronError,
+  EventBridgeCron,
+  firings,
+  isCalendarDate,
+  isValidTimeZone,
+  nextFiring,
+  parseEventBridgeCron,
+} from './cron';
+
+/** Characters EC2 allows in tag keys and values. */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+export function validateTagKey(tagKey: string): void {
+  if (tagKey.length === 0 || tagKey.length > 128) {
+    throw new Error(
+      `tagKey "${tagKey}" is ${tagKey.length} characters long; tag keys are 1-128 characters`,
+    );
+  }
+  if (tagKey.toLowerCase().startsWith('aws:')) {
+    throw new Error(
+      `tagKey "${tagKey}" starts with "aws:", which AWS reserves; pick a key such as "Schedule"`,
+    );
+  }
+  if (!TAG_CHARS.test(tagKey)) {
+    throw new Error(
+      `tagKey "${tagKey}" has characters EC2 tags do not allow; use letters, digits, spaces and _ . : / = + - @`,
+    );
+  }
+}
+
+export function validateScheduleName(name: string): void {
+  if (name.length === 0 || name.length > 256) {
+    throw new Error(
+      `schedule name "${name}" is ${name.length} characters long; it is the tag value that opts instances in, and tag values are 1-256 characters`,
+    );
+  }
+  if (!TAG_CHARS.test(name)) {
+    throw new Error(
+      `schedule name "${name}" is not a valid tag value; use letters, digits, spaces and _ . : / = + - @`,
+    );
+  }
+}
+
+export function validateTimeZone(where: string, timeZone: string): void {
+  if (!isValidTimeZone(timeZone)) {
+    throw new Error(
+      `${where}timeZone "${timeZone}" is not an IANA time zone; use a name such as "America/New_York", "Europe/Berlin" or "UTC"`,
+    );
+  }
+}
+
+/** What `validateSchedule` takes: the schedule's resolved fields (tokens already left out). */
+export interface ScheduleInput {
+  readonly name: string;
+  readonly start?: string;
+  readonly stop?: string;
+  readonly timeZone: string;
+  readonly skipDates?: readonly string[];
+  /** Start/stop values that are unresolved tokens: not checked. */
+  readonly unresolved?: { readonly start?: boolean; readonly stop?: boolean };
+}
+
+export interface ValidatedSchedule {
+  readonly start?: EventBridgeCron;
+  readonly stop?: EventBridgeCron;
+}
+
+/**
+ * Checks one schedule.
+ * @param now  the instant "never fires" is judged from
+ * @throws Error naming the schedule, the field, the value and the fix
+ */
+export function validateSchedule(input: ScheduleInput, now: Date = new Date()): ValidatedSchedule {
+  const prefix = `schedule "${input.name}": `;
+  if (input.start === undefined && input.stop === undefined) {
+    throw new Error(
+      `${prefix}has neither start nor stop; give at least one, e.g. stop: 'cron(0 19 ? * MON-FRI *)'`,
+    );
+  }
+  validateTimeZone(prefix, input.timeZone);
+  const check = (field: 'start' | 'stop'): EventBridgeCron | undefined => {
+    const expression = input[field];
+    if (expression === undefined || input.unresolved?.[field]) return undefined;
+    let cron: EventBridgeCron;
+    try {
+      cron = parseEventBridgeCron(expression);
+    } catch (err) {
+      if (err instanceof CronError) {
+        throw new Error(`${prefix}${field} "${expression}" ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+    if (!nextFiring(cron, input.timeZone, now)) {
+      throw new Error(
+        `${prefix}${field} "${expression}" never fires after ${now.toISOString()}; check the day, month and year fields`,
+      );
+    }
+    return cron;
+  };
+  const start = check('start');
+  const stop = check('stop');
+  if (start && stop) {
+    const clash = firstCommonFiring(start, stop, input.timeZone, now);
+    if (clash) {
+      throw new Error(
+        `${prefix}start "${input.start}" and stop "${input.stop}" both fire at ${clash.toISOString()}; move one of them to another minute`,
+      );
+    }
+  }
+  (input.skipDates ?? []).forEach((date, index) => {
+    if (!isCalendarDate(date)) {
+      throw new Error(
+        `${prefix}skipDates[${index}] "${date}" is not a real date in YYYY-MM-DD form; write e.g. "2026-12-25"`,
+      );
+    }
+  });
+  return { start, stop };
+}
+
+/** Looks for a minute at which both expressions fire, over the next year of firings. */
+function firstCommonFiring(
+  a: EventBridgeCron,
+  b: EventBridgeCron,
+  timeZone: string,
+  now: Date,
+): Date | undefined {
+  const horizon = now.getTime() + 366 * 86_400_000;
+  const bTimes = new Set<number>();
+  let n = 0;
+  for (const at of firings(b, timeZone, now)) {
+    if (at.getTime() > horizon || ++n > 5000) break;
+    bTimes.add(at.getTime());
+  }
+  n = 0;
+  for (const at of firings(a, timeZone, now)) {
+    if (at.getTime() > horizon || ++n > 5000) break;
+    if (bTimes.has(at.getTime())) return at;
+  }
+  return undefined;
+}
