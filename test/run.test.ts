@@ -1,0 +1,473 @@
+import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { MalformedEventError } from '../lambda/event';
+import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
+import { handle, RunFailedError, RunSummary } from '../lambda/run';
+import type { SchedulerEvent } from '../lib/event';
+import {
+  depsFor,
+  FakeEc2,
+  instanceId,
+  officeHoursEvent,
+  TestDeps,
+  UNLIMITED,
+  VirtualClock,
+} from './support/fake-ec2';
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+let fake: FakeEc2;
+
+afterEach(() => fake?.restore());
+
+function setup(limits = UNLIMITED, level?: { start?: number; stop?: number }): FakeEc2 {
+  fake = new FakeEc2(new VirtualClock(), undefined);
+  fake.setLimits(limits, level);
+  return fake;
+}
+
+async function run(
+  event: SchedulerEvent,
+  budgetMs = FIFTEEN_MINUTES,
+  limits = UNLIMITED,
+): Promise<{ summary: RunSummary; deps: TestDeps }> {
+  const deps = depsFor(fake, budgetMs, limits);
+  const summary = await handle(event, event.action, deps);
+  return { summary, deps };
+}
+
+/** Runs the event, then every follow-up it queues, as Lambda would. */
+async function runChain(event: SchedulerEvent, budgetMs: number, limits = EC2_DEFAULT_LIMITS) {
+  const summaries: RunSummary[] = [];
+  let next: SchedulerEvent | undefined = event;
+  while (next) {
+    const { summary, deps } = await run(next, budgetMs, limits);
+    summaries.push(summary);
+    next = deps.followUps[0];
+  }
+  return summaries;
+}
+
+function outcomes(deps: TestDeps): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of deps.logger.lines) {
+    if (line.message === 'instance') {
+      out[line.attributes?.instanceId as string] = line.attributes?.outcome as string;
+    }
+  }
+  return out;
+}
+
+describe('finding instances', () => {
+  test('lists 2,500 tagged instances over 3 pages with the tag and state filters, and starts them all in 3 calls', async () => {
+    setup();
+    fake.add(2500);
+    fake.add(40, { tags: { Schedule: 'other' } });
+    fake.add(30, { state: 'running' });
+
+    const { summary } = await run(officeHoursEvent());
+
+    const describes = fake.mock.commandCalls(DescribeInstancesCommand);
+    expect(describes).toHaveLength(3);
+    for (const call of describes) {
+      expect(call.args[0].input).toMatchObject({
+        MaxResults: 1000,
+        Filters: [
+          { Name: 'tag:Schedule', Values: ['office-hours'] },
+          { Name: 'instance-state-name', Values: ['stopped'] },
+        ],
+      });
+    }
+    expect(fake.actionCalls().map((c) => c.ids.length)).toEqual([1000, 1000, 500]);
+    expect(summary).toMatchObject({ found: 2500, started: 2500, failed: 0, deferred: 0 });
+    expect(fake.count('running')).toBe(2530);
+    expect([...fake.instances.values()].filter((i) => i.tags.Schedule === 'other')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ state: 'stopped' })]),
+    );
+  });
+
+  test('stop lists running instances only', async () => {
+    setup();
+    fake.add(5, { state: 'running' });
+    fake.add(3, { state: 'pending' });
+    const { summary } = await run(officeHoursEvent({ action: 'stop' }));
+    expect(
+      fake.mock.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters,
+    ).toContainEqual({
+      Name: 'instance-state-name',
+      Values: ['running'],
+    });
+    expect(summary).toMatchObject({ found: 5, stopped: 5 });
+    expect(fake.count('pending')).toBe(3);
+  });
+});
+
+describe("pacing to EC2's token buckets", () => {
+  test('start calls go one at a time: 1,000 at once, then no faster than 2 a second', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1300);
+    const t0 = fake.clock.now();
+
+    const { summary } = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS);
+
+    expect(summary).toMatchObject({ started: 1300, failed: 0, throttledCalls: 0 });
+    expect(fake.maxConcurrent).toBe(1);
+    const calls = fake.actionCalls();
+    expect(calls[0].ids).toHaveLength(1000);
+    expect(calls.every((c) => c.error === undefined)).toBe(true);
+    // 300 more at 2/s: 150 s is the floor the buckets allow.
+    const elapsed = (fake.clock.now() - t0) / 1000;
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(150 * 1.1);
+  });
+
+  test('a throttled 1,000-id batch shrinks, and every instance still starts', async () => {
+    // Another run drained the account's bucket to 300 instance tokens.
+    setup(EC2_DEFAULT_LIMITS, { start: 300 });
+    fake.add(1200);
+
+    const { summary, deps } = await run(officeHoursEvent(), 60 * 60_000, EC2_DEFAULT_LIMITS);
+
+    const calls = fake.actionCalls();
+    expect(calls[0]).toMatchObject({ ids: expect.any(Array), error: 'RequestLimitExceeded' });
+    expect(calls[0].ids).toHaveLength(1000);
+    expect(calls[1].ids.length).toBeLessThan(1000);
+    expect(summary).toMatchObject({ started: 1200, failed: 0, deferred: 0 });
+    expect(summary.throttledCalls).toBeLessThanOrEqual(calls.length * 0.1);
+    expect(fake.count('running')).toBe(1200);
+    expect(deps.logger.lines.some((l) => l.message.startsWith('throttled'))).toBe(true);
+  });
+
+  test('stops use the stop buckets: 1,000 at once, then 20 a second', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(3000, { state: 'running' });
+    const t0 = fake.clock.now();
+    const { summary } = await run(
+      officeHoursEvent({ action: 'stop' }),
+      FIFTEEN_MINUTES,
+      EC2_DEFAULT_LIMITS,
+    );
+    expect(summary).toMatchObject({ stopped: 3000, throttledCalls: 0 });
+    const elapsed = (fake.clock.now() - t0) / 1000;
+    expect(elapsed).toBeGreaterThanOrEqual(100);
+    expect(elapsed).toBeLessThan(110);
+  });
+});
+
+describe('deadline and follow-up runs', () => {
+  test('a run that reaches its deadline defers the rest, and the follow-ups finish them', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(3000);
+
+    const summaries = await runChain(officeHoursEvent(), 5 * 60_000);
+
+    const [first] = summaries;
+    expect(first.started).toBeGreaterThanOrEqual(1000);
+    expect(first.deferred).toBe(3000 - first.started);
+    expect(first.followUp).toEqual({ attempt: 1, notAfter: '2026-11-30T22:00:00.000Z' });
+    expect(summaries.length).toBeGreaterThan(2);
+    expect(summaries.reduce((n, s) => n + s.started, 0)).toBe(3000);
+    expect(summaries.every((s) => s.failed === 0)).toBe(true);
+    expect(fake.count('running')).toBe(3000);
+  });
+
+  test('a run given 4 seconds still does about 4 seconds of work', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1200);
+    const { summary, deps } = await run(officeHoursEvent(), 4000, EC2_DEFAULT_LIMITS);
+    expect(summary.started).toBeGreaterThanOrEqual(1000);
+    expect(summary.started + summary.deferred).toBe(1200);
+    expect(deps.followUps).toHaveLength(1);
+    expect(deps.followUps[0].followUp?.buckets?.resource).toBeLessThan(20);
+  });
+
+  test('the follow-up carries the same schedule input', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1100);
+    const event = officeHoursEvent({ skipDates: ['2026-12-25'] });
+    const { deps } = await run(event, 10_000, EC2_DEFAULT_LIMITS);
+    const { followUp, ...rest } = deps.followUps[0];
+    expect(rest).toEqual(event);
+    expect(followUp).toMatchObject({ attempt: 1, notAfter: '2026-11-30T22:00:00.000Z' });
+  });
+
+  test('a follow-up never runs past the next opposite transition', async () => {
+    setup();
+    fake.add(10);
+    const late = officeHoursEvent({
+      followUp: { attempt: 3, notAfter: new Date(fake.clock.now() - 1000).toISOString() },
+    });
+    const error = await run(late).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as RunFailedError).summary).toMatchObject({ failed: 10, started: 0 });
+    expect((error as RunFailedError).summary.failures[0].errorCode).toBe('WindowClosed');
+    expect(fake.mock.commandCalls(StartInstancesCommand)).toHaveLength(0);
+  });
+
+  test('deferred instances whose follow-up cannot be queued are failed, not lost', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1100);
+    const deps = depsFor(fake, 10_000, EC2_DEFAULT_LIMITS);
+    const error = await handle(officeHoursEvent(), 'start', {
+      ...deps,
+      followUp: async () => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      },
+    }).catch((e: unknown) => e);
+    const summary = (error as RunFailedError).summary;
+    expect(summary.started + summary.failed).toBe(1100);
+    expect(summary.failures[0].errorCode).toBe('FollowUpFailed');
+  });
+});
+
+describe('isolating failures', () => {
+  test('one failing instance is isolated while the other 2,499 start, and the run fails', async () => {
+    setup();
+    fake.add(2500);
+    const bad = instanceId(1234);
+    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+
+    const error = await run(officeHoursEvent()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect((error as Error).message).toContain(`${bad} (InsufficientInstanceCapacity)`);
+    const summary = (error as RunFailedError).summary;
+    expect(summary).toMatchObject({ started: 2499, failed: 1, deferred: 0 });
+    expect(summary.failures).toEqual([
+      { instanceId: bad, errorCode: 'InsufficientInstanceCapacity', message: expect.any(String) },
+    ]);
+    expect(fake.count('running')).toBe(2499);
+    // Bisection: about 2 log2(1000) extra calls, not one per instance.
+    expect(fake.actionCalls().length).toBeLessThanOrEqual(3 + 2 * 10 + 2);
+  });
+
+  test('an instance terminated since the listing is skipped, not failed', async () => {
+    setup();
+    const ids = fake.add(3);
+    fake.failing.set(ids[1], 'InvalidInstanceID.NotFound');
+    const { summary, deps } = await run(officeHoursEvent());
+    expect(summary).toMatchObject({ started: 2, skipped: 1, failed: 0 });
+    expect(outcomes(deps)[ids[1]]).toBe('skipped');
+  });
+});
+
+describe('what is never touched', () => {
+  test('stop skips Auto Scaling group members, spot and instance-store instances', async () => {
+    setup();
+    const [plain] = fake.add(1, { state: 'running' });
+    const [asg] = fake.add(1, {
+      state: 'running',
+      tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'web' },
+    });
+    const [spot] = fake.add(1, { state: 'running', lifecycle: 'spot' });
+    const [store] = fake.add(1, { state: 'running', rootDeviceType: 'instance-store' });
+
+    const { summary, deps } = await run(officeHoursEvent({ action: 'stop' }));
+
+    expect(summary).toMatchObject({ stopped: 1, skipped: 3, failed: 0 });
+    expect(outcomes(deps)).toEqual({
+      [plain]: 'stopped',
+      [asg]: 'skipped',
+      [spot]: 'skipped',
+      [store]: 'skipped',
+    });
+    expect(fake.actionCalls().flatMap((c) => c.ids)).toEqual([plain]);
+    const reasons = deps.logger.lines
+      .filter((l) => l.attributes?.outcome === 'skipped')
+      .map((l) => l.attributes?.reason);
+    expect(reasons).toEqual([
+      expect.stringMatching(/Auto Scaling group/),
+      expect.stringMatching(/spot/),
+      expect.stringMatching(/instance-store/),
+    ]);
+  });
+
+  test('start skips Auto Scaling group members but starts spot instances', async () => {
+    setup();
+    const [asg] = fake.add(1, {
+      tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'web' },
+    });
+    const [spot] = fake.add(1, { lifecycle: 'spot' });
+    const { deps } = await run(officeHoursEvent());
+    expect(outcomes(deps)).toEqual({ [asg]: 'skipped', [spot]: 'started' });
+  });
+});
+
+describe('hibernate', () => {
+  test('hibernates configured instances and stops the others plainly', async () => {
+    setup();
+    const hib = fake.add(3, { state: 'running', hibernation: true });
+    const plain = fake.add(2, { state: 'running' });
+    const { summary } = await run(officeHoursEvent({ action: 'stop', hibernate: true }));
+    expect(summary).toMatchObject({ stopped: 5, failed: 0 });
+    expect(fake.actionCalls().map((c) => ({ ids: c.ids, hibernate: c.hibernate }))).toEqual([
+      { ids: hib, hibernate: true },
+      { ids: plain, hibernate: false },
+    ]);
+  });
+
+  test('falls back to a plain stop when EC2 refuses hibernation for one instance', async () => {
+    setup();
+    const ids = fake.add(4, { state: 'running', hibernation: true });
+    fake.instances.get(ids[2])!.hibernation = false;
+    fake.instances.get(ids[2])!.describedHibernation = true;
+    const { summary, deps } = await run(officeHoursEvent({ action: 'stop', hibernate: true }));
+    expect(summary).toMatchObject({ stopped: 4, failed: 0 });
+    const line = deps.logger.lines.find((l) => l.attributes?.instanceId === ids[2]);
+    expect(line?.attributes).toMatchObject({
+      outcome: 'stopped',
+      reason: expect.stringMatching(/hibernation refused/),
+    });
+    const fallback = fake.actionCalls().filter((c) => c.ids.includes(ids[2]) && !c.hibernate);
+    expect(fallback.map((c) => [c.ids, c.error])).toEqual([[[ids[2]], undefined]]);
+    expect(
+      fake
+        .actionCalls()
+        .filter((c) => !c.hibernate)
+        .flatMap((c) => c.ids),
+    ).toEqual([ids[2]]);
+  });
+
+  test('without hibernate: true, configured instances get a plain stop', async () => {
+    setup();
+    fake.add(2, { state: 'running', hibernation: true });
+    await run(officeHoursEvent({ action: 'stop' }));
+    expect(fake.actionCalls().every((c) => !c.hibernate)).toBe(true);
+  });
+});
+
+describe('skip dates', () => {
+  // Auckland is UTC+13 in December: 11:30Z on the 24th is 00:30 on the 25th there.
+  const auckland = (scheduledTime: string, action: 'start' | 'stop' = 'start') =>
+    officeHoursEvent({
+      action,
+      timeZone: 'Pacific/Auckland',
+      skipDates: ['2026-12-25'],
+      scheduledTime,
+    });
+
+  test('no start on a local skip date that is still the day before in UTC', async () => {
+    setup();
+    fake.add(5);
+    const { summary } = await run(auckland('2026-12-24T11:30:00Z'));
+    expect(summary).toMatchObject({ skipDate: '2026-12-25', started: 0 });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  test('starts half an hour earlier, when it is still the 24th locally', async () => {
+    setup();
+    fake.add(5);
+    const { summary } = await run(auckland('2026-12-24T10:30:00Z'));
+    expect(summary.started).toBe(5);
+  });
+
+  test('stops always run, skip date or not', async () => {
+    setup();
+    fake.add(5, { state: 'running' });
+    const { summary } = await run(auckland('2026-12-24T11:30:00Z', 'stop'));
+    expect(summary.stopped).toBe(5);
+  });
+});
+
+describe('dry run', () => {
+  test('reports what it would do without starting or stopping anything', async () => {
+    setup();
+    fake.add(1500);
+    fake.add(1, { tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'x' } });
+    const { summary, deps } = await run(officeHoursEvent({ dryRun: true }));
+    expect(fake.actionCalls()).toHaveLength(0);
+    expect(summary).toMatchObject({ dryRun: true, found: 1501, started: 1500, skipped: 1 });
+    expect(fake.count('stopped')).toBe(1501);
+    expect(deps.logger.lines.find((l) => l.message === 'instance')?.attributes).toMatchObject({
+      dryRun: true,
+    });
+  });
+});
+
+describe('malformed events', () => {
+  const base = officeHoursEvent() as unknown as Record<string, unknown>;
+  test.each<[string, unknown, RegExp]>([
+    ['not an object', 'start', /expected a JSON object/],
+    ['null', null, /expected a JSON object/],
+    [
+      'wrong action',
+      { ...base, action: 'stop' },
+      /action "stop" does not match this function, which only runs "start"/,
+    ],
+    [
+      'missing schedule',
+      { ...base, schedule: undefined },
+      /schedule undefined must be a non-empty string/,
+    ],
+    ['empty tag key', { ...base, tagKey: '' }, /tagKey "" must be a non-empty string/],
+    [
+      'unknown time zone',
+      { ...base, timeZone: 'Mars/Olympus' },
+      /timeZone "Mars\/Olympus" is not an IANA time zone/,
+    ],
+    [
+      'skip date not a date',
+      { ...base, skipDates: ['2026-02-30'] },
+      /skipDates\[0\] "2026-02-30" is not a real date/,
+    ],
+    [
+      'skip dates not a list',
+      { ...base, skipDates: '2026-12-25' },
+      /skipDates "2026-12-25" must be a list of dates/,
+    ],
+    [
+      'hibernate not boolean',
+      { ...base, hibernate: 'yes' },
+      /hibernate "yes" must be true or false/,
+    ],
+    [
+      'bad opposite cron',
+      { ...base, opposite: 'cron(0 25 ? * MON-FRI *)' },
+      /opposite "cron\(0 25 \? \* MON-FRI \*\)" has hour 25/,
+    ],
+    [
+      'bad scheduled time',
+      { ...base, scheduledTime: 'yesterday' },
+      /scheduledTime "yesterday" is not an ISO 8601 time/,
+    ],
+    [
+      'bad follow-up attempt',
+      { ...base, followUp: { attempt: 0, notAfter: '2026-11-30T22:00:00Z' } },
+      /followUp.attempt 0 must be a whole number of at least 1/,
+    ],
+    ['unknown version', { ...base, version: 2 }, /version 2 is not supported/],
+  ])('%s is rejected before any API call', async (_name, event, message) => {
+    setup();
+    fake.add(3);
+    const deps = depsFor(fake, FIFTEEN_MINUTES);
+    const error = await handle(event, 'start', deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MalformedEventError);
+    expect((error as Error).message).toMatch(message);
+    expect(fake.mock.calls()).toHaveLength(0);
+  });
+
+  test('the scheduled-time placeholder left in by a manual invoke means "now"', async () => {
+    setup();
+    fake.add(2);
+    const { summary } = await run(
+      officeHoursEvent({ scheduledTime: '<aws.scheduler.scheduled-time>' }),
+    );
+    expect(summary.started).toBe(2);
+  });
+});
+
+test('the summary accounts for every instance exactly once, with one log line each', async () => {
+  setup();
+  fake.add(20);
+  fake.add(2, { tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'g' } });
+  fake.failing.set(instanceId(7), 'IncorrectInstanceState');
+  const deps = depsFor(fake, FIFTEEN_MINUTES, UNLIMITED);
+  const error = (await handle(officeHoursEvent(), 'start', deps).catch(
+    (e: unknown) => e,
+  )) as RunFailedError;
+  const s = error.summary;
+  expect(s).toMatchObject({ found: 22, started: 19, skipped: 2, failed: 1 });
+  expect(s.started + s.stopped + s.skipped + s.deferred + s.failed).toBe(22);
+  const lines = deps.logger.lines.filter((l) => l.message === 'instance');
+  expect(lines).toHaveLength(22);
+  expect(new Set(lines.map((l) => l.attributes?.instanceId)).size).toBe(22);
+  expect(deps.logger.lines.at(-1)).toMatchObject({ message: 'summary', attributes: { failed: 1 } });
+});

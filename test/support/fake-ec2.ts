@@ -1,0 +1,308 @@
+/**
+ * An in-memory EC2 behind aws-sdk-client-mock, with a virtual clock, for the handler's unit
+ * tests. It models what the run depends on: tag and state filters with pagination, whole-call
+ * failures, and EC2's token buckets for StartInstances/StopInstances.
+ */
+import {
+  DescribeInstancesCommand,
+  DescribeInstancesCommandInput,
+  EC2Client,
+  EC2ServiceException,
+  Instance,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Clock, RunDeps, RunLogger } from '../../lambda/run';
+import type { Ec2Limits } from '../../lambda/pacer';
+import type { SchedulerEvent } from '../../lib/event';
+
+export interface FakeInstance {
+  id: string;
+  state: 'pending' | 'running' | 'stopping' | 'stopped';
+  tags: Record<string, string>;
+  lifecycle?: 'spot';
+  rootDeviceType?: 'ebs' | 'instance-store';
+  hibernation?: boolean;
+  /** What DescribeInstances says of hibernation, when it differs from what EC2 accepts. */
+  describedHibernation?: boolean;
+}
+
+export function ec2Error(code: string, message = code): EC2ServiceException {
+  return new EC2ServiceException({
+    name: code,
+    $fault: code === 'RequestLimitExceeded' ? 'server' : 'client',
+    message,
+    $metadata: { httpStatusCode: code === 'RequestLimitExceeded' ? 503 : 400 },
+  });
+}
+
+export function instanceId(n: number): string {
+  return `i-${n.toString(16).padStart(17, '0')}`;
+}
+
+/** A virtual clock: sleeping advances it instantly. */
+export class VirtualClock implements Clock {
+  constructor(public at = Date.parse('2026-11-30T13:00:00Z')) {}
+  now(): number {
+    return this.at;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.at += ms;
+  }
+}
+
+class Bucket {
+  constructor(
+    public tokens: number,
+    private readonly capacity: number,
+    private readonly refill: number,
+    private at: number,
+  ) {}
+  take(n: number, now: number): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 1000) * this.refill);
+    this.at = now;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
+    return true;
+  }
+}
+
+export interface CallRecord {
+  action: 'DescribeInstances' | 'StartInstances' | 'StopInstances';
+  ids: string[];
+  hibernate?: boolean;
+  at: number;
+  error?: string;
+}
+
+export class FakeEc2 {
+  readonly mock = mockClient(EC2Client);
+  readonly instances = new Map<string, FakeInstance>();
+  readonly calls: CallRecord[] = [];
+  /** Calls in flight at once, at most. */
+  maxConcurrent = 0;
+  /** Ids whose presence fails a whole start/stop call with this code. */
+  readonly failing = new Map<string, string>();
+  private buckets = new Map<string, { request: Bucket; resource: Bucket }>();
+  private inFlight = 0;
+
+  constructor(
+    readonly clock: VirtualClock,
+    limits?: Ec2Limits,
+    /** Virtual milliseconds each call takes. */
+    readonly latencyMs = 20,
+  ) {
+    if (limits) this.setLimits(limits);
+    this.mock.on(DescribeInstancesCommand).callsFake((input) => this.describe(input));
+    this.mock
+      .on(StartInstancesCommand)
+      .callsFake((input) => this.act('StartInstances', input.InstanceIds ?? [], false));
+    this.mock
+      .on(StopInstancesCommand)
+      .callsFake((input) => this.act('StopInstances', input.InstanceIds ?? [], !!input.Hibernate));
+  }
+
+  setLimits(limits: Ec2Limits, level?: { start?: number; stop?: number }): void {
+    const now = this.clock.now();
+    for (const action of ['start', 'stop'] as const) {
+      const l = limits[action];
+      this.buckets.set(action, {
+        request: new Bucket(l.request.capacity, l.request.capacity, l.request.refillPerSecond, now),
+        resource: new Bucket(
+          level?.[action] ?? l.resource.capacity,
+          l.resource.capacity,
+          l.resource.refillPerSecond,
+          now,
+        ),
+      });
+    }
+  }
+
+  add(count: number, init: Partial<FakeInstance> = {}, first = this.instances.size + 1): string[] {
+    const ids: string[] = [];
+    for (let n = first; n < first + count; n++) {
+      const id = instanceId(n);
+      this.instances.set(id, { id, state: 'stopped', tags: { Schedule: 'office-hours' }, ...init });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  count(state: FakeInstance['state']): number {
+    return [...this.instances.values()].filter((i) => i.state === state).length;
+  }
+
+  actionCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.action !== 'DescribeInstances');
+  }
+
+  restore(): void {
+    this.mock.restore();
+  }
+
+  private async enter(): Promise<void> {
+    this.inFlight++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.clock.at += this.latencyMs;
+  }
+
+  private async describe(input: DescribeInstancesCommandInput) {
+    await this.enter();
+    try {
+      this.calls.push({ action: 'DescribeInstances', ids: [], at: this.clock.now() });
+      const filters = input.Filters ?? [];
+      const matches = [...this.instances.values()].filter((i) =>
+        filters.every((f) => {
+          if (f.Name === 'instance-state-name') return f.Values?.includes(i.state);
+          if (f.Name?.startsWith('tag:')) return f.Values?.includes(i.tags[f.Name.slice(4)]);
+          throw new Error(`fake EC2 does not know filter ${f.Name}`);
+        }),
+      );
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const size = input.MaxResults ?? 1000;
+      const page = matches.slice(start, start + size);
+      const instances: Instance[] = page.map((i) => ({
+        InstanceId: i.id,
+        State: { Name: i.state },
+        Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
+        InstanceLifecycle: i.lifecycle,
+        RootDeviceType: i.rootDeviceType ?? 'ebs',
+        HibernationOptions: { Configured: i.describedHibernation ?? !!i.hibernation },
+      }));
+      return {
+        Reservations: [{ Instances: instances }],
+        NextToken: start + size < matches.length ? String(start + size) : undefined,
+      };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async act(action: 'StartInstances' | 'StopInstances', ids: string[], hibernate: boolean) {
+    await this.enter();
+    const record: CallRecord = { action, ids, hibernate, at: this.clock.now() };
+    this.calls.push(record);
+    try {
+      const bucket = this.buckets.get(action === 'StartInstances' ? 'start' : 'stop');
+      if (bucket) {
+        const now = this.clock.now();
+        if (!bucket.request.take(1, now)) throw ec2Error('RequestLimitExceeded');
+        if (!bucket.resource.take(ids.length, now)) {
+          bucket.request.take(-1, now);
+          throw ec2Error('RequestLimitExceeded');
+        }
+        // A failed call acts on nothing; give its tokens back below.
+        try {
+          return this.apply(action, ids, hibernate);
+        } catch (err) {
+          bucket.resource.take(-ids.length, now);
+          throw err;
+        }
+      }
+      return this.apply(action, ids, hibernate);
+    } catch (err) {
+      record.error = (err as Error).name;
+      throw err;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private apply(action: 'StartInstances' | 'StopInstances', ids: string[], hibernate: boolean) {
+    for (const id of ids) {
+      const code = this.failing.get(id);
+      if (code) throw ec2Error(code, `${code} for ${id}`);
+      const instance = this.instances.get(id);
+      if (!instance)
+        throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+      if (hibernate && !instance.hibernation) {
+        throw ec2Error(
+          'UnsupportedHibernationConfiguration',
+          `${id} is not configured for hibernation`,
+        );
+      }
+    }
+    const items = ids.map((id) => {
+      const instance = this.instances.get(id) as FakeInstance;
+      const previous = instance.state;
+      if (action === 'StartInstances' && previous === 'stopped') instance.state = 'running';
+      if (action === 'StopInstances' && previous === 'running') instance.state = 'stopped';
+      return {
+        InstanceId: id,
+        PreviousState: { Name: previous },
+        CurrentState: { Name: instance.state },
+      };
+    });
+    return action === 'StartInstances'
+      ? { StartingInstances: items }
+      : { StoppingInstances: items };
+  }
+}
+
+/** Limits large enough that nothing is throttled: shows batching alone. */
+export const UNLIMITED: Ec2Limits = {
+  start: {
+    request: { capacity: 1e6, refillPerSecond: 1e6 },
+    resource: { capacity: 1e6, refillPerSecond: 1e6 },
+  },
+  stop: {
+    request: { capacity: 1e6, refillPerSecond: 1e6 },
+    resource: { capacity: 1e6, refillPerSecond: 1e6 },
+  },
+};
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  attributes?: Record<string, unknown>;
+}
+
+export function captureLogger(): RunLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  return {
+    lines,
+    info: (message, attributes) => lines.push({ level: 'info', message, attributes }),
+    warn: (message, attributes) => lines.push({ level: 'warn', message, attributes }),
+    error: (message, attributes) => lines.push({ level: 'error', message, attributes }),
+  };
+}
+
+export interface TestDeps extends RunDeps {
+  readonly followUps: SchedulerEvent[];
+  readonly logger: RunLogger & { lines: LogLine[] };
+}
+
+/** Deps for one run with `budgetMs` of function time on the fake's clock. */
+export function depsFor(fake: FakeEc2, budgetMs: number, limits?: Ec2Limits): TestDeps {
+  const deadline = fake.clock.now() + budgetMs;
+  const followUps: SchedulerEvent[] = [];
+  return {
+    ec2: new EC2Client({ region: 'us-east-1' }),
+    logger: captureLogger(),
+    remainingMs: () => deadline - fake.clock.now(),
+    clock: fake.clock,
+    limits,
+    followUps,
+    followUp: async (event) => {
+      followUps.push(event);
+    },
+  };
+}
+
+export function officeHoursEvent(overrides: Partial<SchedulerEvent> = {}): SchedulerEvent {
+  return {
+    version: 1,
+    action: 'start',
+    schedule: 'office-hours',
+    tagKey: 'Schedule',
+    timeZone: 'America/New_York',
+    skipDates: [],
+    hibernate: false,
+    dryRun: false,
+    opposite: 'cron(0 17 ? * MON-FRI *)',
+    scheduledTime: '2026-11-30T13:00:00.000Z',
+    ...overrides,
+  };
+}
