@@ -147,15 +147,19 @@ export class Pacer {
     return this.cap;
   }
 
-  /** How many of `want` ids to send, and when. */
-  plan(want: number, now: number): PacedBatch {
+  /**
+   * How many of `want` ids to send, and when. The pacer waits for a worthwhile batch (about five
+   * seconds of refill) rather than sending one id at a time; when that wait would not fit in
+   * `maxWaitMs`, it sends what the bucket holds now instead.
+   */
+  plan(want: number, now: number, maxWaitMs = Number.POSITIVE_INFINITY): PacedBatch {
     const limit = Math.min(want, this.cap, MAX_BATCH, Math.floor(this.limits.resource.capacity));
     const available = Math.floor(this.resource.level(now));
-    const size = Math.max(
-      1,
-      available >= limit ? limit : Math.min(limit, Math.max(available, this.chunk)),
-    );
-    const waitMs = Math.max(this.resource.waitFor(size, now), this.request.waitFor(1, now));
+    const requestWait = this.request.waitFor(1, now);
+    if (available >= limit) return { size: limit, waitMs: requestWait };
+    const size = Math.min(limit, Math.max(available, this.chunk));
+    const waitMs = Math.max(this.resource.waitFor(size, now), requestWait);
+    if (waitMs > maxWaitMs && available >= 1) return { size: available, waitMs: requestWait };
     return { size, waitMs };
   }
 

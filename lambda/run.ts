@@ -217,7 +217,7 @@ class Run {
         this.failAll(batch.ids, 'WindowClosed', this.windowMessage(notAfter));
       return this.summary();
     }
-    const left = event.dryRun ? this.dryRun(batches) : await this.act(batches);
+    const left = event.dryRun ? this.dryRun(batches) : await this.act(batches, notAfter);
     return this.summary(await this.handOver(left, notAfter));
   }
 
@@ -310,14 +310,24 @@ class Run {
   }
 
   /** Sends the batches; returns the ids the deadline left unreached. */
-  private async act(queue: Batch[]): Promise<string[]> {
+  private async act(queue: Batch[], notAfter: Date): Promise<string[]> {
     while (queue.length > 0) {
       const batch = queue.shift() as Batch;
-      const { size, waitMs } = this.pacer.plan(batch.ids.length, this.clock.now());
+      const { size, waitMs } = this.pacer.plan(
+        batch.ids.length,
+        this.clock.now(),
+        this.timeLeft() - this.callEstimateMs,
+      );
       if (size < batch.ids.length) {
         queue.unshift({ ...batch, ids: batch.ids.slice(size) });
       }
       const ids = batch.ids.slice(0, size);
+      if (this.clock.now() + waitMs >= notAfter.getTime()) {
+        // The schedule's opposite transition comes first: acting now would undo it.
+        const rest = [...ids, ...queue.flatMap((b) => b.ids)];
+        this.failAll(rest, 'WindowClosed', this.windowMessage(notAfter));
+        return [];
+      }
       if (waitMs + this.callEstimateMs > this.timeLeft()) {
         queue.unshift({ ...batch, ids });
         return queue.flatMap((b) => b.ids);

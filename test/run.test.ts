@@ -202,6 +202,22 @@ describe('deadline and follow-up runs', () => {
     expect(fake.mock.commandCalls(StartInstancesCommand)).toHaveLength(0);
   });
 
+  test("a run stops starting instances when the schedule's stop comes first", async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1300);
+    // Fired at 16:58:20 New York time; the stop is at 17:00, 100 s later.
+    fake.clock.at = Date.parse('2026-11-30T21:58:20Z');
+    fake.setLimits(EC2_DEFAULT_LIMITS);
+    const event = officeHoursEvent({ scheduledTime: '2026-11-30T21:58:20.000Z' });
+    const error = await run(event, FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch((e: unknown) => e);
+    const summary = (error as RunFailedError).summary;
+    expect(summary.started).toBeGreaterThanOrEqual(1000 + 180);
+    expect(summary.started).toBeLessThan(1300);
+    expect(summary.started + summary.failed).toBe(1300);
+    expect(summary.failures[0].errorCode).toBe('WindowClosed');
+    expect(fake.actionCalls().every((c) => c.at <= Date.parse('2026-11-30T22:00:00Z'))).toBe(true);
+  });
+
   test('deferred instances whose follow-up cannot be queued are failed, not lost', async () => {
     setup(EC2_DEFAULT_LIMITS);
     fake.add(1100);
