@@ -272,23 +272,26 @@ function weekdayRuleDay(rule: WeekdayRule, year: number, month: number): number 
 
 const MAX_SCAN = 100_000;
 
-/**
- * Yields the instants at which EventBridge Scheduler fires the expression in `timeZone`,
- * strictly after `after`, in order.
- *
- * Daylight saving follows EventBridge Scheduler's documented behaviour: a local time that does
- * not exist (spring forward) is skipped, and a local time that occurs twice (fall back) fires
- * once, at its first occurrence.
- */
-export function* firings(
+interface Candidate {
+  readonly at: number;
+  /**
+   * False when cron-parser moved a local time that does not exist (the hour skipped when
+   * daylight saving starts) to a later time.
+   */
+  readonly exists: boolean;
+  /** The local wall time, as a key. */
+  readonly wall: string;
+}
+
+/** cron-parser's dates for the expression, with the year and `W` rules applied. */
+function* candidates(
   cron: EventBridgeCron,
   timeZone: string,
   after: Date,
-): Generator<Date, void, undefined> {
+): Generator<Candidate, void, undefined> {
   const start = (from: CronDate) =>
     CronExpressionParser.parse(cron.parserExpression, { currentDate: from, tz: timeZone });
   let iterator = start(new CronDate(after, timeZone));
-  let previous = Number.NEGATIVE_INFINITY;
   for (let scanned = 0; scanned < MAX_SCAN; scanned++) {
     let next: CronDate;
     try {
@@ -318,13 +321,58 @@ export function* firings(
       iterator = start(restartFrom);
       continue;
     }
-    const at = next.getTime();
-    // cron-parser moves a non-existent local time forward; EventBridge Scheduler skips it.
-    if (!cron.hours.has(next.getHours()) || !cron.minutes.has(next.getMinutes())) continue;
-    if (at <= previous || at <= after.getTime()) continue;
+    yield {
+      at: next.getTime(),
+      exists: cron.hours.has(next.getHours()) && cron.minutes.has(next.getMinutes()),
+      wall: `${year}-${next.getMonth()}-${next.getDate()} ${next.getHours()}:${next.getMinutes()}`,
+    };
+  }
+}
+
+/**
+ * Yields the instants at which EventBridge Scheduler fires the expression in `timeZone`,
+ * strictly after `after`, in order.
+ *
+ * Daylight saving follows EventBridge Scheduler's documented behaviour: a local time that does
+ * not exist (spring forward) is skipped, and a local time that occurs twice (fall back) fires
+ * once. Which of the two instants it fires at is not documented; this takes the first.
+ */
+export function* firings(
+  cron: EventBridgeCron,
+  timeZone: string,
+  after: Date,
+): Generator<Date, void, undefined> {
+  let previous = Number.NEGATIVE_INFINITY;
+  // Local wall times fired lately: a time repeated when daylight saving ends fires once.
+  const recent = new Map<string, number>();
+  for (const { at, exists, wall } of candidates(cron, timeZone, after)) {
+    if (!exists || at <= previous || at <= after.getTime()) continue;
+    const firedAt = recent.get(wall);
+    if (firedAt !== undefined && at - firedAt <= 3 * 3600_000) continue;
+    recent.set(wall, at);
+    if (recent.size > 1000) recent.clear();
     previous = at;
     yield new Date(at);
   }
+}
+
+/**
+ * The days, up to `until`, on which the expression falls in the hour that daylight saving
+ * skips, so EventBridge Scheduler does not fire it at all. Returned as the instant cron-parser
+ * moved each skipped firing to.
+ */
+export function skippedByDaylightSaving(
+  cron: EventBridgeCron,
+  timeZone: string,
+  after: Date,
+  until: Date,
+): Date[] {
+  const out: Date[] = [];
+  for (const { at, exists } of candidates(cron, timeZone, after)) {
+    if (at > until.getTime()) break;
+    if (!exists) out.push(new Date(at));
+  }
+  return out;
 }
 
 /** The first `count` firings after `after` (fewer when the expression stops firing). */
@@ -369,8 +417,9 @@ export function localDate(at: Date, timeZone: string): string {
 export function isValidTimeZone(timeZone: string): boolean {
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone)) return false;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    // Intl accepts any letter case; EventBridge wants the name as IANA spells it.
+    return resolved.toLowerCase() !== timeZone.toLowerCase() || resolved === timeZone;
   } catch {
     return false;
   }

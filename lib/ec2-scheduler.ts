@@ -179,7 +179,11 @@ export class Ec2Scheduler extends Construct {
     this.timeZone = props.timeZone ?? 'UTC';
     if (!Token.isUnresolved(this.timeZone)) validateTimeZone('', this.timeZone);
     if (props.retryAttempts !== undefined && !Token.isUnresolved(props.retryAttempts)) {
-      if (!Number.isInteger(props.retryAttempts) || props.retryAttempts < 0) {
+      if (
+        !Number.isInteger(props.retryAttempts) ||
+        props.retryAttempts < 0 ||
+        props.retryAttempts > 185
+      ) {
         throw new Error(
           `retryAttempts ${props.retryAttempts} is not allowed; give a whole number from 0 to 185`,
         );
@@ -225,12 +229,12 @@ export class Ec2Scheduler extends Construct {
     }
 
     Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.startFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.startFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason:
         'lambda:InvokeFunction on the start function and its versions, as LambdaInvoke grants it.',
     });
     Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stopFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stopFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason:
         'lambda:InvokeFunction on the stop function and its versions, as LambdaInvoke grants it.',
     });
@@ -269,16 +273,15 @@ export class Ec2Scheduler extends Construct {
       start: options.start !== undefined && Token.isUnresolved(options.start),
       stop: options.stop !== undefined && Token.isUnresolved(options.stop),
     };
-    if (!Token.isUnresolved(timeZone)) {
-      validateSchedule({
-        name,
-        start: options.start,
-        stop: options.stop,
-        timeZone,
-        skipDates: skipDates.filter((d) => !Token.isUnresolved(d)),
-        unresolved,
-      });
-    }
+    // With a time zone known only at deploy time, firings are judged in UTC.
+    validateSchedule({
+      name,
+      start: options.start,
+      stop: options.stop,
+      timeZone: Token.isUnresolved(timeZone) ? 'UTC' : timeZone,
+      skipDates: skipDates.filter((d) => !Token.isUnresolved(d)),
+      unresolved,
+    });
     if (skipDates.length > 0 && options.start === undefined) {
       Annotations.of(this).addWarningV2(
         'cdk-ec2-scheduler:skipDatesWithoutStart',
@@ -292,7 +295,7 @@ export class Ec2Scheduler extends Construct {
       );
     }
 
-    const scope = new Construct(this, `Schedule-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+    const scope = new Construct(this, scheduleConstructId(name));
     const make = (action: ScheduleAction, expression: string, opposite?: string) => {
       const event: SchedulerEvent = {
         version: 1,
@@ -402,16 +405,25 @@ export class Ec2Scheduler extends Construct {
     });
 
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
       reason: `ec2:${title}Instances is on instance/* only under the condition aws:ResourceTag/${this.tagKey} equals one of this scheduler's schedule names.`,
     });
     return { fn, role, logGroup };
   }
+}
+
+/**
+ * A stable construct id for a schedule name. Tag values may hold characters construct ids do
+ * not; each such character (and `_` itself) becomes `_` and its code point in hex, so distinct
+ * names always get distinct ids, and plain names like `office-hours` keep theirs.
+ */
+function scheduleConstructId(name: string): string {
+  return `Schedule-${name.replace(/[^A-Za-z0-9.-]/gu, (c) => `_${c.codePointAt(0)?.toString(16).toUpperCase()}_`)}`;
 }
 
 function handlerBundle(action: ScheduleAction): string {

@@ -1,0 +1,522 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { Ec2Scheduler, SchedulerEvent } from '../lib';
+import {
+  ANY_INSTANCE_ARN,
+  TemplateStatement,
+  actionsGrantedTo,
+  actionsOf,
+  statementsOf,
+  testStack,
+} from './support/app';
+
+const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
+const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
+
+interface ScheduleProperties {
+  readonly ScheduleExpression: string;
+  readonly ScheduleExpressionTimezone?: string;
+  readonly Target: { readonly Arn: unknown; readonly Input: string };
+}
+
+/** Every `AWS::Scheduler::Schedule` in the template, with its target input parsed. */
+function schedulesIn(template: Template) {
+  return Object.values(template.findResources('AWS::Scheduler::Schedule')).map((r) => {
+    const props = (r as { Properties: ScheduleProperties }).Properties;
+    return { props, input: JSON.parse(props.Target.Input) as SchedulerEvent };
+  });
+}
+
+/** The input of the one schedule that runs `action` for the schedule named `name`. */
+function inputOf(template: Template, action: 'start' | 'stop', name: string): SchedulerEvent {
+  const found = schedulesIn(template).filter(
+    (s) => s.input.action === action && s.input.schedule === name,
+  );
+  expect(found).toHaveLength(1);
+  return found[0].input;
+}
+
+/** The template resource of an L2 construct (found through its CloudFormation resource). */
+function resourceOf(template: Template, construct: IConstruct) {
+  const logicalId = Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
+  return template.toJSON().Resources[logicalId] as { Type: string; Properties: never };
+}
+
+/** The statements of `role` that grant `action`. */
+function statementsGranting(
+  template: Template,
+  stack: Stack,
+  role: Parameters<typeof statementsOf>[2],
+  action: string,
+): TemplateStatement[] {
+  return statementsOf(template, stack, role).filter((s) => actionsOf(s).includes(action));
+}
+
+describe('a scheduler with three schedules and default props', () => {
+  let stack: Stack;
+  let scheduler: Ec2Scheduler;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = testStack();
+    scheduler = new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' });
+    scheduler.addSchedule('office-hours', {
+      start: WEEKDAYS_8,
+      stop: WEEKDAYS_17,
+      skipDates: ['2027-12-24', '2027-12-31'],
+    });
+    scheduler.addSchedule('berlin-lab', {
+      start: 'cron(30 7 ? * MON-FRI *)',
+      stop: 'cron(0 19 ? * MON-FRI *)',
+      timeZone: 'Europe/Berlin',
+      hibernate: true,
+    });
+    // Added last, long after the roles were created: its name must still reach their conditions.
+    scheduler.addSchedule('nightly-stop', { stop: 'cron(0 22 * * ? *)' });
+    template = Template.fromStack(stack);
+  });
+
+  describe('EventBridge Scheduler schedules', () => {
+    test('one schedule per start and per stop; a stop-only schedule gets no start', () => {
+      template.resourceCountIs('AWS::Scheduler::Schedule', 5);
+      expect(
+        schedulesIn(template)
+          .map((s) => `${s.input.schedule}:${s.input.action}`)
+          .sort(),
+      ).toEqual([
+        'berlin-lab:start',
+        'berlin-lab:stop',
+        'nightly-stop:stop',
+        'office-hours:start',
+        'office-hours:stop',
+      ]);
+    });
+
+    test.each([
+      ['office-hours', 'start', WEEKDAYS_8, 'America/New_York'],
+      ['office-hours', 'stop', WEEKDAYS_17, 'America/New_York'],
+      ['berlin-lab', 'start', 'cron(30 7 ? * MON-FRI *)', 'Europe/Berlin'],
+      ['berlin-lab', 'stop', 'cron(0 19 ? * MON-FRI *)', 'Europe/Berlin'],
+      ['nightly-stop', 'stop', 'cron(0 22 * * ? *)', 'America/New_York'],
+    ] as const)('%s %s: %s in %s', (name, action, expression, timeZone) => {
+      const fn = action === 'start' ? scheduler.startFunction : scheduler.stopFunction;
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: timeZone,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: stack.resolve(fn.functionArn),
+          Input: Match.serializedJson(Match.objectLike({ action, schedule: name })),
+        }),
+      });
+    });
+
+    test('every target retries 3 times for up to an hour, then goes to the dead-letter queue', () => {
+      template.allResourcesProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({
+          RoleArn: stack.resolve(scheduler.schedulerRole.roleArn),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: stack.resolve(scheduler.deadLetterQueue.queueArn) },
+        }),
+      });
+    });
+  });
+
+  describe('target input', () => {
+    test('a start carries everything the run needs', () => {
+      expect(inputOf(template, 'start', 'office-hours')).toStrictEqual({
+        version: 1,
+        action: 'start',
+        schedule: 'office-hours',
+        tagKey: 'Schedule',
+        timeZone: 'America/New_York',
+        skipDates: ['2027-12-24', '2027-12-31'],
+        hibernate: false,
+        dryRun: false,
+        opposite: WEEKDAYS_17,
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
+    });
+
+    test("a stop carries hibernate, the schedule's own time zone and the start as opposite", () => {
+      expect(inputOf(template, 'stop', 'berlin-lab')).toStrictEqual({
+        version: 1,
+        action: 'stop',
+        schedule: 'berlin-lab',
+        tagKey: 'Schedule',
+        timeZone: 'Europe/Berlin',
+        skipDates: [],
+        hibernate: true,
+        dryRun: false,
+        opposite: 'cron(30 7 ? * MON-FRI *)',
+        scheduledTime: '<aws.scheduler.scheduled-time>',
+      });
+    });
+
+    test('a stop-only schedule has no opposite transition', () => {
+      const input = inputOf(template, 'stop', 'nightly-stop');
+      expect(input).not.toHaveProperty('opposite');
+      expect(input).toMatchObject({ schedule: 'nightly-stop', timeZone: 'America/New_York' });
+    });
+  });
+
+  describe('dead-letter queue', () => {
+    test('is one SQS queue with SQS-managed encryption', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    });
+
+    test('refuses requests that do not use SSL', () => {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [stack.resolve(scheduler.deadLetterQueue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('functions and logs', () => {
+    test('exactly two functions, however many schedules: Node.js 24 on arm64', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+      });
+    });
+
+    test('each function runs as its own role and logs to its own log group', () => {
+      for (const [fn, role, logGroup] of [
+        [scheduler.startFunction, scheduler.startRole, scheduler.startLogGroup],
+        [scheduler.stopFunction, scheduler.stopRole, scheduler.stopLogGroup],
+      ] as const) {
+        expect(resourceOf(template, fn).Properties).toMatchObject({
+          Role: stack.resolve(role.roleArn),
+          LoggingConfig: { LogGroup: stack.resolve(logGroup.logGroupName) },
+        });
+      }
+    });
+
+    test('log groups keep logs for a year and are retained when the stack is deleted', () => {
+      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      template.allResources('AWS::Logs::LogGroup', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: { RetentionInDays: 365 },
+      });
+    });
+
+    test("each role writes only to its own function's log group", () => {
+      for (const [role, logGroup] of [
+        [scheduler.startRole, scheduler.startLogGroup],
+        [scheduler.stopRole, scheduler.stopLogGroup],
+      ] as const) {
+        const logStatements = statementsOf(template, stack, role).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('logs:')),
+        );
+        expect(logStatements.flatMap(actionsOf)).toContain('logs:PutLogEvents');
+        for (const statement of logStatements) {
+          expect(statement.Resource).toEqual(stack.resolve(logGroup.logGroupArn));
+        }
+      }
+    });
+  });
+
+  describe('IAM', () => {
+    test.each([
+      ['start', 'ec2:StartInstances', 'ec2:StopInstances'],
+      ['stop', 'ec2:StopInstances', 'ec2:StartInstances'],
+    ] as const)(
+      'the %s role may %s only on instances tagged with a schedule name, and not %s',
+      (action, allowed, denied) => {
+        const role = action === 'start' ? scheduler.startRole : scheduler.stopRole;
+        const statements = statementsGranting(template, stack, role, allowed);
+        expect(statements).toHaveLength(1);
+        expect(statements[0]).toMatchObject({
+          Effect: 'Allow',
+          Action: allowed,
+          Resource: ANY_INSTANCE_ARN,
+        });
+        const condition = statements[0].Condition;
+        expect(Object.keys(condition ?? {})).toEqual(['StringEquals']);
+        expect(Object.keys(condition!.StringEquals)).toEqual(['aws:ResourceTag/Schedule']);
+        const names = [condition!.StringEquals['aws:ResourceTag/Schedule']].flat();
+        // nightly-stop was added last: the list is built at synth, not at construction.
+        expect([...(names as string[])].sort()).toEqual([
+          'berlin-lab',
+          'nightly-stop',
+          'office-hours',
+        ]);
+        expect(actionsGrantedTo(template, stack, role)).not.toContain(denied);
+      },
+    );
+
+    test('both roles may describe instances, on * (it has no resource-level permissions)', () => {
+      for (const role of [scheduler.startRole, scheduler.stopRole]) {
+        expect(statementsGranting(template, stack, role, 'ec2:DescribeInstances')).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Action: 'ec2:DescribeInstances',
+            Resource: '*',
+          }),
+        ]);
+      }
+    });
+
+    test('no other EC2 action is granted, and nothing on ec2:*', () => {
+      for (const role of [scheduler.startRole, scheduler.stopRole]) {
+        const ec2 = actionsGrantedTo(template, stack, role).filter((a) => a.startsWith('ec2:'));
+        expect(ec2.sort()).toEqual(
+          [
+            'ec2:DescribeInstances',
+            role === scheduler.startRole ? 'ec2:StartInstances' : 'ec2:StopInstances',
+          ].sort(),
+        );
+      }
+    });
+
+    test('no role uses an AWS managed policy', () => {
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    });
+
+    test('without encryptionKeys no role gets KMS permissions', () => {
+      for (const role of [scheduler.startRole, scheduler.stopRole]) {
+        expect(actionsGrantedTo(template, stack, role).filter((a) => a.startsWith('kms:'))).toEqual(
+          [],
+        );
+      }
+    });
+
+    test('EventBridge Scheduler, from this account only, may invoke both functions', () => {
+      expect(resourceOf(template, scheduler.schedulerRole).Properties).toMatchObject({
+        AssumeRolePolicyDocument: {
+          Statement: [
+            expect.objectContaining({
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            }),
+          ],
+        },
+      });
+      for (const fn of [scheduler.startFunction, scheduler.stopFunction]) {
+        template.hasResourceProperties('AWS::IAM::Policy', {
+          Roles: [stack.resolve(scheduler.schedulerRole.roleName)],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Action: 'lambda:InvokeFunction',
+                Resource: Match.arrayWith([stack.resolve(fn.functionArn)]),
+              }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  describe('public fields are the created resources', () => {
+    test('functions, roles and queue', () => {
+      expect(resourceOf(template, scheduler.startFunction).Type).toBe('AWS::Lambda::Function');
+      expect(resourceOf(template, scheduler.stopFunction).Type).toBe('AWS::Lambda::Function');
+      expect(resourceOf(template, scheduler.startRole).Type).toBe('AWS::IAM::Role');
+      expect(resourceOf(template, scheduler.stopRole).Type).toBe('AWS::IAM::Role');
+      expect(resourceOf(template, scheduler.schedulerRole).Type).toBe('AWS::IAM::Role');
+      expect(resourceOf(template, scheduler.deadLetterQueue).Type).toBe('AWS::SQS::Queue');
+      expect(scheduler.startFunction).not.toBe(scheduler.stopFunction);
+      expect(scheduler.startRole).not.toBe(scheduler.stopRole);
+    });
+
+    test('schedules lists each named schedule with its EventBridge schedules', () => {
+      expect(scheduler.schedules.map((s) => s.name)).toEqual([
+        'office-hours',
+        'berlin-lab',
+        'nightly-stop',
+      ]);
+      const [office, , nightly] = scheduler.schedules;
+      expect(resourceOf(template, office.startSchedule!).Properties).toMatchObject({
+        ScheduleExpression: WEEKDAYS_8,
+      });
+      expect(resourceOf(template, office.stopSchedule!).Properties).toMatchObject({
+        ScheduleExpression: WEEKDAYS_17,
+      });
+      expect(nightly.startSchedule).toBeUndefined();
+      expect(resourceOf(template, nightly.stopSchedule!).Properties).toMatchObject({
+        ScheduleExpression: 'cron(0 22 * * ? *)',
+      });
+    });
+  });
+});
+
+describe('a scheduler with custom props and a start-only schedule', () => {
+  let stack: Stack;
+  let scheduler: Ec2Scheduler;
+  let key: kms.Key;
+  let template: Template;
+  const IMPORTED_KEY_ARN =
+    'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  beforeAll(() => {
+    stack = testStack();
+    key = new kms.Key(stack, 'EbsKey');
+    scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      tagKey: 'ScheduleGroup',
+      timeZone: 'Asia/Tokyo',
+      encryptionKeys: [key, kms.Key.fromKeyArn(stack, 'ImportedKey', IMPORTED_KEY_ARN)],
+      dryRun: true,
+      retryAttempts: 5,
+      maxEventAge: Duration.hours(2),
+      logRetention: logs.RetentionDays.ONE_MONTH,
+    });
+    scheduler.addSchedule('weekday-start', { start: 'cron(0 9 ? * MON-FRI *)' });
+    template = Template.fromStack(stack);
+  });
+
+  test('a start-only schedule creates only its start schedule', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 9 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+      Target: Match.objectLike({ Arn: stack.resolve(scheduler.startFunction.functionArn) }),
+    });
+  });
+
+  test('retryAttempts and maxEventAge set the target retry policy', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({
+        RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 7200 },
+      }),
+    });
+  });
+
+  test('dryRun and tagKey flow into the input', () => {
+    expect(inputOf(template, 'start', 'weekday-start')).toMatchObject({
+      dryRun: true,
+      tagKey: 'ScheduleGroup',
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(inputOf(template, 'start', 'weekday-start')).not.toHaveProperty('opposite');
+  });
+
+  test('a custom tagKey is the IAM condition key of both roles', () => {
+    for (const [role, action] of [
+      [scheduler.startRole, 'ec2:StartInstances'],
+      [scheduler.stopRole, 'ec2:StopInstances'],
+    ] as const) {
+      expect(statementsGranting(template, stack, role, action)).toEqual([
+        expect.objectContaining({
+          Resource: ANY_INSTANCE_ARN,
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/ScheduleGroup': ['weekday-start'] },
+          },
+        }),
+      ]);
+    }
+  });
+
+  test('encryptionKeys lets the start role, and only it, create grants for AWS resources', () => {
+    const grants = statementsGranting(template, stack, scheduler.startRole, 'kms:CreateGrant');
+    expect(grants.length).toBeGreaterThan(0);
+    for (const statement of grants) {
+      expect(statement).toMatchObject({
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      });
+    }
+    expect(grants.flatMap((s) => [s.Resource].flat())).toEqual(
+      expect.arrayContaining([stack.resolve(key.keyArn), IMPORTED_KEY_ARN]),
+    );
+    expect(grants.flatMap((s) => [s.Resource].flat())).toHaveLength(2);
+    expect(
+      actionsGrantedTo(template, stack, scheduler.stopRole).filter((a) => a.startsWith('kms:')),
+    ).toEqual([]);
+  });
+
+  test('logRetention sets the retention of both log groups', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+test('a stop-only schedule creates only its stop schedule', () => {
+  const stack = testStack();
+  const scheduler = new Ec2Scheduler(stack, 'Scheduler');
+  scheduler.addSchedule('evening', { stop: 'cron(0 19 ? * MON-FRI *)' });
+  const template = Template.fromStack(stack);
+  template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+  template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    ScheduleExpression: 'cron(0 19 ? * MON-FRI *)',
+    ScheduleExpressionTimezone: 'UTC',
+    Target: Match.objectLike({ Arn: stack.resolve(scheduler.stopFunction.functionArn) }),
+  });
+  expect(scheduler.schedules[0].startSchedule).toBeUndefined();
+});
+
+describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
+  let app: App;
+
+  beforeAll(() => {
+    // A plain App, as `cdk synth` runs it (CloudFormation validation included).
+    app = new App();
+    const stack = new Stack(app, 'OfficeHoursScheduler', {
+      description: 'Starts and stops EC2 instances tagged Schedule=office-hours',
+    });
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' });
+    scheduler.addSchedule('office-hours', {
+      start: WEEKDAYS_8,
+      stop: WEEKDAYS_17,
+      skipDates: ['2026-12-25', '2027-01-01'],
+    });
+  });
+
+  test('validateScope reports no unacknowledged error', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const errors = report.violations
+      .filter((v) => v.severity === 'error')
+      .map(
+        (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      );
+    expect(errors).toEqual([]);
+  });
+
+  test('synth with AwsSolutionsChecks as a validation plugin passes; every acknowledgement has a reason', () => {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const assembly = app.synth();
+    const report = JSON.parse(
+      fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: Array<{
+        pluginName: string;
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations?: Array<{ ruleName: string; reason?: string }>;
+      }>;
+    };
+    // A clean run lists no plugin report with violations (a fully clean one lists none at all).
+    expect(report.pluginReports.filter((r) => r.violations.length > 0)).toEqual([]);
+    expect(report.pluginReports.every((r) => r.conclusion === 'success')).toBe(true);
+    const acknowledgements = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>));
+    expect(acknowledgements.length).toBeGreaterThanOrEqual(4);
+    for (const [id, value] of acknowledgements) {
+      const reason = typeof value === 'string' ? value : value.reason;
+      expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
+    }
+  });
+});
