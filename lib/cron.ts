@@ -357,9 +357,9 @@ export function* firings(
 }
 
 /**
- * The days, up to `until`, on which the expression falls in the hour that daylight saving
- * skips, so EventBridge Scheduler does not fire it at all. Returned as the instant cron-parser
- * moved each skipped firing to.
+ * The firings, up to `until`, that fall in the hour daylight saving skips, so EventBridge
+ * Scheduler does not fire them at all. Each is returned as the instant cron-parser moved it to.
+ * Only the days around the zone's clock changes are scanned.
  */
 export function skippedByDaylightSaving(
   cron: EventBridgeCron,
@@ -368,12 +368,85 @@ export function skippedByDaylightSaving(
   until: Date,
 ): Date[] {
   const out: Date[] = [];
-  for (const { at, exists } of candidates(cron, timeZone, after)) {
-    if (at > until.getTime()) break;
-    if (!exists) out.push(new Date(at));
+  for (const change of clockChanges(timeZone, after, until)) {
+    if (change.toMinutes <= change.fromMinutes) continue; // falling back skips nothing
+    const from = new Date(change.at - 86_400_000);
+    for (const { at, exists } of candidates(cron, timeZone, from)) {
+      if (at > change.at + 86_400_000) break;
+      if (!exists) out.push(new Date(at));
+    }
   }
   return out;
 }
+
+const wallFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock fields of an instant in a time zone. */
+export function wallClock(at: Date, timeZone: string): Record<string, string> {
+  let format = wallFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallFormatters.set(timeZone, format);
+  }
+  return Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
+}
+
+/** The zone's offset from UTC at an instant, in minutes (New York in winter: -300). */
+export function utcOffsetMinutes(at: Date, timeZone: string): number {
+  const w = wallClock(at, timeZone);
+  const wall = Date.UTC(+w.year, +w.month - 1, +w.day, +w.hour, +w.minute, +w.second);
+  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** A change of the zone's UTC offset: daylight saving starting or ending. */
+export interface ClockChange {
+  /** The first instant with the new offset (ms). */
+  readonly at: number;
+  readonly fromMinutes: number;
+  readonly toMinutes: number;
+}
+
+/** The zone's offset changes in (after, until], found by a daily scan and a bisection. */
+export function clockChanges(timeZone: string, after: Date, until: Date): ClockChange[] {
+  const key = `${timeZone} ${after.getTime()} ${until.getTime()}`;
+  const cached = changeCache.get(key);
+  if (cached) return cached;
+  const out: ClockChange[] = [];
+  const step = 86_400_000;
+  let t = after.getTime();
+  let offset = utcOffsetMinutes(after, timeZone);
+  while (t < until.getTime()) {
+    const next = Math.min(t + step, until.getTime());
+    const nextOffset = utcOffsetMinutes(new Date(next), timeZone);
+    if (nextOffset !== offset) {
+      let lo = t;
+      let hi = next;
+      while (hi - lo > 60_000) {
+        const mid = Math.floor((lo + hi) / 2 / 60_000) * 60_000;
+        if (mid <= lo || mid >= hi) break;
+        if (utcOffsetMinutes(new Date(mid), timeZone) === offset) lo = mid;
+        else hi = mid;
+      }
+      out.push({ at: hi, fromMinutes: offset, toMinutes: nextOffset });
+      offset = nextOffset;
+    }
+    t = next;
+  }
+  if (changeCache.size > 100) changeCache.clear();
+  changeCache.set(key, out);
+  return out;
+}
+
+const changeCache = new Map<string, ClockChange[]>();
 
 /** The first `count` firings after `after` (fewer when the expression stops firing). */
 export function nextFirings(

@@ -19,12 +19,15 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { localDate, skippedByDaylightSaving } from './cron';
 import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import { previewCrons } from './preview';
 import {
   validateSchedule,
   validateScheduleName,
   validateTagKey,
   validateTimeZone,
+  ValidatedSchedule,
 } from './validation';
 
 /** Properties of an {@link Ec2Scheduler}. */
@@ -274,14 +277,21 @@ export class Ec2Scheduler extends Construct {
       stop: options.stop !== undefined && Token.isUnresolved(options.stop),
     };
     // With a time zone known only at deploy time, firings are judged in UTC.
-    validateSchedule({
-      name,
-      start: options.start,
-      stop: options.stop,
-      timeZone: Token.isUnresolved(timeZone) ? 'UTC' : timeZone,
-      skipDates: skipDates.filter((d) => !Token.isUnresolved(d)),
-      unresolved,
-    });
+    const zoneKnown = !Token.isUnresolved(timeZone);
+    const literalSkipDates = skipDates.filter((d) => !Token.isUnresolved(d));
+    const now = new Date();
+    const crons = validateSchedule(
+      {
+        name,
+        start: options.start,
+        stop: options.stop,
+        timeZone: zoneKnown ? timeZone : 'UTC',
+        skipDates: literalSkipDates,
+        unresolved,
+      },
+      now,
+    );
+    if (zoneKnown) this.annotateTimeline(name, crons, timeZone, literalSkipDates, now);
     if (skipDates.length > 0 && options.start === undefined) {
       Annotations.of(this).addWarningV2(
         'cdk-ec2-scheduler:skipDatesWithoutStart',
@@ -331,6 +341,45 @@ export class Ec2Scheduler extends Construct {
     };
     this.scheduleList.push(resources);
     return resources;
+  }
+
+  /**
+   * Tells, at synth, when the schedule next acts and what it adds up to, and warns when a
+   * start or stop can fall in the hour that daylight saving skips.
+   */
+  private annotateTimeline(
+    name: string,
+    crons: ValidatedSchedule,
+    timeZone: string,
+    skipDates: string[],
+    now: Date,
+  ): void {
+    const yearAhead = new Date(now.getTime() + 366 * 86_400_000);
+    for (const action of ['start', 'stop'] as const) {
+      const cron = crons[action];
+      if (!cron) continue;
+      const [skipped] = skippedByDaylightSaving(cron, timeZone, now, yearAhead);
+      if (skipped) {
+        const effect = action === 'start' ? 'will not start' : 'will not stop';
+        Annotations.of(this).addWarningV2(
+          'cdk-ec2-scheduler:daylightSavingSkip',
+          `schedule "${name}": ${action} "${cron.expression}" falls in the hour that daylight saving time skips in ${timeZone} (next on ${localDate(skipped, timeZone)}); EventBridge Scheduler does not run it that day, so instances ${effect}. Pick a time outside the skipped hour`,
+        );
+      }
+    }
+    // Four weeks keep synth fast; `cdk-ec2-scheduler preview` averages over 52.
+    const preview = previewCrons(crons, timeZone, skipDates, now, { count: 2, weeks: 4 });
+    const next = (action: 'start' | 'stop') =>
+      preview.transitions.find((t) => t.action === action)?.local;
+    const figures =
+      preview.runningHoursPerWeek === null || preview.stoppedShare === null
+        ? oneSided(crons)
+        : `runs ${preview.runningHoursPerWeek} h/week over the next 4 weeks, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+    const nexts = (['start', 'stop'] as const)
+      .filter((a) => crons[a])
+      .map((a) => `next ${a} ${next(a) ?? 'none within 4 weeks'}`)
+      .join(', ');
+    Annotations.of(this).addInfo(`schedule "${name}": ${figures}; ${nexts} (${timeZone})`);
   }
 
   private createFunction(action: ScheduleAction) {
@@ -424,6 +473,10 @@ export class Ec2Scheduler extends Construct {
  */
 function scheduleConstructId(name: string): string {
   return `Schedule-${name.replace(/[^A-Za-z0-9.-]/gu, (c) => `_${c.codePointAt(0)?.toString(16).toUpperCase()}_`)}`;
+}
+
+function oneSided(crons: ValidatedSchedule): string {
+  return crons.start ? 'start-only schedule' : 'stop-only schedule';
 }
 
 function handlerBundle(action: ScheduleAction): string {

@@ -129,6 +129,9 @@ function firstCommonFiring(
   timeZone: string,
   now: Date,
 ): Date | undefined {
+  // Firings at the same minute need a shared minute and a shared hour: usually not the case.
+  const shares = (x: ReadonlySet<number>, y: ReadonlySet<number>) => [...x].some((v) => y.has(v));
+  if (!shares(a.minutes, b.minutes) || !shares(a.hours, b.hours)) return undefined;
   const horizon = now.getTime() + 366 * 86_400_000;
   const bTimes = new Set<number>();
   let n = 0;

@@ -1,5 +1,6 @@
 // Bundles the Lambda handlers into assets/<name>/index.js with esbuild, so that a user's
-// `cdk synth` needs neither esbuild nor Docker.
+// `cdk synth` needs neither esbuild nor Docker, and the `cdk-ec2-scheduler` command into
+// assets/cli.js.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -48,3 +49,24 @@ for (const name of ['start', 'stop']) {
     plugins: [literalSchemaKeys],
   });
 }
+
+await build({
+  stdin: {
+    contents: `import { main } from './lib/cli';
+process.exitCode = main(process.argv.slice(2), {
+  out: (line: string) => console.log(line),
+  err: (line: string) => console.error(line),
+});`,
+    loader: 'ts',
+    resolveDir: root,
+    sourcefile: 'cli-entry.ts',
+  },
+  outfile: path.join(root, 'assets', 'cli.js'),
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -1,0 +1,230 @@
+/**
+ * When a schedule will start and stop instances, and what that adds up to, computed with the
+ * same EventBridge cron adapter that validation and the handlers use.
+ */
+import { EventBridgeCron, firings, localDate, utcOffsetMinutes, wallClock } from './cron';
+import { validateSchedule } from './validation';
+
+/** The schedule fields a preview reads (the same as `addSchedule`'s). */
+export interface PreviewScheduleOptions {
+  /** EventBridge cron expression for starts. @default - no starts */
+  readonly start?: string;
+  /** EventBridge cron expression for stops. @default - no stops */
+  readonly stop?: string;
+  /** IANA time zone the expressions are read in. @default 'UTC' */
+  readonly timeZone?: string;
+  /** Local dates (YYYY-MM-DD) with no start. @default - none */
+  readonly skipDates?: string[];
+  /** Name used in error messages. @default 'preview' */
+  readonly name?: string;
+}
+
+export interface PreviewOptions {
+  /** Transitions strictly after this instant. @default - now */
+  readonly from?: Date | string;
+  /** How many transitions to list. @default 10 */
+  readonly count?: number;
+  /** How many weeks after `from` the weekly figures average over. @default 52 */
+  readonly weeks?: number;
+}
+
+export interface Transition {
+  readonly action: 'start' | 'stop';
+  /** ISO 8601 local time with the zone's offset, e.g. 2027-03-15T08:00:00-04:00. */
+  readonly local: string;
+  /** ISO 8601 UTC, e.g. 2027-03-15T12:00:00Z. */
+  readonly utc: string;
+}
+
+export interface SchedulePreview {
+  readonly timeZone: string;
+  /** The next transitions, in time order; starts on skip dates are left out. */
+  readonly transitions: Transition[];
+  /**
+   * Average hours per week that instances run, over the 52 weeks after `from`, counting skip
+   * dates. Null when the schedule only starts or only stops.
+   */
+  readonly runningHoursPerWeek: number | null;
+  /** Share of the week instances are stopped, 0..1. Null when hours are null. */
+  readonly stoppedShare: number | null;
+  /** Why the figures are null, when they are. */
+  readonly note?: string;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+const HORIZON_WEEKS = 52;
+
+/** Formats an instant as ISO 8601 local time with offset in `timeZone`. */
+export function formatLocal(at: Date, timeZone: string): string {
+  const w = wallClock(at, timeZone);
+  const minutes = utcOffsetMinutes(at, timeZone);
+  const abs = Math.abs(minutes);
+  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}${offset}`;
+}
+
+function formatUtc(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+interface Timed {
+  readonly action: 'start' | 'stop';
+  readonly at: Date;
+}
+
+/** Starts (minus skip dates) and stops in (after, until], merged in time order. */
+function timeline(
+  crons: { start?: EventBridgeCron; stop?: EventBridgeCron },
+  timeZone: string,
+  skipDates: ReadonlySet<string>,
+  after: Date,
+  until: Date,
+  limit = Number.POSITIVE_INFINITY,
+): Timed[] {
+  const out: Timed[] = [];
+  for (const action of ['start', 'stop'] as const) {
+    const cron = crons[action];
+    if (!cron) continue;
+    let n = 0;
+    for (const at of firings(cron, timeZone, after)) {
+      if (at > until || n >= limit) break;
+      if (action === 'start' && skipDates.has(localDate(at, timeZone))) continue;
+      out.push({ action, at });
+      n++;
+    }
+  }
+  // A start and a stop never share a minute (validation rejects it).
+  return out.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/**
+ * Previews a schedule: its next transitions and the hours it runs per week.
+ * @throws Error for invalid options, with the same messages as `addSchedule`
+ */
+export function previewSchedule(
+  options: PreviewScheduleOptions,
+  preview: PreviewOptions = {},
+): SchedulePreview {
+  const timeZone = options.timeZone ?? 'UTC';
+  const from = preview.from === undefined ? new Date() : new Date(preview.from);
+  if (Number.isNaN(from.getTime())) {
+    throw new Error(
+      `from "${String(preview.from)}" is not an ISO 8601 time such as 2027-03-12T00:00:00Z`,
+    );
+  }
+  for (const [field, value] of [
+    ['count', preview.count],
+    ['weeks', preview.weeks],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new Error(`${field} ${value} is not allowed; give a whole number of at least 1`);
+    }
+  }
+  const crons = validateSchedule(
+    {
+      name: options.name ?? 'preview',
+      start: options.start,
+      stop: options.stop,
+      timeZone,
+      skipDates: options.skipDates,
+    },
+    from,
+  );
+  return previewCrons(crons, timeZone, options.skipDates ?? [], from, preview);
+}
+
+/** `previewSchedule` for expressions that were already validated. */
+export function previewCrons(
+  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  timeZone: string,
+  skipDateList: readonly string[],
+  from: Date,
+  preview: PreviewOptions = {},
+): SchedulePreview {
+  const count = preview.count ?? 10;
+  const weeks = preview.weeks ?? HORIZON_WEEKS;
+  const skipDates = new Set(skipDateList);
+  const horizonEnd = new Date(from.getTime() + weeks * WEEK_MS);
+  const show = (t: Timed): Transition => ({
+    action: t.action,
+    local: formatLocal(t.at, timeZone),
+    utc: formatUtc(t.at),
+  });
+
+  const transitions = timeline(crons, timeZone, skipDates, from, horizonEnd, count)
+    .slice(0, count)
+    .map(show);
+  // Past the horizon, keep looking for the next few (e.g. a once-a-year schedule).
+  if (transitions.length < count) {
+    const farEnd = new Date(from.getTime() + 10 * 366 * 86_400_000);
+    const more = timeline(crons, timeZone, skipDates, horizonEnd, farEnd, count);
+    transitions.push(...more.slice(0, count - transitions.length).map(show));
+  }
+
+  if (!crons.start || !crons.stop) {
+    return {
+      timeZone,
+      transitions,
+      runningHoursPerWeek: null,
+      stoppedShare: null,
+      note: crons.start
+        ? 'start-only schedule: instances run from each start until someone stops them, so its running hours depend on people'
+        : 'stop-only schedule: instances run from whenever someone starts them until the next stop, so its running hours depend on people',
+    };
+  }
+
+  const runningMs = runningTime(crons, timeZone, skipDates, from, horizonEnd);
+  const hours = runningMs / 3_600_000 / weeks;
+  return {
+    timeZone,
+    transitions,
+    runningHoursPerWeek: Math.round(hours * 10) / 10,
+    stoppedShare: Math.round((1 - hours / 168) * 1000) / 1000,
+  };
+}
+
+/**
+ * Milliseconds instances run in [from, until]: running from a start until the next stop. A start
+ * while running and a stop while stopped change nothing, as in the handlers.
+ */
+function runningTime(
+  crons: { start?: EventBridgeCron; stop?: EventBridgeCron },
+  timeZone: string,
+  skipDates: ReadonlySet<string>,
+  from: Date,
+  until: Date,
+): number {
+  // The state at `from` is set by the last transition before it: look back a week, then a year.
+  let before: Timed[] = [];
+  for (const days of [8, 366]) {
+    const lookBack = new Date(from.getTime() - days * 86_400_000);
+    before = timeline(crons, timeZone, skipDates, lookBack, from);
+    if (before.length > 0) break;
+  }
+  const inside = timeline(crons, timeZone, skipDates, from, until);
+  let running =
+    before.length > 0
+      ? before[before.length - 1].action === 'start'
+      : inside.length > 0 && inside[0].action === 'stop';
+  let since = from.getTime();
+  let total = 0;
+  for (const event of inside) {
+    if (event.action === 'stop' && running) {
+      total += event.at.getTime() - since;
+      running = false;
+    } else if (event.action === 'start' && !running) {
+      since = event.at.getTime();
+      running = true;
+    }
+  }
+  if (running) total += until.getTime() - since;
+  return total;
+}
+
+/** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
+export function describePreview(name: string, preview: SchedulePreview): string {
+  if (preview.runningHoursPerWeek === null || preview.stoppedShare === null) {
+    return `${name}: ${preview.note ?? 'no weekly figures'}`;
+  }
+  return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+}
