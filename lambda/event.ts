@@ -57,6 +57,15 @@ function flag(raw: Record<string, unknown>, field: string): boolean {
   return value;
 }
 
+function seconds(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 900) {
+    throw new MalformedEventError(
+      `verifyTimeoutSeconds ${JSON.stringify(value)} must be a whole number of seconds from 0 to 900`,
+    );
+  }
+  return value;
+}
+
 function followUpOf(value: unknown): FollowUpState | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) {
@@ -146,6 +155,10 @@ export function parseEvent(raw: unknown, action: ScheduleAction): RunInput {
     skipDates: skipDates as string[],
     hibernate: flag(raw, 'hibernate'),
     dryRun: flag(raw, 'dryRun'),
+    ...(raw.auditTags !== undefined ? { auditTags: flag(raw, 'auditTags') } : {}),
+    ...(raw.verifyTimeoutSeconds !== undefined
+      ? { verifyTimeoutSeconds: seconds(raw.verifyTimeoutSeconds) }
+      : {}),
     ...(opposite ? { opposite: opposite.expression } : {}),
     ...(scheduledTime ? { scheduledTime: scheduledTime.toISOString() } : {}),
     ...(followUp ? { followUp } : {}),

@@ -6,6 +6,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 import type {
   RetryErrorInfo,
@@ -15,6 +16,7 @@ import type {
 } from '@smithy/types';
 import type { Context } from 'aws-lambda';
 import type { ScheduleAction, SchedulerEvent } from '../lib/event';
+import { powertoolsMetrics } from './metrics';
 import { limitsFromEnv } from './pacer';
 import { handle, RunLogger, RunSummary } from './run';
 
@@ -47,6 +49,10 @@ class SurfaceThrottling implements RetryStrategyV2 {
 }
 
 const logger = new Logger();
+// Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.
+const metrics = powertoolsMetrics(
+  new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Ec2Scheduler' }),
+);
 const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
 const ec2 = new EC2Client({ retryStrategy: new AdaptiveRetryStrategy(async () => 6) });
 const ec2Actions = new EC2Client({ retryStrategy: new SurfaceThrottling(4) });
@@ -65,6 +71,7 @@ export function makeHandler(action: ScheduleAction) {
       ec2,
       ec2Actions,
       logger: runLogger,
+      metrics,
       limits,
       remainingMs: () => context.getRemainingTimeInMillis(),
       followUp: async (next: SchedulerEvent) => {

@@ -13,7 +13,9 @@ import {
 import { localDate, nextFiring } from '../lib/cron';
 import type { ScheduleAction, SchedulerEvent } from '../lib/event';
 import { parseEvent, RunInput } from './event';
+import { auditTagValue, writeAuditTags } from './audit';
 import { EC2_DEFAULT_LIMITS, Ec2Limits, MAX_BATCH, Pacer } from './pacer';
+import { verifyStarts } from './verify';
 
 export type Outcome = 'started' | 'stopped' | 'skipped' | 'deferred' | 'failed';
 
@@ -26,6 +28,8 @@ export interface InstanceResult {
   readonly message?: string;
   /** Stopped with hibernation. */
   readonly hibernated?: boolean;
+  /** Start: seen `running` afterwards (false: still pending when verification timed out). */
+  readonly verified?: boolean;
 }
 
 export interface RunSummary {
@@ -42,6 +46,10 @@ export interface RunSummary {
   readonly skipped: number;
   readonly deferred: number;
   readonly failed: number;
+  /** Started, but still pending when verification timed out. */
+  readonly unverified: number;
+  /** Instances given the audit tag. */
+  readonly auditTagged: number;
   /** The failed instances (at most 100 listed). */
   readonly failures: readonly { instanceId: string; errorCode: string; message: string }[];
   /** The follow-up run queued for deferred instances, if any. */
@@ -79,6 +87,12 @@ export interface RunDeps {
   readonly followUp?: (event: SchedulerEvent) => Promise<void>;
   readonly limits?: Ec2Limits;
   readonly clock?: Clock;
+  /** Receives the summary of every run that is not a dry run (CloudWatch metrics in Lambda). */
+  readonly metrics?: RunMetrics;
+}
+
+export interface RunMetrics {
+  publish(summary: RunSummary): void;
 }
 
 /** The invocation fails with this when any instance failed, after every other was handled. */
@@ -152,7 +166,11 @@ class Run {
   private readonly actions: EC2Client;
   private readonly started: number;
   private readonly marginMs: number;
-  private readonly results: InstanceResult[] = [];
+  /** One result per instance; a later result for the same instance replaces the earlier. */
+  private readonly results = new Map<string, InstanceResult>();
+  /** When the call that started or stopped each instance returned. */
+  private readonly actedAt = new Map<string, number>();
+  private auditTagged = 0;
   private readonly pacer: Pacer;
   private callEstimateMs = 250;
   private apiCalls = 0;
@@ -177,14 +195,9 @@ class Run {
     return this.deps.remainingMs() - this.marginMs;
   }
 
+  /** Records an instance's outcome; every instance is logged once, when the run ends. */
   private log(result: InstanceResult): void {
-    this.results.push(result);
-    this.deps.logger.info('instance', {
-      schedule: this.event.schedule,
-      action: this.event.action,
-      dryRun: this.event.dryRun,
-      ...result,
-    });
+    this.results.set(result.instanceId, result);
   }
 
   async execute(): Promise<RunSummary> {
@@ -218,6 +231,10 @@ class Run {
       return this.summary();
     }
     const left = event.dryRun ? this.dryRun(batches) : await this.act(batches, notAfter);
+    if (!event.dryRun) {
+      await this.verify();
+      await this.tag();
+    }
     return this.summary(await this.handOver(left, notAfter));
   }
 
@@ -240,7 +257,7 @@ class Run {
     let nextToken: string | undefined;
     do {
       if (this.callEstimateMs > this.timeLeft()) return undefined;
-      const page = await this.call(() =>
+      const page = await this.call((abortSignal) =>
         this.deps.ec2.send(
           new DescribeInstancesCommand({
             Filters: [
@@ -253,7 +270,7 @@ class Run {
             MaxResults: MAX_BATCH,
             NextToken: nextToken,
           }),
-          { abortSignal: AbortSignal.timeout(Math.max(1, this.timeLeft())) },
+          { abortSignal },
         ),
       );
       for (const reservation of page.Reservations ?? []) {
@@ -378,17 +395,16 @@ class Run {
     const now = this.clock.now();
     this.pacer.spend(ids.length, now);
     const start = this.event.action === 'start';
-    const options = { abortSignal: AbortSignal.timeout(Math.max(1, this.timeLeft())) };
     try {
-      await this.call(() =>
+      await this.call((abortSignal) =>
         start
-          ? this.actions.send(new StartInstancesCommand({ InstanceIds: ids }), options)
+          ? this.actions.send(new StartInstancesCommand({ InstanceIds: ids }), { abortSignal })
           : this.actions.send(
               new StopInstancesCommand({
                 InstanceIds: ids,
                 ...(batch.hibernate ? { Hibernate: true } : {}),
               }),
-              options,
+              { abortSignal },
             ),
       );
     } catch (err) {
@@ -408,7 +424,9 @@ class Run {
       return err;
     }
     this.pacer.succeeded();
+    const at = this.clock.now();
     for (const instanceId of ids) {
+      this.actedAt.set(instanceId, at);
       this.log({
         instanceId,
         outcome: start ? 'started' : 'stopped',
@@ -419,15 +437,84 @@ class Run {
     return 'done';
   }
 
-  /** Counts the call and keeps a running estimate of how long calls take. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Counts the call, bounds it by the run's deadline, and keeps a running estimate of how long
+   * calls take.
+   */
+  private async call<T>(fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const t0 = this.clock.now();
     this.apiCalls++;
     try {
-      return await fn();
+      return await fn(AbortSignal.timeout(Math.max(1, this.timeLeft())));
     } finally {
       const took = this.clock.now() - t0;
       this.callEstimateMs = Math.max(50, 0.7 * this.callEstimateMs + 0.3 * took);
+    }
+  }
+
+  /** Follows this run's starts until the instances are running, or the time is up. */
+  private async verify(): Promise<void> {
+    const seconds = this.event.verifyTimeoutSeconds ?? 0;
+    if (this.event.action !== 'start' || seconds <= 0) return;
+    const ids = [...this.results.values()]
+      .filter((r) => r.outcome === 'started')
+      .map((r) => r.instanceId);
+    if (ids.length === 0) return;
+    const until = Math.min(
+      this.clock.now() + seconds * 1000,
+      this.clock.now() + this.timeLeft() - this.callEstimateMs,
+    );
+    const result = await verifyStarts({
+      ec2: this.deps.ec2,
+      tagKey: this.event.tagKey,
+      schedule: this.event.schedule,
+      ids,
+      until,
+      now: () => this.clock.now(),
+      sleep: (ms) => this.clock.sleep(ms),
+      call: (fn) => this.call(fn),
+      callEstimateMs: () => this.callEstimateMs,
+    });
+    for (const instanceId of result.running) {
+      this.log({ instanceId, outcome: 'started', verified: true });
+    }
+    for (const bounce of result.bounced) {
+      this.actedAt.delete(bounce.instanceId);
+      this.log({ ...bounce, outcome: 'failed' });
+    }
+    for (const instanceId of result.unverified) {
+      this.log({
+        instanceId,
+        outcome: 'started',
+        verified: false,
+        reason: `still pending after ${seconds} s of verification`,
+      });
+    }
+  }
+
+  /** Writes the audit tag on every instance this run started or stopped. */
+  private async tag(): Promise<void> {
+    if (!this.event.auditTags || this.actedAt.size === 0) return;
+    const verb = this.event.action === 'start' ? 'started' : 'stopped';
+    const groups = new Map<string, string[]>();
+    for (const [instanceId, at] of this.actedAt) {
+      const value = auditTagValue(verb, at, this.event.schedule);
+      groups.set(value, [...(groups.get(value) ?? []), instanceId]);
+    }
+    const result = await writeAuditTags({
+      ec2: this.deps.ec2,
+      tagKey: this.event.tagKey,
+      groups,
+      call: (fn) => this.call(fn),
+      haveTime: () => this.callEstimateMs < this.timeLeft(),
+    });
+    this.auditTagged = result.tagged;
+    for (const { count, errorCode } of result.untagged) {
+      this.deps.logger.warn('audit tag not written; the start or stop itself succeeded', {
+        schedule: this.event.schedule,
+        instances: count,
+        errorCode,
+      });
     }
   }
 
@@ -477,8 +564,17 @@ class Run {
   }
 
   private summary(extra: Partial<RunSummary> = {}): RunSummary {
-    const count = (o: Outcome) => this.results.filter((r) => r.outcome === o).length;
-    const failures = this.results
+    const results = [...this.results.values()];
+    for (const result of results) {
+      this.deps.logger.info('instance', {
+        schedule: this.event.schedule,
+        action: this.event.action,
+        dryRun: this.event.dryRun,
+        ...result,
+      });
+    }
+    const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+    const failures = results
       .filter((r) => r.outcome === 'failed')
       .slice(0, 100)
       .map((r) => ({
@@ -497,6 +593,8 @@ class Run {
       skipped: count('skipped'),
       deferred: count('deferred'),
       failed: count('failed'),
+      unverified: results.filter((r) => r.verified === false).length,
+      auditTagged: this.auditTagged,
       failures,
       apiCalls: this.apiCalls,
       throttledCalls: this.throttledCalls,
@@ -504,6 +602,7 @@ class Run {
       ...extra,
     };
     this.deps.logger.info('summary', { ...summary });
+    if (!this.event.dryRun) this.deps.metrics?.publish(summary);
     return summary;
   }
 }

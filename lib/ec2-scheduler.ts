@@ -17,10 +17,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { localDate, skippedByDaylightSaving } from './cron';
-import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import { auditTagKey, SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { previewCrons } from './preview';
 import {
   validateSchedule,
@@ -88,6 +92,46 @@ export interface Ec2SchedulerProps {
    * @default Duration.hours(1)
    */
   readonly maxEventAge?: Duration;
+
+  /**
+   * CloudWatch namespace of the functions' metrics.
+   * @default 'Ec2Scheduler'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * Where alarms are sent.
+   * @default - a topic created here, encrypted with a KMS key of its own and SSL-only
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Email addresses subscribed to the alarm topic created here (ignored with `alarmTopic`).
+   * Each address gets a confirmation email from SNS.
+   * @default - no subscriptions
+   */
+  readonly notificationEmails?: string[];
+
+  /**
+   * Create a CloudWatch dashboard (dashboards cost money).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Tag each instance the functions start or stop with `<tagKey>:last-action`, e.g.
+   * `stopped 2026-11-27T17:00:03Z by office-hours`.
+   * @default true
+   */
+  readonly auditTags?: boolean;
+
+  /**
+   * After starting instances, follow them this long until they are running, so a start that EC2
+   * accepts and then undoes (e.g. a missing KMS grant) is reported as failed. Must be shorter
+   * than `timeout`; `Duration.seconds(0)` turns verification off.
+   * @default Duration.minutes(3)
+   */
+  readonly verifyTimeout?: Duration;
 }
 
 /** Options of one named schedule. */
@@ -165,9 +209,25 @@ export class Ec2Scheduler extends Construct {
    * after Lambda's own retries.
    */
   public readonly deadLetterQueue: sqs.Queue;
+  /** Receives the alarms: the given `alarmTopic` or the one created here. */
+  public readonly alarmTopic: sns.ITopic;
+  /** Any instance failed to start or stop in a run. */
+  public readonly failedInstancesAlarm: cloudwatch.Alarm;
+  /** A start or stop run failed (function errors). */
+  public readonly functionErrorsAlarm: cloudwatch.Alarm;
+  /** Messages wait in the dead-letter queue. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Lambda throttled a start or stop function. */
+  public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** The dashboard, with `dashboard: true`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** CloudWatch namespace of the functions' metrics. */
+  public readonly metricsNamespace: string;
 
   private readonly scheduleList: ScheduleResources[] = [];
   private readonly props: Ec2SchedulerProps;
+  private readonly verifyTimeoutSeconds: number;
+  private readonly dashboardBuilder?: SchedulerDashboard;
 
   constructor(scope: Construct, id: string, props: Ec2SchedulerProps = {}) {
     super(scope, id);
@@ -179,6 +239,18 @@ export class Ec2Scheduler extends Construct {
       );
     }
     validateTagKey(this.tagKey);
+    if ((props.auditTags ?? true) && auditTagKey(this.tagKey).length > 128) {
+      throw new Error(
+        `tagKey "${this.tagKey}" is ${this.tagKey.length} characters long; the audit tag "${auditTagKey(this.tagKey)}" must fit in 128, so use at most 116 characters or set auditTags: false`,
+      );
+    }
+    const timeoutSeconds = (props.timeout ?? Duration.minutes(15)).toSeconds();
+    this.verifyTimeoutSeconds = (props.verifyTimeout ?? Duration.minutes(3)).toSeconds();
+    if (this.verifyTimeoutSeconds >= timeoutSeconds) {
+      throw new Error(
+        `verifyTimeout ${this.verifyTimeoutSeconds} s does not fit inside the functions' timeout of ${timeoutSeconds} s; make it shorter than timeout, or Duration.seconds(0) to turn verification off`,
+      );
+    }
     this.timeZone = props.timeZone ?? 'UTC';
     if (!Token.isUnresolved(this.timeZone)) validateTimeZone('', this.timeZone);
     if (props.retryAttempts !== undefined && !Token.isUnresolved(props.retryAttempts)) {
@@ -241,6 +313,27 @@ export class Ec2Scheduler extends Construct {
       reason:
         'lambda:InvokeFunction on the stop function and its versions, as LambdaInvoke grants it.',
     });
+
+    this.metricsNamespace = props.metricsNamespace ?? 'Ec2Scheduler';
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.notificationEmails ?? []);
+    const alarms = new SchedulerAlarms(this, 'Alarms', {
+      namespace: this.metricsNamespace,
+      functions: [this.startFunction, this.stopFunction],
+      deadLetterQueue: this.deadLetterQueue,
+      topic: this.alarmTopic,
+    });
+    this.failedInstancesAlarm = alarms.failedInstances;
+    this.functionErrorsAlarm = alarms.functionErrors;
+    this.deadLetterAlarm = alarms.deadLetterMessages;
+    this.throttlesAlarm = alarms.throttles;
+    if (props.dashboard) {
+      this.dashboardBuilder = new SchedulerDashboard(this, 'Dashboard', {
+        namespace: this.metricsNamespace,
+        functions: [this.startFunction, this.stopFunction],
+        deadLetterQueue: this.deadLetterQueue,
+      });
+      this.dashboard = this.dashboardBuilder.dashboard;
+    }
 
     this.node.addValidation({
       validate: () =>
@@ -316,6 +409,8 @@ export class Ec2Scheduler extends Construct {
         skipDates,
         hibernate: options.hibernate ?? false,
         dryRun: this.props.dryRun ?? false,
+        auditTags: this.props.auditTags ?? true,
+        ...(action === 'start' ? { verifyTimeoutSeconds: this.verifyTimeoutSeconds } : {}),
         ...(opposite !== undefined ? { opposite } : {}),
         scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
       };
@@ -340,7 +435,35 @@ export class Ec2Scheduler extends Construct {
         options.stop !== undefined ? make('stop', options.stop, options.start) : undefined,
     };
     this.scheduleList.push(resources);
+    this.dashboardBuilder?.addSchedule(name);
     return resources;
+  }
+
+  private createAlarmTopic(emails: string[]): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic of an Ec2Scheduler',
+      enableKeyRotation: true,
+    });
+    // CloudWatch alarms publish to the encrypted topic.
+    key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'EC2 scheduler alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of emails) {
+      if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw new Error(
+          `notificationEmails contains "${email}", which is not an email address; give addresses like "ops@example.com"`,
+        );
+      }
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    return topic;
   }
 
   /**
@@ -393,6 +516,14 @@ export class Ec2Scheduler extends Construct {
       description: `Lets the ${action} function ${action} EC2 instances that carry the ${this.tagKey} tag of one of its schedules`,
     });
     logGroup.grantWrite(role);
+    const instanceArn = Stack.of(this).formatArn({
+      service: 'ec2',
+      resource: 'instance',
+      resourceName: '*',
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    // Resolved at synth, so schedules added after the construct are included.
+    const scheduleNames = Lazy.list({ produce: () => this.scheduleList.map((s) => s.name) });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'FindTaggedInstances',
@@ -404,23 +535,24 @@ export class Ec2Scheduler extends Construct {
       new iam.PolicyStatement({
         sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
         actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'ec2',
-            resource: 'instance',
-            resourceName: '*',
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-        conditions: {
-          StringEquals: {
-            [`aws:ResourceTag/${this.tagKey}`]: Lazy.list({
-              produce: () => this.scheduleList.map((s) => s.name),
-            }),
-          },
-        },
+        resources: [instanceArn],
+        conditions: { StringEquals: { [`aws:ResourceTag/${this.tagKey}`]: scheduleNames } },
       }),
     );
+
+    if (this.props.auditTags ?? true) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteAuditTag',
+          actions: ['ec2:CreateTags'],
+          resources: [instanceArn],
+          conditions: {
+            StringEquals: { [`aws:ResourceTag/${this.tagKey}`]: scheduleNames },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(this.tagKey)] },
+          },
+        }),
+      );
+    }
 
     const fn = new lambda.Function(this, `${title}Function`, {
       description: `Starts or stops EC2 instances tagged ${this.tagKey}=<schedule> (${action})`,
@@ -437,6 +569,7 @@ export class Ec2Scheduler extends Construct {
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
+        POWERTOOLS_METRICS_NAMESPACE: this.props.metricsNamespace ?? 'Ec2Scheduler',
       },
     });
 

@@ -20,6 +20,16 @@ export interface SchedulerEvent {
   /** Report what would happen without starting or stopping anything. */
   readonly dryRun: boolean;
   /**
+   * Tag each instance acted on with `<tagKey>:last-action` = `started 2026-11-27T08:00:03Z by
+   * <schedule>`. Absent means false.
+   */
+  readonly auditTags?: boolean;
+  /**
+   * Start: follow started instances for up to this many seconds until they are `running`.
+   * Absent or 0 means no verification.
+   */
+  readonly verifyTimeoutSeconds?: number;
+  /**
    * The schedule's opposite transition (the stop for a start, and the reverse), if any. A run
    * that hands work to a follow-up never reaches past its next firing.
    */
@@ -45,6 +55,21 @@ export interface BucketSnapshot {
   readonly resource: number;
   /** Epoch milliseconds at which the estimate was taken. */
   readonly at: number;
+}
+
+/** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
+export const METRIC_NAMES = {
+  started: 'InstancesStarted',
+  stopped: 'InstancesStopped',
+  skipped: 'InstancesSkipped',
+  failed: 'InstancesFailed',
+  deferred: 'InstancesDeferred',
+  unverified: 'InstancesUnverified',
+} as const;
+
+/** The tag the functions write on each instance they act on, when audit tags are on. */
+export function auditTagKey(tagKey: string): string {
+  return `${tagKey}:last-action`;
 }
 
 /** The Scheduler context attribute the construct puts in `scheduledTime`. */

@@ -139,6 +139,8 @@ describe('a scheduler with three schedules and default props', () => {
         skipDates: ['2027-12-24', '2027-12-31'],
         hibernate: false,
         dryRun: false,
+        auditTags: true,
+        verifyTimeoutSeconds: 180,
         opposite: WEEKDAYS_17,
         scheduledTime: '<aws.scheduler.scheduled-time>',
       });
@@ -154,6 +156,7 @@ describe('a scheduler with three schedules and default props', () => {
         skipDates: [],
         hibernate: true,
         dryRun: false,
+        auditTags: true,
         opposite: 'cron(30 7 ? * MON-FRI *)',
         scheduledTime: '<aws.scheduler.scheduled-time>',
       });
@@ -281,6 +284,7 @@ describe('a scheduler with three schedules and default props', () => {
         const ec2 = actionsGrantedTo(template, stack, role).filter((a) => a.startsWith('ec2:'));
         expect(ec2.sort()).toEqual(
           [
+            'ec2:CreateTags',
             'ec2:DescribeInstances',
             role === scheduler.startRole ? 'ec2:StartInstances' : 'ec2:StopInstances',
           ].sort(),

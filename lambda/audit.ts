@@ -1,0 +1,61 @@
+/**
+ * Audit tags: after acting, each instance gets `<tagKey>:last-action` = e.g.
+ * `stopped 2026-11-27T17:00:03Z by office-hours`, so a person looking at it sees what stopped
+ * it and when. Tagging is best effort: a failure is logged and never turns a start or stop into
+ * a failure.
+ */
+import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { auditTagKey } from '../lib/event';
+
+/** Most resource ids one CreateTags call takes. */
+export const MAX_TAG_BATCH = 1000;
+const MAX_TAG_VALUE = 256;
+
+/** The tag value, kept within EC2's 256-character limit. */
+export function auditTagValue(verb: string, at: number, schedule: string): string {
+  const value = `${verb} ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')} by ${schedule}`;
+  return value.length <= MAX_TAG_VALUE ? value : `${value.slice(0, MAX_TAG_VALUE - 1)}…`;
+}
+
+export interface AuditOptions {
+  readonly ec2: EC2Client;
+  readonly tagKey: string;
+  /** Tag value -> instance ids. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  /** False when the run has no time left for another call. */
+  readonly haveTime: () => boolean;
+}
+
+export interface AuditResult {
+  readonly tagged: number;
+  /** Instances left untagged, with why. */
+  readonly untagged: { readonly count: number; readonly errorCode: string }[];
+}
+
+export async function writeAuditTags(options: AuditOptions): Promise<AuditResult> {
+  const key = auditTagKey(options.tagKey);
+  let tagged = 0;
+  const untagged: { count: number; errorCode: string }[] = [];
+  for (const [value, ids] of options.groups) {
+    for (let i = 0; i < ids.length; i += MAX_TAG_BATCH) {
+      const batch = ids.slice(i, i + MAX_TAG_BATCH);
+      if (!options.haveTime()) {
+        untagged.push({ count: batch.length, errorCode: 'DeadlineReached' });
+        continue;
+      }
+      try {
+        await options.call((abortSignal) =>
+          options.ec2.send(
+            new CreateTagsCommand({ Resources: batch, Tags: [{ Key: key, Value: value }] }),
+            { abortSignal },
+          ),
+        );
+        tagged += batch.length;
+      } catch (err) {
+        untagged.push({ count: batch.length, errorCode: (err as Error).name ?? 'Error' });
+      }
+    }
+  }
+  return { tagged, untagged };
+}

@@ -1,0 +1,25 @@
+/**
+ * CloudWatch metrics for each run, as Embedded Metric Format through Powertools for AWS Lambda.
+ * Every metric carries the dimensions Schedule and Action; a second dimension set with Action
+ * alone lets one alarm cover every schedule.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMES } from '../lib/event';
+import type { RunMetrics, RunSummary } from './run';
+
+export function powertoolsMetrics(metrics: Metrics): RunMetrics {
+  // Only the dimensions named here: no default `service` dimension.
+  metrics.clearDefaultDimensions();
+  return {
+    publish(summary: RunSummary): void {
+      metrics.addDimension('Schedule', summary.schedule);
+      metrics.addDimension('Action', summary.action);
+      metrics.addDimensions({ Action: summary.action });
+      for (const [field, name] of Object.entries(METRIC_NAMES)) {
+        const value = summary[field as keyof typeof METRIC_NAMES];
+        metrics.addMetric(name, MetricUnit.Count, value);
+      }
+      metrics.publishStoredMetrics();
+    },
+  };
+}

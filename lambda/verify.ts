@@ -1,0 +1,112 @@
+/**
+ * Verified starts: after StartInstances, follow the started instances until each is running.
+ * EC2 accepts a start and may then send the instance back to `stopped` (for example when the
+ * start role may not create a grant on the KMS key of an encrypted EBS volume); only a second
+ * look tells.
+ */
+import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { MAX_BATCH } from './pacer';
+
+export interface Bounce {
+  readonly instanceId: string;
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+export interface VerifyResult {
+  /** Reached `running` (or moved on from it). */
+  readonly running: string[];
+  /** Went back to `stopped`, with EC2's state reason. */
+  readonly bounced: Bounce[];
+  /** Still `pending` when the time was up. */
+  readonly unverified: string[];
+}
+
+export interface VerifyOptions {
+  readonly ec2: EC2Client;
+  readonly tagKey: string;
+  readonly schedule: string;
+  readonly ids: readonly string[];
+  /** Epoch ms after which no poll starts. */
+  readonly until: number;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Runs one API call (the run counts calls and bounds each by its deadline). */
+  readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  /** Expected duration of one call, to avoid starting a poll that cannot finish in time. */
+  readonly callEstimateMs: () => number;
+}
+
+/** First poll after this long, then 1.5 times longer each time, up to MAX_POLL_MS. */
+const FIRST_POLL_MS = 2000;
+const MAX_POLL_MS = 10_000;
+
+const KMS_HINT =
+  'The instance went back to stopped after the start. If its EBS volumes are encrypted with a customer managed KMS key, the start role needs kms:CreateGrant on that key: pass the key in the encryptionKeys option.';
+
+/** Hint for a state reason, naming the likely cause. */
+export function bounceMessage(reason: { Code?: string; Message?: string } | undefined): string {
+  const text = reason?.Message ?? reason?.Code ?? 'no state reason given';
+  return `${text}. ${KMS_HINT}`;
+}
+
+export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult> {
+  const waiting = new Set(options.ids);
+  const running: string[] = [];
+  const bounced: Bounce[] = [];
+  let delay = FIRST_POLL_MS;
+  while (waiting.size > 0) {
+    if (options.now() + delay + options.callEstimateMs() > options.until) break;
+    await options.sleep(delay);
+    delay = Math.min(MAX_POLL_MS, delay * 1.5);
+    const seen = await notYetRunning(options);
+    for (const id of [...waiting]) {
+      const instance = seen.get(id);
+      if (!instance) {
+        // Not pending or stopped any more: it reached running (and may have moved on).
+        running.push(id);
+        waiting.delete(id);
+        continue;
+      }
+      const reason = instance.StateReason;
+      if (
+        instance.State?.Name === 'stopped' &&
+        reason?.Code &&
+        !reason.Code.startsWith('Client.UserInitiated')
+      ) {
+        bounced.push({ instanceId: id, errorCode: reason.Code, message: bounceMessage(reason) });
+        waiting.delete(id);
+      }
+      // pending, or stopped with no failure reason yet (EC2's eventual consistency): wait.
+    }
+  }
+  return { running, bounced, unverified: [...waiting] };
+}
+
+/** The schedule's tagged instances that are pending or stopped, by id. */
+async function notYetRunning(options: VerifyOptions): Promise<Map<string, Instance>> {
+  const out = new Map<string, Instance>();
+  let nextToken: string | undefined;
+  do {
+    const page = await options.call((abortSignal) =>
+      options.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${options.tagKey}`, Values: [options.schedule] },
+            { Name: 'instance-state-name', Values: ['pending', 'stopped'] },
+          ],
+          MaxResults: MAX_BATCH,
+          NextToken: nextToken,
+        }),
+        { abortSignal },
+      ),
+    );
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        if (instance.InstanceId) out.set(instance.InstanceId, instance);
+      }
+    }
+    nextToken = page.NextToken || undefined;
+  } while (nextToken);
+  return out;
+}

@@ -1,0 +1,177 @@
+/**
+ * Alarms and the optional dashboard of an Ec2Scheduler. Every alarm goes to one SNS topic and
+ * its description says what it means and what to check first.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC_NAMES } from './event';
+
+const PERIOD = Duration.minutes(5);
+
+export interface MonitoringProps {
+  readonly namespace: string;
+  /** Start function, then stop function. */
+  readonly functions: readonly [lambda.IFunction, lambda.IFunction];
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+export interface SchedulerAlarmsProps extends MonitoringProps {
+  readonly topic: sns.ITopic;
+}
+
+/** Sum of the same statistic over both functions, as one alarmable series. */
+function sumOf(metrics: cloudwatch.IMetric[], label: string): cloudwatch.MathExpression {
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  metrics.forEach((m, i) => (usingMetrics[`m${i}`] = m));
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label,
+    period: PERIOD,
+  });
+}
+
+export class SchedulerAlarms extends Construct {
+  public readonly failedInstances: cloudwatch.Alarm;
+  public readonly functionErrors: cloudwatch.Alarm;
+  public readonly deadLetterMessages: cloudwatch.Alarm;
+  public readonly throttles: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: SchedulerAlarmsProps) {
+    super(scope, id);
+    const [start, stop] = props.functions;
+    const failed = (action: string) =>
+      new cloudwatch.Metric({
+        namespace: props.namespace,
+        metricName: METRIC_NAMES.failed,
+        dimensionsMap: { Action: action },
+        statistic: cloudwatch.Stats.SUM,
+        period: PERIOD,
+      });
+    const alarm = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      description: string,
+    ): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new actions.SnsAction(props.topic));
+      return created;
+    };
+
+    this.failedInstances = alarm(
+      'FailedInstances',
+      sumOf([failed('start'), failed('stop')], 'Instances failed'),
+      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and message name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
+    );
+    this.functionErrors = alarm(
+      'FunctionErrors',
+      sumOf(
+        [start.metricErrors({ period: PERIOD }), stop.metricErrors({ period: PERIOD })],
+        'Errors',
+      ),
+      'A start or stop run failed: an instance failed, the event was malformed, or the function crashed or timed out. First check the newest "summary" and ERROR lines in the start and stop log groups.',
+    );
+    this.deadLetterMessages = alarm(
+      'DeadLetterMessages',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      "A schedule could not invoke its function, or a run still failed after Lambda retried it; the event waits in the dead-letter queue. First check the message attributes (ERROR_CODE, ERROR_MESSAGE or ErrorMessage) in the queue, then the functions' logs; delete or redrive the message once fixed.",
+    );
+    this.throttles = alarm(
+      'Throttles',
+      sumOf(
+        [start.metricThrottles({ period: PERIOD }), stop.metricThrottles({ period: PERIOD })],
+        'Throttles',
+      ),
+      "Lambda throttled a start or stop function, so a run started late or not at all. First check the account's Lambda concurrency (ConcurrentExecutions) and the reserved concurrency of other functions.",
+    );
+  }
+}
+
+/** The opt-in dashboard: instances per schedule, the functions' errors and duration, the DLQ. */
+export class SchedulerDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  private readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    const [start, stop] = props.functions;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
+      defaultInterval: Duration.days(7),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        left: [start.metricErrors({ label: 'start' }), stop.metricErrors({ label: 'stop' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration (p99)',
+        left: [
+          start.metricDuration({ label: 'start', statistic: 'p99' }),
+          stop.metricDuration({ label: 'stop', statistic: 'p99' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: [
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'messages',
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+        ],
+        width: 8,
+      }),
+    );
+  }
+
+  /** Adds the row of a schedule: instances started, stopped, skipped and failed. */
+  addSchedule(name: string): void {
+    const metric = (metricName: string, action: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: this.namespace,
+        metricName,
+        dimensionsMap: { Schedule: name, Action: action },
+        statistic: cloudwatch.Stats.SUM,
+        label,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${name}: instances`,
+        left: [
+          metric(METRIC_NAMES.started, 'start', 'started'),
+          metric(METRIC_NAMES.stopped, 'stop', 'stopped'),
+          metric(METRIC_NAMES.skipped, 'start', 'skipped (start)'),
+          metric(METRIC_NAMES.skipped, 'stop', 'skipped (stop)'),
+        ],
+        width: 16,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: failed`,
+        left: [
+          metric(METRIC_NAMES.failed, 'start', 'failed (start)'),
+          metric(METRIC_NAMES.failed, 'stop', 'failed (stop)'),
+        ],
+        width: 8,
+      }),
+    );
+  }
+}
