@@ -469,21 +469,10 @@ export function nextFiring(cron: EventBridgeCron, timeZone: string, after: Date)
   return nextFirings(cron, timeZone, after, 1)[0];
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
 export function localDate(at: Date, timeZone: string): string {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    formatters.set(timeZone, format);
-  }
-  return format.format(at);
+  const w = wallClock(at, timeZone);
+  return `${w.year}-${w.month}-${w.day}`;
 }
 
 /** True when `timeZone` is an IANA time zone name that this runtime knows. */
