@@ -129,6 +129,7 @@ export function main(argv: string[], io: Io): number {
             schedules: previews.map(({ schedule, preview }) => ({
               name: schedule.name,
               ...(schedule.stack ? { stack: schedule.stack } : {}),
+              ...(schedule.tagKey ? { tagKey: schedule.tagKey } : {}),
               timeZone: preview.timeZone,
               runningHoursPerWeek: preview.runningHoursPerWeek,
               stoppedShare: preview.stoppedShare,
@@ -182,6 +183,12 @@ interface Manifest {
   >;
 }
 
+interface TemplateResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
 interface ScheduleInput {
   version?: unknown;
   action?: unknown;
@@ -209,47 +216,68 @@ export function readAssembly(dir: string): AssemblySchedule[] {
       }
       if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile)
         continue;
-      const template = JSON.parse(
-        fs.readFileSync(path.join(assemblyDir, artifact.properties.templateFile), 'utf8'),
-      ) as { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
-      const stack = artifact.displayName ?? id;
-      for (const resource of Object.values(template.Resources ?? {})) {
-        if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
-        const props = resource.Properties ?? {};
-        const target = props.Target as { Input?: unknown } | undefined;
-        if (typeof target?.Input !== 'string') continue;
-        let input: ScheduleInput;
-        try {
-          input = JSON.parse(target.Input) as ScheduleInput;
-        } catch {
-          continue;
-        }
-        const expression = props.ScheduleExpression;
-        const timeZone = props.ScheduleExpressionTimezone ?? 'UTC';
-        if (
-          input.version !== 1 ||
-          (input.action !== 'start' && input.action !== 'stop') ||
-          typeof input.schedule !== 'string' ||
-          typeof input.tagKey !== 'string' ||
-          typeof expression !== 'string' ||
-          typeof timeZone !== 'string'
-        ) {
-          continue;
-        }
-        const key = JSON.stringify([stack, input.tagKey, input.schedule]);
-        const entry = found.get(key) ?? {
-          name: input.schedule,
-          stack,
-          tagKey: input.tagKey,
-          timeZone,
-          skipDates: [],
-        };
-        entry[input.action] = expression;
-        if (input.action === 'start' && Array.isArray(input.skipDates)) {
-          entry.skipDates = input.skipDates.filter((d): d is string => typeof d === 'string');
-        }
-        found.set(key, entry);
+      readTemplate(assemblyDir, artifact.properties.templateFile, artifact.displayName ?? id);
+    }
+    // Nested stacks' templates, when the parent carried no asset metadata to name them by.
+    for (const file of fs.readdirSync(assemblyDir)) {
+      if (file.endsWith('.nested.template.json') && !read.has(path.join(assemblyDir, file))) {
+        readTemplate(assemblyDir, file, file.replace(/\.nested\.template\.json$/, ''));
       }
+    }
+  };
+  const read = new Set<string>();
+  /** Reads one template, and the templates of its nested stacks. */
+  const readTemplate = (assemblyDir: string, file: string, stack: string): void => {
+    read.add(path.join(assemblyDir, file));
+    const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, file), 'utf8')) as {
+      Resources?: Record<string, TemplateResource>;
+    };
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      const nested = resource.Metadata?.['aws:asset:path'];
+      if (resource.Type === 'AWS::CloudFormation::Stack' && typeof nested === 'string') {
+        const nestedPath = resource.Metadata?.['aws:cdk:path'];
+        const name =
+          typeof nestedPath === 'string'
+            ? nestedPath.replace(/\.NestedStack\/.*$/, '').replace(/\.NestedStack$/, '')
+            : `${stack}/${logicalId}`;
+        if (fs.existsSync(path.join(assemblyDir, nested))) readTemplate(assemblyDir, nested, name);
+        continue;
+      }
+      if (resource.Type !== 'AWS::Scheduler::Schedule') continue;
+      const props = resource.Properties ?? {};
+      const target = props.Target as { Input?: unknown } | undefined;
+      if (typeof target?.Input !== 'string') continue;
+      let input: ScheduleInput;
+      try {
+        input = JSON.parse(target.Input) as ScheduleInput;
+      } catch {
+        continue;
+      }
+      const expression = props.ScheduleExpression;
+      const timeZone = props.ScheduleExpressionTimezone ?? 'UTC';
+      if (
+        input.version !== 1 ||
+        (input.action !== 'start' && input.action !== 'stop') ||
+        typeof input.schedule !== 'string' ||
+        typeof input.tagKey !== 'string' ||
+        typeof expression !== 'string' ||
+        typeof timeZone !== 'string'
+      ) {
+        continue;
+      }
+      const key = JSON.stringify([stack, input.tagKey, input.schedule]);
+      const entry = found.get(key) ?? {
+        name: input.schedule,
+        stack,
+        tagKey: input.tagKey,
+        timeZone,
+        skipDates: [],
+      };
+      entry[input.action] = expression;
+      if (input.action === 'start' && Array.isArray(input.skipDates)) {
+        entry.skipDates = input.skipDates.filter((d): d is string => typeof d === 'string');
+      }
+      found.set(key, entry);
     }
   };
   visit(dir);

@@ -491,16 +491,17 @@ export class Ec2Scheduler extends Construct {
       }
     }
     // Four weeks keep synth fast; `cdk-ec2-scheduler preview` averages over 52.
-    const preview = previewCrons(crons, timeZone, skipDates, now, { count: 2, weeks: 4 });
+    const preview = previewCrons(crons, timeZone, skipDates, now, { count: 1, weeks: 4 });
     const next = (action: 'start' | 'stop') =>
-      preview.transitions.find((t) => t.action === action)?.local;
+      previewCrons({ [action]: crons[action] }, timeZone, skipDates, now, { count: 1, weeks: 4 })
+        .transitions[0]?.local;
     const figures =
       preview.runningHoursPerWeek === null || preview.stoppedShare === null
         ? oneSided(crons)
         : `runs ${preview.runningHoursPerWeek} h/week over the next 4 weeks, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
     const nexts = (['start', 'stop'] as const)
       .filter((a) => crons[a])
-      .map((a) => `next ${a} ${next(a) ?? 'none within 4 weeks'}`)
+      .map((a) => `next ${a} ${next(a) ?? 'none'}`)
       .join(', ');
     Annotations.of(this).addInfo(`schedule "${name}": ${figures}; ${nexts} (${timeZone})`);
   }

@@ -1,0 +1,426 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Ec2Scheduler } from '../lib';
+import { main, USAGE } from '../lib/cli';
+
+const BIN = path.join(__dirname, '..', 'bin', 'cdk-ec2-scheduler.js');
+const START = 'cron(0 8 ? * MON-FRI *)';
+const STOP = 'cron(0 17 ? * MON-FRI *)';
+/** The issue's "Done" example. */
+const DONE_EXAMPLE = [
+  'preview',
+  '--start',
+  START,
+  '--stop',
+  STOP,
+  '--time-zone',
+  'America/New_York',
+  '--from',
+  '2027-03-12T00:00:00Z',
+  '--count',
+  '4',
+];
+const DONE_TRANSITIONS = [
+  { action: 'start', local: '2027-03-12T08:00:00-05:00', utc: '2027-03-12T13:00:00Z' },
+  { action: 'stop', local: '2027-03-12T17:00:00-05:00', utc: '2027-03-12T22:00:00Z' },
+  { action: 'start', local: '2027-03-15T08:00:00-04:00', utc: '2027-03-15T12:00:00Z' },
+  { action: 'stop', local: '2027-03-15T17:00:00-04:00', utc: '2027-03-15T21:00:00Z' },
+];
+
+interface JsonSchedule {
+  name: string;
+  stack?: string;
+  timeZone: string;
+  runningHoursPerWeek: number | null;
+  stoppedShare: number | null;
+  note?: string;
+  transitions: Array<{ action: string; local: string; utc: string }>;
+}
+
+/** Runs the command with an io that captures what it prints. */
+function run(argv: string[]): { code: number; out: string[]; err: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err: err.join('\n') };
+}
+
+/** Runs with `--json` and parses what it printed. */
+function runJson(argv: string[]): JsonSchedule[] {
+  const { code, out, err } = run([...argv, '--json']);
+  expect(err).toBe('');
+  expect(code).toBe(0);
+  return (JSON.parse(out.join('\n')) as { schedules: JsonSchedule[] }).schedules;
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-cli-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Synthesizes the app that `build` fills into a fresh temporary cloud assembly directory. */
+function synth(build: (app: App) => void): string {
+  const outdir = tempDir();
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  build(app);
+  app.synth();
+  return outdir;
+}
+
+describe('preview with --start/--stop', () => {
+  test("the issue's Done example prints the JSON of one schedule and exits 0", () => {
+    const { code, out, err } = run([...DONE_EXAMPLE, '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toEqual({
+      schedules: [
+        {
+          name: expect.any(String),
+          timeZone: 'America/New_York',
+          runningHoursPerWeek: 45,
+          stoppedShare: 0.732,
+          transitions: DONE_TRANSITIONS,
+        },
+      ],
+    });
+  });
+
+  test('without --json prints a table with local, UTC and action columns, and a summary line', () => {
+    const { code, out, err } = run(DONE_EXAMPLE);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/\(America\/New_York\)$/);
+    const header = out.find((line) => /^\s+local\s+UTC\s+action$/.test(line));
+    expect(header).toBeDefined();
+    const rows = out.filter((line) => /^\s+\d{4}-/.test(line));
+    expect(rows.map((row) => row.trim().split(/\s+/))).toEqual(
+      DONE_TRANSITIONS.map((t) => [t.local, t.utc, t.action]),
+    );
+    // The columns line up under their headings.
+    for (const row of rows) {
+      expect(row.indexOf('2027', 4)).toBe(header!.indexOf('UTC'));
+      expect(row.search(/(start|stop)$/)).toBe(header!.indexOf('action'));
+    }
+    expect(out[out.length - 1]).toMatch(/^\S+: runs 45 h\/week, stopped 73% of the week$/);
+  });
+
+  test('--skip-date may be repeated: no start on either date, the stops still run', () => {
+    const [schedule] = runJson([
+      'preview',
+      '--start',
+      START,
+      '--stop',
+      STOP,
+      '--time-zone',
+      'America/New_York',
+      '--skip-date',
+      '2027-03-15',
+      '--skip-date',
+      '2027-03-16',
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '6',
+    ]);
+    expect(schedule.transitions.map((t) => `${t.action} ${t.utc}`)).toEqual([
+      'start 2027-03-12T13:00:00Z',
+      'stop 2027-03-12T22:00:00Z',
+      'stop 2027-03-15T21:00:00Z',
+      'stop 2027-03-16T21:00:00Z',
+      'start 2027-03-17T12:00:00Z',
+      'stop 2027-03-17T21:00:00Z',
+    ]);
+    expect(schedule.runningHoursPerWeek).toBe(44.7);
+  });
+
+  test('a stop-only schedule prints null hours and the note', () => {
+    const [schedule] = runJson([
+      'preview',
+      '--stop',
+      'cron(0 19 ? * * *)',
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '2',
+    ]);
+    expect(schedule).toEqual({
+      name: expect.any(String),
+      timeZone: 'UTC',
+      runningHoursPerWeek: null,
+      stoppedShare: null,
+      note: expect.stringMatching(/^stop-only schedule: /),
+      transitions: [
+        { action: 'stop', local: '2027-03-12T19:00:00+00:00', utc: '2027-03-12T19:00:00Z' },
+        { action: 'stop', local: '2027-03-13T19:00:00+00:00', utc: '2027-03-13T19:00:00Z' },
+      ],
+    });
+  });
+
+  test('--count defaults to 10; --time-zone to UTC', () => {
+    const [schedule] = runJson([
+      'preview',
+      '--start',
+      START,
+      '--stop',
+      STOP,
+      '--from',
+      '2027-03-12T00:00:00Z',
+    ]);
+    expect(schedule.timeZone).toBe('UTC');
+    expect(schedule.transitions).toHaveLength(10);
+    expect(schedule.transitions[0].utc).toBe('2027-03-12T08:00:00Z');
+  });
+
+  test('--help prints the usage and exits 0', () => {
+    const { code, out } = run(['--help']);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toBe(USAGE);
+  });
+});
+
+describe('preview CDK_OUT_DIR', () => {
+  let outdir: string;
+  beforeAll(() => {
+    outdir = synth((app) => {
+      const office = new Stack(app, 'Office');
+      new Ec2Scheduler(office, 'Scheduler', { timeZone: 'America/New_York' }).addSchedule(
+        'office-hours',
+        { start: START, stop: STOP, skipDates: ['2027-03-15'] },
+      );
+      new Ec2Scheduler(office, 'TeamScheduler', { tagKey: 'Team' }).addSchedule('lab', {
+        start: 'cron(0 20 ? * MON-FRI *)',
+        stop: 'cron(0 6 ? * TUE-SAT *)',
+        timeZone: 'Europe/Berlin',
+      });
+      const nightly = new Stack(app, 'Nightly');
+      new Ec2Scheduler(nightly, 'Scheduler').addSchedule('nightly-stop', {
+        stop: 'cron(0 19 ? * * *)',
+      });
+      // A Stage writes its stacks into a nested cloud assembly.
+      const prod = new Stage(app, 'Prod');
+      new Ec2Scheduler(new Stack(prod, 'Inner'), 'Scheduler').addSchedule('prod-hours', {
+        start: 'cron(0 7 ? * MON-FRI *)',
+        stop: 'cron(0 19 ? * MON-FRI *)',
+      });
+    });
+  });
+
+  test('--json lists every schedule of every stack, nested assemblies included', () => {
+    const schedules = runJson([
+      'preview',
+      outdir,
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '3',
+    ]);
+    const byName = [...schedules].sort((a, b) => a.name.localeCompare(b.name));
+    const at = (s: JsonSchedule) => s.transitions.map((t) => `${t.action} ${t.utc}`);
+    expect(byName.map((s) => [s.name, s.stack, s.timeZone, s.runningHoursPerWeek])).toEqual([
+      ['lab', 'Office', 'Europe/Berlin', 50],
+      ['nightly-stop', 'Nightly', 'UTC', null],
+      ['office-hours', 'Office', 'America/New_York', 44.8], // one holiday: 45 - 9/52
+      ['prod-hours', 'Prod/Inner', 'UTC', 60],
+    ]);
+    const [lab, nightly, office, prod] = byName;
+    expect(at(lab)).toEqual([
+      'stop 2027-03-12T05:00:00Z',
+      'start 2027-03-12T19:00:00Z',
+      'stop 2027-03-13T05:00:00Z',
+    ]);
+    expect(nightly.stoppedShare).toBeNull();
+    expect(nightly.note).toMatch(/^stop-only schedule: /);
+    expect(at(nightly)).toEqual([
+      'stop 2027-03-12T19:00:00Z',
+      'stop 2027-03-13T19:00:00Z',
+      'stop 2027-03-14T19:00:00Z',
+    ]);
+    // The skip date is read from the assembly: no start on Monday 15 March.
+    expect(at(office)).toEqual([
+      'start 2027-03-12T13:00:00Z',
+      'stop 2027-03-12T22:00:00Z',
+      'stop 2027-03-15T21:00:00Z',
+    ]);
+    expect(office.transitions[0].local).toBe('2027-03-12T08:00:00-05:00');
+    expect(office.stoppedShare).toBe(0.733);
+    expect(at(prod)).toEqual([
+      'start 2027-03-12T07:00:00Z',
+      'stop 2027-03-12T19:00:00Z',
+      'start 2027-03-15T07:00:00Z',
+    ]);
+  });
+
+  test('without --json prints one table per schedule, headed by its name, stack and time zone', () => {
+    const { code, out } = run([
+      'preview',
+      outdir,
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '2',
+    ]);
+    expect(code).toBe(0);
+    for (const heading of [
+      'office-hours (Office, America/New_York)',
+      'lab (Office, Europe/Berlin)',
+      'nightly-stop (Nightly, UTC)',
+      'prod-hours (Prod/Inner, UTC)',
+    ]) {
+      expect(out).toContain(heading);
+    }
+    expect(out).toContain('lab: runs 50 h/week, stopped 70% of the week');
+    expect(out).toContainEqual(expect.stringMatching(/^nightly-stop: stop-only schedule: /));
+  });
+
+  test('a directory with no manifest.json exits 2 and says it is not a cloud assembly', () => {
+    const empty = tempDir();
+    const { code, out, err } = run(['preview', empty]);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toContain(
+      `"${empty}" is not a cloud assembly (no manifest.json); run \`cdk synth\` first, or pass its output directory`,
+    );
+  });
+
+  test('an assembly without schedules of this library exits 1 and says so', () => {
+    const other = synth((app) => {
+      // An EventBridge Scheduler schedule this library did not create.
+      new scheduler.CfnSchedule(new Stack(app, 'Other'), 'Foreign', {
+        flexibleTimeWindow: { mode: 'OFF' },
+        scheduleExpression: START,
+        target: {
+          arn: 'arn:aws:lambda:us-east-1:123456789012:function:other',
+          roleArn: 'arn:aws:iam::123456789012:role/other',
+          input: JSON.stringify({ action: 'start', schedule: 'x' }),
+        },
+      });
+    });
+    const { code, out, err } = run(['preview', other]);
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toBe(`no cdk-ec2-scheduler schedules found in the cloud assembly "${other}"`);
+  });
+
+  test('lists the schedules of a scheduler inside a NestedStack', () => {
+    const nested = synth((app) => {
+      const parent = new Stack(app, 'Parent');
+      new Ec2Scheduler(parent, 'Scheduler').addSchedule('parent-hours', {
+        start: START,
+        stop: STOP,
+      });
+      new Ec2Scheduler(new NestedStack(parent, 'Nested'), 'Scheduler').addSchedule('nested-hours', {
+        start: START,
+        stop: STOP,
+      });
+    });
+    const schedules = runJson([
+      'preview',
+      nested,
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '1',
+    ]);
+    expect(schedules.map((s) => s.name).sort()).toEqual(['nested-hours', 'parent-hours']);
+  });
+});
+
+describe('bad arguments exit 2 and print the usage', () => {
+  test.each([
+    ['an unknown flag', ['preview', '--start', START, '--bogus'], "Unknown option '--bogus'"],
+    ['no command', [], 'missing command'],
+    ['an unknown command', ['show', '--start', START], 'unknown command "show"'],
+    [
+      '--count 0',
+      ['preview', '--start', START, '--count', '0'],
+      '--count "0" is not a whole number of at least 1',
+    ],
+    [
+      '--count two',
+      ['preview', '--start', START, '--count', 'two'],
+      '--count "two" is not a whole number of at least 1',
+    ],
+    [
+      '--from yesterday',
+      ['preview', '--start', START, '--from', 'yesterday'],
+      '--from "yesterday" is not an ISO 8601 time such as 2027-03-12T00:00:00Z',
+    ],
+    [
+      'CDK_OUT_DIR with --start',
+      ['preview', 'cdk.out', '--start', START],
+      'give either CDK_OUT_DIR or --start/--stop/--time-zone/--skip-date, not both',
+    ],
+    [
+      'CDK_OUT_DIR with --skip-date',
+      ['preview', 'cdk.out', '--skip-date', '2027-03-15'],
+      'give either CDK_OUT_DIR or --start/--stop/--time-zone/--skip-date, not both',
+    ],
+    [
+      'neither CDK_OUT_DIR nor --start/--stop',
+      ['preview'],
+      'give --start and/or --stop, or a CDK_OUT_DIR',
+    ],
+    ['an extra argument', ['preview', 'cdk.out', 'more'], 'unexpected argument "more"'],
+    [
+      'an invalid --start',
+      ['preview', '--start', 'cron(0 25 ? * MON-FRI *)'],
+      'start "cron(0 25 ? * MON-FRI *)" has hour 25; hours are 0-23',
+    ],
+    [
+      'a --stop breaking the "?" rule',
+      ['preview', '--start', START, '--stop', 'cron(0 17 * * MON-FRI *)'],
+      'stop "cron(0 17 * * MON-FRI *)" has day-of-month "*" and day-of-week "MON-FRI"; exactly one of them must be "?"',
+    ],
+    [
+      'an unknown --time-zone',
+      ['preview', '--start', START, '--time-zone', 'Mars/Olympus'],
+      'timeZone "Mars/Olympus" is not an IANA time zone',
+    ],
+    [
+      'an impossible --skip-date',
+      ['preview', '--start', START, '--skip-date', '2027-02-30'],
+      '"2027-02-30" is not a real date in YYYY-MM-DD form',
+    ],
+  ])('%s', (_what, argv, message) => {
+    const { code, out, err } = run(argv);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toContain(message);
+    expect(err.endsWith(`\n\n${USAGE}`)).toBe(true);
+  });
+});
+
+test('the package bin runs the command: JSON on stdout and exit 0; bad arguments exit 2 with the usage on stderr', () => {
+  const stdout = execFileSync(process.execPath, [BIN, ...DONE_EXAMPLE, '--json'], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+  });
+  const { schedules } = JSON.parse(stdout) as { schedules: JsonSchedule[] };
+  expect(schedules).toHaveLength(1);
+  expect(schedules[0].runningHoursPerWeek).toBe(45);
+  expect(schedules[0].transitions.map((t) => t.utc)).toEqual(DONE_TRANSITIONS.map((t) => t.utc));
+
+  let failure: { status?: number; stdout?: string; stderr?: string } | undefined;
+  try {
+    execFileSync(process.execPath, [BIN, 'preview', '--count', '0', '--start', START], {
+      cwd: os.tmpdir(),
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+  } catch (err) {
+    failure = err as typeof failure;
+  }
+  expect(failure?.status).toBe(2);
+  expect(failure?.stdout).toBe('');
+  expect(failure?.stderr).toContain('--count "0" is not a whole number of at least 1');
+  expect(failure?.stderr).toContain('Usage:');
+});
