@@ -28,14 +28,14 @@ export interface AuditOptions {
 }
 
 export interface AuditResult {
-  readonly tagged: number;
+  readonly taggedIds: string[];
   /** Instances left untagged, with why. */
   readonly untagged: { readonly count: number; readonly errorCode: string }[];
 }
 
 export async function writeAuditTags(options: AuditOptions): Promise<AuditResult> {
   const key = auditTagKey(options.tagKey);
-  let tagged = 0;
+  const taggedIds: string[] = [];
   const untagged: { count: number; errorCode: string }[] = [];
   for (const [value, ids] of options.groups) {
     for (let i = 0; i < ids.length; i += MAX_TAG_BATCH) {
@@ -51,11 +51,11 @@ export async function writeAuditTags(options: AuditOptions): Promise<AuditResult
             { abortSignal },
           ),
         );
-        tagged += batch.length;
+        taggedIds.push(...batch);
       } catch (err) {
         untagged.push({ count: batch.length, errorCode: (err as Error).name ?? 'Error' });
       }
     }
   }
-  return { tagged, untagged };
+  return { taggedIds, untagged };
 }

@@ -1,7 +1,7 @@
 /**
  * CloudWatch metrics for each run, as Embedded Metric Format through Powertools for AWS Lambda.
- * Every metric carries the dimensions Schedule and Action; a second dimension set with Action
- * alone lets one alarm cover every schedule.
+ * Every metric carries the dimensions Schedule and Action. InstancesFailed is also published
+ * with Action alone, so one alarm covers every schedule.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMES } from '../lib/event';
@@ -14,12 +14,15 @@ export function powertoolsMetrics(metrics: Metrics): RunMetrics {
     publish(summary: RunSummary): void {
       metrics.addDimension('Schedule', summary.schedule);
       metrics.addDimension('Action', summary.action);
-      metrics.addDimensions({ Action: summary.action });
       for (const [field, name] of Object.entries(METRIC_NAMES)) {
         const value = summary[field as keyof typeof METRIC_NAMES];
         metrics.addMetric(name, MetricUnit.Count, value);
       }
       metrics.publishStoredMetrics();
+      const acrossSchedules = metrics.singleMetric();
+      acrossSchedules.clearDefaultDimensions();
+      acrossSchedules.addDimension('Action', summary.action);
+      acrossSchedules.addMetric(METRIC_NAMES.failed, MetricUnit.Count, summary.failed);
     },
   };
 }

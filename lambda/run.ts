@@ -168,9 +168,8 @@ class Run {
   private readonly marginMs: number;
   /** One result per instance; a later result for the same instance replaces the earlier. */
   private readonly results = new Map<string, InstanceResult>();
-  /** When the call that started or stopped each instance returned. */
-  private readonly actedAt = new Map<string, number>();
-  private auditTagged = 0;
+  /** Instances given the audit tag. */
+  private readonly tagged = new Set<string>();
   private readonly pacer: Pacer;
   private callEstimateMs = 250;
   private apiCalls = 0;
@@ -231,10 +230,7 @@ class Run {
       return this.summary();
     }
     const left = event.dryRun ? this.dryRun(batches) : await this.act(batches, notAfter);
-    if (!event.dryRun) {
-      await this.verify();
-      await this.tag();
-    }
+    if (!event.dryRun) await this.verify();
     return this.summary(await this.handOver(left, notAfter));
   }
 
@@ -333,7 +329,7 @@ class Run {
       const { size, waitMs } = this.pacer.plan(
         batch.ids.length,
         this.clock.now(),
-        this.timeLeft() - this.callEstimateMs,
+        this.timeLeft() - (this.event.auditTags ? 2 : 1) * this.callEstimateMs,
       );
       if (size < batch.ids.length) {
         queue.unshift({ ...batch, ids: batch.ids.slice(size) });
@@ -345,7 +341,9 @@ class Run {
         this.failAll(rest, 'WindowClosed', this.windowMessage(notAfter));
         return [];
       }
-      if (waitMs + this.callEstimateMs > this.timeLeft()) {
+      // Each batch is a start or stop call, and then a CreateTags call for the audit tag.
+      const calls = this.event.auditTags ? 2 : 1;
+      if (waitMs + calls * this.callEstimateMs > this.timeLeft()) {
         queue.unshift({ ...batch, ids });
         return queue.flatMap((b) => b.ids);
       }
@@ -425,8 +423,8 @@ class Run {
     }
     this.pacer.succeeded();
     const at = this.clock.now();
+    await this.tag(ids, start ? 'started' : 'stopped', at);
     for (const instanceId of ids) {
-      this.actedAt.set(instanceId, at);
       this.log({
         instanceId,
         outcome: start ? 'started' : 'stopped',
@@ -478,37 +476,33 @@ class Run {
     for (const instanceId of result.running) {
       this.log({ instanceId, outcome: 'started', verified: true });
     }
-    for (const bounce of result.bounced) {
-      this.actedAt.delete(bounce.instanceId);
-      this.log({ ...bounce, outcome: 'failed' });
-    }
+    for (const bounce of result.bounced) this.log({ ...bounce, outcome: 'failed' });
+    // The audit tag said "started": say what happened instead.
+    await this.tag(
+      result.bounced.map((b) => b.instanceId),
+      'start failed',
+      this.clock.now(),
+    );
+    const reason =
+      result.polls === 0
+        ? "not verified: the run's deadline left no time to look"
+        : `still pending after ${Math.round(result.waitedMs / 1000)} s`;
     for (const instanceId of result.unverified) {
-      this.log({
-        instanceId,
-        outcome: 'started',
-        verified: false,
-        reason: `still pending after ${seconds} s of verification`,
-      });
+      this.log({ instanceId, outcome: 'started', verified: false, reason });
     }
   }
 
-  /** Writes the audit tag on every instance this run started or stopped. */
-  private async tag(): Promise<void> {
-    if (!this.event.auditTags || this.actedAt.size === 0) return;
-    const verb = this.event.action === 'start' ? 'started' : 'stopped';
-    const groups = new Map<string, string[]>();
-    for (const [instanceId, at] of this.actedAt) {
-      const value = auditTagValue(verb, at, this.event.schedule);
-      groups.set(value, [...(groups.get(value) ?? []), instanceId]);
-    }
+  /** Writes the audit tag on instances this run just acted on (best effort). */
+  private async tag(ids: string[], verb: string, at: number): Promise<void> {
+    if (!this.event.auditTags || ids.length === 0) return;
     const result = await writeAuditTags({
       ec2: this.deps.ec2,
       tagKey: this.event.tagKey,
-      groups,
+      groups: new Map([[auditTagValue(verb, at, this.event.schedule), ids]]),
       call: (fn) => this.call(fn),
       haveTime: () => this.callEstimateMs < this.timeLeft(),
     });
-    this.auditTagged = result.tagged;
+    for (const id of result.taggedIds) this.tagged.add(id);
     for (const { count, errorCode } of result.untagged) {
       this.deps.logger.warn('audit tag not written; the start or stop itself succeeded', {
         schedule: this.event.schedule,
@@ -594,7 +588,7 @@ class Run {
       deferred: count('deferred'),
       failed: count('failed'),
       unverified: results.filter((r) => r.verified === false).length,
-      auditTagged: this.auditTagged,
+      auditTagged: this.tagged.size,
       failures,
       apiCalls: this.apiCalls,
       throttledCalls: this.throttledCalls,

@@ -20,6 +20,10 @@ export interface VerifyResult {
   readonly bounced: Bounce[];
   /** Still `pending` when the time was up. */
   readonly unverified: string[];
+  /** How many times the instances were looked at. */
+  readonly polls: number;
+  /** How long verification waited. */
+  readonly waitedMs: number;
 }
 
 export interface VerifyOptions {
@@ -55,11 +59,14 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
   const running: string[] = [];
   const bounced: Bounce[] = [];
   let delay = FIRST_POLL_MS;
+  let polls = 0;
+  const began = options.now();
   while (waiting.size > 0) {
     if (options.now() + delay + options.callEstimateMs() > options.until) break;
     await options.sleep(delay);
     delay = Math.min(MAX_POLL_MS, delay * 1.5);
     const seen = await notYetRunning(options);
+    polls++;
     for (const id of [...waiting]) {
       const instance = seen.get(id);
       if (!instance) {
@@ -80,7 +87,7 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
       // pending, or stopped with no failure reason yet (EC2's eventual consistency): wait.
     }
   }
-  return { running, bounced, unverified: [...waiting] };
+  return { running, bounced, unverified: [...waiting], polls, waitedMs: options.now() - began };
 }
 
 /** The schedule's tagged instances that are pending or stopped, by id. */

@@ -30,6 +30,7 @@ import {
   validateSchedule,
   validateScheduleName,
   validateTagKey,
+  validateMetricsNamespace,
   validateTimeZone,
   ValidatedSchedule,
 } from './validation';
@@ -129,7 +130,7 @@ export interface Ec2SchedulerProps {
    * After starting instances, follow them this long until they are running, so a start that EC2
    * accepts and then undoes (e.g. a missing KMS grant) is reported as failed. Must be shorter
    * than `timeout`; `Duration.seconds(0)` turns verification off.
-   * @default Duration.minutes(3)
+   * @default - 3 minutes, or half the `timeout` when that is shorter
    */
   readonly verifyTimeout?: Duration;
 }
@@ -245,7 +246,8 @@ export class Ec2Scheduler extends Construct {
       );
     }
     const timeoutSeconds = (props.timeout ?? Duration.minutes(15)).toSeconds();
-    this.verifyTimeoutSeconds = (props.verifyTimeout ?? Duration.minutes(3)).toSeconds();
+    this.verifyTimeoutSeconds =
+      props.verifyTimeout?.toSeconds() ?? Math.min(180, Math.floor(timeoutSeconds / 2));
     if (this.verifyTimeoutSeconds >= timeoutSeconds) {
       throw new Error(
         `verifyTimeout ${this.verifyTimeoutSeconds} s does not fit inside the functions' timeout of ${timeoutSeconds} s; make it shorter than timeout, or Duration.seconds(0) to turn verification off`,
@@ -315,6 +317,13 @@ export class Ec2Scheduler extends Construct {
     });
 
     this.metricsNamespace = props.metricsNamespace ?? 'Ec2Scheduler';
+    validateMetricsNamespace(this.metricsNamespace);
+    if (props.alarmTopic && props.notificationEmails?.length) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:emailsIgnored',
+        'notificationEmails are only subscribed to the topic the construct creates; with alarmTopic given, subscribe them to that topic yourself',
+      );
+    }
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.notificationEmails ?? []);
     const alarms = new SchedulerAlarms(this, 'Alarms', {
       namespace: this.metricsNamespace,
@@ -444,11 +453,15 @@ export class Ec2Scheduler extends Construct {
       description: 'Encrypts the alarm topic of an Ec2Scheduler',
       enableKeyRotation: true,
     });
-    // CloudWatch alarms publish to the encrypted topic.
-    key.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
+    // CloudWatch alarms of this account publish to the encrypted topic.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'EC2 scheduler alarms',

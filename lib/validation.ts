@@ -146,3 +146,22 @@ function firstCommonFiring(
   }
   return undefined;
 }
+
+/** CloudWatch namespaces: 1-255 characters, not the reserved `AWS/` prefix. */
+export function validateMetricsNamespace(namespace: string): void {
+  if (namespace.length === 0 || namespace.length > 255) {
+    throw new Error(
+      `metricsNamespace "${namespace}" is ${namespace.length} characters long; CloudWatch namespaces are 1-255 characters, e.g. "Ec2Scheduler"`,
+    );
+  }
+  if (namespace.startsWith('AWS/')) {
+    throw new Error(
+      `metricsNamespace "${namespace}" starts with "AWS/", which AWS reserves for its services; pick a namespace such as "Ec2Scheduler"`,
+    );
+  }
+  if (!/^[A-Za-z0-9.\-_/#: ]+$/.test(namespace)) {
+    throw new Error(
+      `metricsNamespace "${namespace}" has characters CloudWatch does not allow; use letters, digits, spaces and . - _ / # :`,
+    );
+  }
+}

@@ -1,9 +1,11 @@
 /**
  * An in-memory EC2 behind aws-sdk-client-mock, with a virtual clock, for the handler's unit
  * tests. It models what the run depends on: tag and state filters with pagination, whole-call
- * failures, and EC2's token buckets for StartInstances/StopInstances.
+ * failures, EC2's token buckets for StartInstances/StopInstances, CreateTags, and starts that do
+ * not reach `running` (stay pending, or go back to `stopped` with a state reason).
  */
 import {
+  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeInstancesCommandInput,
   EC2Client,
@@ -26,7 +28,38 @@ export interface FakeInstance {
   hibernation?: boolean;
   /** What DescribeInstances says of hibernation, when it differs from what EC2 accepts. */
   describedHibernation?: boolean;
+  /** EC2's StateReason: why the instance last changed state. */
+  stateReason?: StateReason;
+  /**
+   * What a start leads to: `running` at once (the default); `pending` for good; or `bounce`:
+   * pending for `bounceAfterMs`, then back to `stopped` with `bounceReason`, as EC2 does when
+   * it cannot use the KMS key of an encrypted EBS volume.
+   */
+  afterStart?: 'running' | 'pending' | 'bounce';
+  /** @default CLIENT_INTERNAL_ERROR */
+  bounceReason?: StateReason;
+  /** @default 3000 */
+  bounceAfterMs?: number;
+  /** Set by a bouncing start: when the instance goes back to stopped. */
+  bounceAt?: number;
 }
+
+export interface StateReason {
+  code: string;
+  message: string;
+}
+
+/** The state reason EC2 gives an instance whose start failed for want of a KMS grant. */
+export const CLIENT_INTERNAL_ERROR: StateReason = {
+  code: 'Client.InternalError',
+  message: 'Client.InternalError: Client error on launch',
+};
+
+/** The state reason of an instance stopped through the API. */
+export const USER_INITIATED_SHUTDOWN: StateReason = {
+  code: 'Client.UserInitiatedShutdown',
+  message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
 
 export function ec2Error(code: string, message = code): EC2ServiceException {
   return new EC2ServiceException({
@@ -69,9 +102,14 @@ class Bucket {
 }
 
 export interface CallRecord {
-  action: 'DescribeInstances' | 'StartInstances' | 'StopInstances';
+  action: 'DescribeInstances' | 'StartInstances' | 'StopInstances' | 'CreateTags';
+  /** Instance ids of a start, stop or CreateTags call. */
   ids: string[];
   hibernate?: boolean;
+  /** CreateTags: the tags written. */
+  tags?: { Key?: string; Value?: string }[];
+  /** DescribeInstances: the instance-state-name filter values. */
+  states?: string[];
   at: number;
   error?: string;
 }
@@ -84,6 +122,10 @@ export class FakeEc2 {
   maxConcurrent = 0;
   /** Ids whose presence fails a whole start/stop call with this code. */
   readonly failing = new Map<string, string>();
+  /** Ids whose presence fails a whole CreateTags call with this code. */
+  readonly tagFailing = new Map<string, string>();
+  /** When set, every CreateTags call fails with this code (e.g. UnauthorizedOperation). */
+  tagError: string | undefined;
   private buckets = new Map<string, { request: Bucket; resource: Bucket }>();
   private inFlight = 0;
 
@@ -101,6 +143,9 @@ export class FakeEc2 {
     this.mock
       .on(StopInstancesCommand)
       .callsFake((input) => this.act('StopInstances', input.InstanceIds ?? [], !!input.Hibernate));
+    this.mock
+      .on(CreateTagsCommand)
+      .callsFake((input) => this.createTags(input.Resources ?? [], input.Tags ?? []));
   }
 
   setLimits(limits: Ec2Limits, level?: { start?: number; stop?: number }): void {
@@ -123,7 +168,9 @@ export class FakeEc2 {
     const ids: string[] = [];
     for (let n = first; n < first + count; n++) {
       const id = instanceId(n);
-      this.instances.set(id, { id, state: 'stopped', tags: { Schedule: 'office-hours' }, ...init });
+      // Each instance gets its own tags, so CreateTags on one does not tag the others.
+      const tags = { ...(init.tags ?? { Schedule: 'office-hours' }) };
+      this.instances.set(id, { id, state: 'stopped', ...init, tags });
       ids.push(id);
     }
     return ids;
@@ -133,8 +180,19 @@ export class FakeEc2 {
     return [...this.instances.values()].filter((i) => i.state === state).length;
   }
 
+  /** StartInstances and StopInstances calls. */
   actionCalls(): CallRecord[] {
-    return this.calls.filter((c) => c.action !== 'DescribeInstances');
+    return this.calls.filter((c) => c.action === 'StartInstances' || c.action === 'StopInstances');
+  }
+
+  /** CreateTags calls. */
+  tagCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.action === 'CreateTags');
+  }
+
+  /** DescribeInstances calls. */
+  describeCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.action === 'DescribeInstances');
   }
 
   restore(): void {
@@ -151,8 +209,14 @@ export class FakeEc2 {
   private async describe(input: DescribeInstancesCommandInput) {
     await this.enter();
     try {
-      this.calls.push({ action: 'DescribeInstances', ids: [], at: this.clock.now() });
       const filters = input.Filters ?? [];
+      this.calls.push({
+        action: 'DescribeInstances',
+        ids: [],
+        states: filters.find((f) => f.Name === 'instance-state-name')?.Values,
+        at: this.clock.now(),
+      });
+      this.settle();
       const matches = [...this.instances.values()].filter((i) =>
         filters.every((f) => {
           if (f.Name === 'instance-state-name') return f.Values?.includes(i.state);
@@ -170,11 +234,53 @@ export class FakeEc2 {
         InstanceLifecycle: i.lifecycle,
         RootDeviceType: i.rootDeviceType ?? 'ebs',
         HibernationOptions: { Configured: i.describedHibernation ?? !!i.hibernation },
+        ...(i.stateReason
+          ? { StateReason: { Code: i.stateReason.code, Message: i.stateReason.message } }
+          : {}),
       }));
       return {
         Reservations: [{ Instances: instances }],
         NextToken: start + size < matches.length ? String(start + size) : undefined,
       };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Bouncing starts whose time has come go back to stopped. */
+  private settle(): void {
+    const now = this.clock.now();
+    for (const instance of this.instances.values()) {
+      if (instance.bounceAt !== undefined && now >= instance.bounceAt) {
+        instance.state = 'stopped';
+        instance.stateReason = instance.bounceReason ?? CLIENT_INTERNAL_ERROR;
+        instance.bounceAt = undefined;
+      }
+    }
+  }
+
+  private async createTags(ids: string[], tags: { Key?: string; Value?: string }[]) {
+    await this.enter();
+    const record: CallRecord = { action: 'CreateTags', ids, tags, at: this.clock.now() };
+    this.calls.push(record);
+    try {
+      const code = this.tagError ?? ids.map((id) => this.tagFailing.get(id)).find(Boolean);
+      if (code) throw ec2Error(code, `${code} for CreateTags`);
+      for (const id of ids) {
+        const instance = this.instances.get(id);
+        if (!instance)
+          throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+      }
+      for (const id of ids) {
+        const instance = this.instances.get(id) as FakeInstance;
+        for (const tag of tags) {
+          if (tag.Key !== undefined) instance.tags[tag.Key] = tag.Value ?? '';
+        }
+      }
+      return {};
+    } catch (err) {
+      record.error = (err as Error).name;
+      throw err;
     } finally {
       this.inFlight--;
     }
@@ -227,8 +333,17 @@ export class FakeEc2 {
     const items = ids.map((id) => {
       const instance = this.instances.get(id) as FakeInstance;
       const previous = instance.state;
-      if (action === 'StartInstances' && previous === 'stopped') instance.state = 'running';
-      if (action === 'StopInstances' && previous === 'running') instance.state = 'stopped';
+      if (action === 'StartInstances' && previous === 'stopped') {
+        instance.stateReason = undefined;
+        const after = instance.afterStart ?? 'running';
+        instance.state = after === 'running' ? 'running' : 'pending';
+        if (after === 'bounce')
+          instance.bounceAt = this.clock.now() + (instance.bounceAfterMs ?? 3000);
+      }
+      if (action === 'StopInstances' && previous === 'running') {
+        instance.state = 'stopped';
+        instance.stateReason = USER_INITIATED_SHUTDOWN;
+      }
       return {
         InstanceId: id,
         PreviousState: { Name: previous },
