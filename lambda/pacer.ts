@@ -3,7 +3,7 @@
  *
  * EC2 throttles per account and Region with two buckets per mutating call: one for requests and
  * one for the instances they name. The pacer assumes both are full when a run starts (or takes
- * the estimate a previous run handed over), spends tokens as it calls, and drains its estimate
+ * the estimate a previous run handed over), spends tokens for each call it makes, and drains its estimate
  * whenever EC2 answers RequestLimitExceeded, since something else in the account is using the
  * same buckets. Batches shrink on throttling and grow back on success.
  */
@@ -163,19 +163,20 @@ export class Pacer {
     return { size, waitMs };
   }
 
-  /** Spends tokens for a call that is being sent. */
-  spend(size: number, now: number): void {
+  /**
+   * A call succeeded: its tokens are taken as of when the answer came back. EC2 took them some
+   * time during the call; counting from the end keeps the estimate on the safe side, whatever
+   * the latency.
+   */
+  succeeded(size: number, now: number): void {
     this.request.take(1, now);
     this.resource.take(size, now);
-  }
-
-  /** A sent call failed for a reason other than throttling: EC2 acted on none of its ids. */
-  refund(size: number, now: number): void {
-    this.resource.take(-size, now);
-  }
-
-  succeeded(): void {
     this.cap = Math.min(MAX_BATCH, this.cap * 2);
+  }
+
+  /** A call failed for a reason other than throttling: EC2 acted on none of its ids. */
+  failed(now: number): void {
+    this.request.take(1, now);
   }
 
   /** EC2 said RequestLimitExceeded: the buckets are emptier than the model thought. */

@@ -390,8 +390,6 @@ class Run {
     ids: string[],
     batch: Batch,
   ): Promise<'done' | 'throttled' | 'aborted' | unknown> {
-    const now = this.clock.now();
-    this.pacer.spend(ids.length, now);
     const start = this.event.action === 'start';
     try {
       await this.call((abortSignal) =>
@@ -417,12 +415,12 @@ class Run {
         });
         return 'throttled';
       }
-      this.pacer.refund(ids.length, at);
+      this.pacer.failed(at);
       if (isAbort(err)) return 'aborted';
       return err;
     }
-    this.pacer.succeeded();
     const at = this.clock.now();
+    this.pacer.succeeded(ids.length, at);
     await this.tag(ids, start ? 'started' : 'stopped', at);
     for (const instanceId of ids) {
       this.log({
