@@ -7,6 +7,7 @@ import {
 } from '../lib/cron';
 import {
   BucketSnapshot,
+  CarriedInstances,
   FollowUpState,
   SCHEDULED_TIME_ATTRIBUTE,
   ScheduleAction,
@@ -91,7 +92,31 @@ function followUpOf(value: unknown): FollowUpState | undefined {
     }
     buckets = { request: b.request as number, resource: b.resource as number, at: b.at as number };
   }
-  return { attempt, notAfter, ...(buckets ? { buckets } : {}) };
+  let instances: CarriedInstances | undefined;
+  if (value.instances !== undefined) {
+    const v = value.instances;
+    const ids = (list: unknown) =>
+      Array.isArray(list) &&
+      list.every((id) => typeof id === 'string' && /^i-[0-9a-f]{8,17}$/.test(id));
+    if (!isObject(v) || !ids(v.plain) || !ids(v.hibernate)) {
+      throw new MalformedEventError(
+        'followUp.instances must be {plain, hibernate}, each a list of instance ids like "i-0123456789abcdef0"',
+      );
+    }
+    instances = { plain: v.plain as string[], hibernate: v.hibernate as string[] };
+  }
+  if (value.relist !== undefined && typeof value.relist !== 'boolean') {
+    throw new MalformedEventError(
+      `followUp.relist ${JSON.stringify(value.relist)} must be true or false`,
+    );
+  }
+  return {
+    attempt,
+    notAfter,
+    ...(buckets ? { buckets } : {}),
+    ...(instances ? { instances } : {}),
+    ...(value.relist ? { relist: true } : {}),
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
+import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import type {
   RetryErrorInfo,
   RetryStrategyV2,
@@ -21,26 +21,23 @@ import { limitsFromEnv } from './pacer';
 import { handle, RunLogger, RunSummary } from './run';
 
 /**
- * Adaptive retry (the SDK slows the client down on throttling) that hands throttling errors
- * back to the run instead of resending the same batch: the run shrinks the batch and waits for
- * EC2's buckets to refill. Server errors and transient faults are still retried here.
+ * Retry for StartInstances/StopInstances: server errors and transient faults are retried with
+ * the SDK's standard backoff, but throttling goes straight back to the run, which shrinks the
+ * batch and waits for EC2's buckets to refill (its pacer is the rate control for these calls,
+ * so the adaptive mode's client-side rate limiter, kept per container, would only add waits).
  */
 class SurfaceThrottling implements RetryStrategyV2 {
-  readonly mode = 'adaptive';
-  private readonly rateLimiter = new DefaultRateLimiter();
-  private readonly inner: AdaptiveRetryStrategy;
+  readonly mode = 'standard';
+  private readonly inner: StandardRetryStrategy;
   constructor(maxAttempts: number) {
-    this.inner = new AdaptiveRetryStrategy(maxAttempts, { rateLimiter: this.rateLimiter });
+    this.inner = new StandardRetryStrategy(maxAttempts);
   }
   acquireInitialRetryToken(scope: string): Promise<RetryToken> {
     return this.inner.acquireInitialRetryToken(scope);
   }
-  // The tokens are the ones this strategy's inner standard strategy issued.
   refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    if (errorInfo.errorType === 'THROTTLING') {
-      this.rateLimiter.updateClientSendingRate(errorInfo);
-      return Promise.reject(errorInfo.error);
-    }
+    if (errorInfo.errorType === 'THROTTLING') return Promise.reject(errorInfo.error);
+    // The tokens are the ones the inner standard strategy issued.
     return this.inner.refreshRetryTokenForRetry(token as StandardRetryToken, errorInfo);
   }
   recordSuccess(token: RetryToken): void {

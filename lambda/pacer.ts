@@ -159,7 +159,16 @@ export class Pacer {
     if (available >= limit) return { size: limit, waitMs: requestWait };
     const size = Math.min(limit, Math.max(available, this.chunk));
     const waitMs = Math.max(this.resource.waitFor(size, now), requestWait);
-    if (waitMs > maxWaitMs && available >= 1) return { size: available, waitMs: requestWait };
+    if (waitMs > maxWaitMs) {
+      // Not worth the wait in the time left: send what the bucket will hold by then.
+      const reachable = Math.floor(
+        this.resource.level(now) + (maxWaitMs / 1000) * this.limits.resource.refillPerSecond,
+      );
+      const fits = Math.min(limit, reachable);
+      if (fits >= 1) {
+        return { size: fits, waitMs: Math.max(this.resource.waitFor(fits, now), requestWait) };
+      }
+    }
     return { size, waitMs };
   }
 

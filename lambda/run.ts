@@ -25,7 +25,8 @@ export interface InstanceResult {
   /** Why an instance was skipped or deferred. */
   readonly reason?: string;
   readonly errorCode?: string;
-  readonly message?: string;
+  /** EC2's error message, or what went wrong. */
+  readonly errorMessage?: string;
   /** Stopped with hibernation. */
   readonly hibernated?: boolean;
   /** Start: seen `running` afterwards (false: still pending when verification timed out). */
@@ -113,6 +114,11 @@ const ASG_TAG = 'aws:autoscaling:groupName';
 /** A follow-up chain never outlives the next opposite transition; this bounds it in count too. */
 export const MAX_FOLLOW_UPS = 1000;
 const NO_OPPOSITE_WINDOW_MS = 24 * 3600_000;
+/**
+ * Most instance ids a follow-up input carries (about 22 bytes each, well inside Lambda's
+ * payload limit for asynchronous invocations); beyond this the follow-up lists again.
+ */
+export const MAX_CARRIED = 8000;
 const THROTTLE_CODES = new Set([
   'RequestLimitExceeded',
   'Throttling',
@@ -132,6 +138,14 @@ interface Batch {
   readonly hibernate: boolean;
   /** Plain stop after hibernation was refused. */
   readonly fallback?: boolean;
+}
+
+function batchesOf(ids: string[], hibernate: boolean): Batch[] {
+  const out: Batch[] = [];
+  for (let i = 0; i < ids.length; i += MAX_BATCH) {
+    out.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate });
+  }
+  return out;
 }
 
 function errorCode(err: unknown): string {
@@ -166,6 +180,7 @@ class Run {
   private readonly actions: EC2Client;
   private readonly started: number;
   private readonly marginMs: number;
+  private readonly verifyReserveMs: number;
   /** One result per instance; a later result for the same instance replaces the earlier. */
   private readonly results = new Map<string, InstanceResult>();
   /** Instances given the audit tag. */
@@ -185,13 +200,26 @@ class Run {
     this.actions = deps.ec2Actions ?? deps.ec2;
     this.started = this.clock.now();
     // The safety margin scales with the time the run has: 10%, between 100 ms and 5 s.
-    this.marginMs = Math.min(5000, Math.max(100, deps.remainingMs() * 0.1));
+    const budget = deps.remainingMs();
+    this.marginMs = Math.round(Math.min(5000, Math.max(100, budget * 0.1)));
+    // Starts keep back 10% of the run's time (at most the verification timeout) to be verified
+    // in this run. Starting comes first: a short run may leave no time to verify.
+    const verifyMs = (this.event.verifyTimeoutSeconds ?? 0) * 1000;
+    this.verifyReserveMs =
+      this.event.action === 'start' && !this.event.dryRun && verifyMs > 0
+        ? Math.min(verifyMs, budget * 0.1)
+        : 0;
     const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[this.event.action];
     this.pacer = new Pacer(limits, this.started, this.event.followUp?.buckets);
   }
 
   private timeLeft(): number {
     return this.deps.remainingMs() - this.marginMs;
+  }
+
+  /** Time left for starting or stopping: what verification needs is kept back. */
+  private timeToAct(): number {
+    return this.timeLeft() - this.verifyReserveMs;
   }
 
   /** Records an instance's outcome; every instance is logged once, when the run ends. */
@@ -215,15 +243,31 @@ class Run {
     }
     const notAfter = this.notAfter(firedAt);
 
-    const listed = await this.describe();
-    if (!listed) {
-      // The deadline came while listing: hand everything to a follow-up.
-      this.deps.logger.warn('deadline reached while listing instances; handing over', {
-        schedule: event.schedule,
-      });
-      return this.summary(await this.handOver('all', notAfter));
+    const carried = event.followUp?.instances;
+    let batches: Batch[];
+    // Whether a later run must list again: the listing was cut short here, or before.
+    let relist: boolean;
+    if (carried) {
+      // The previous run listed these and could not reach them: act without listing again.
+      relist = event.followUp?.relist ?? false;
+      this.found = carried.plain.length + carried.hibernate.length;
+      batches = [
+        ...batchesOf([...carried.hibernate], true),
+        ...batchesOf([...carried.plain], false),
+      ];
+    } else {
+      const listing = await this.describe();
+      relist = !listing.complete;
+      if (relist) {
+        // The deadline came while listing: act on what was listed, and let a follow-up run
+        // list again (instances started or stopped here no longer match its filter).
+        this.deps.logger.warn('deadline reached while listing instances', {
+          schedule: event.schedule,
+          listed: listing.instances.length,
+        });
+      }
+      batches = this.plan(listing.instances);
     }
-    const batches = this.plan(listed);
     if (this.clock.now() >= notAfter.getTime()) {
       for (const batch of batches)
         this.failAll(batch.ids, 'WindowClosed', this.windowMessage(notAfter));
@@ -231,7 +275,7 @@ class Run {
     }
     const left = event.dryRun ? this.dryRun(batches) : await this.act(batches, notAfter);
     if (!event.dryRun) await this.verify();
-    return this.summary(await this.handOver(left, notAfter));
+    return this.summary(await this.handOver(left, relist, notAfter));
   }
 
   private notAfter(firedAt: Date): Date {
@@ -246,13 +290,19 @@ class Run {
     return `the schedule's next ${opposite} (${notAfter.toISOString()}) came before this instance could be reached`;
   }
 
-  /** All tagged instances in the state this action applies to, or undefined at the deadline. */
-  private async describe(): Promise<Instance[] | undefined> {
+  /**
+   * The tagged instances in the state this action applies to: all of them, or (complete false)
+   * the pages listed before the deadline.
+   */
+  private async describe(): Promise<{ instances: Instance[]; complete: boolean }> {
     const { event } = this;
     const instances: Instance[] = [];
     let nextToken: string | undefined;
     do {
-      if (this.callEstimateMs > this.timeLeft()) return undefined;
+      if (this.callEstimateMs > this.timeLeft()) {
+        this.found = instances.length;
+        return { instances, complete: false };
+      }
       const page = await this.call((abortSignal) =>
         this.deps.ec2.send(
           new DescribeInstancesCommand({
@@ -277,7 +327,7 @@ class Run {
       nextToken = page.NextToken || undefined;
     } while (nextToken);
     this.found = instances.length;
-    return instances;
+    return { instances, complete: true };
   }
 
   /** Applies the skip rules and groups the rest into batches of at most 1,000 ids. */
@@ -300,19 +350,10 @@ class Run {
         plain.push(instanceId);
       }
     }
-    const batches: Batch[] = [];
-    for (const [ids, isHibernate] of [
-      [hibernate, true],
-      [plain, false],
-    ] as const) {
-      for (let i = 0; i < ids.length; i += MAX_BATCH) {
-        batches.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate: isHibernate });
-      }
-    }
-    return batches;
+    return [...batchesOf(hibernate, true), ...batchesOf(plain, false)];
   }
 
-  private dryRun(batches: Batch[]): string[] {
+  private dryRun(batches: Batch[]): Batch[] {
     const outcome = this.event.action === 'start' ? 'started' : 'stopped';
     for (const batch of batches) {
       for (const instanceId of batch.ids) {
@@ -322,14 +363,14 @@ class Run {
     return [];
   }
 
-  /** Sends the batches; returns the ids the deadline left unreached. */
-  private async act(queue: Batch[], notAfter: Date): Promise<string[]> {
+  /** Sends the batches; returns what the deadline left unreached. */
+  private async act(queue: Batch[], notAfter: Date): Promise<Batch[]> {
     while (queue.length > 0) {
       const batch = queue.shift() as Batch;
       const { size, waitMs } = this.pacer.plan(
         batch.ids.length,
         this.clock.now(),
-        this.timeLeft() - (this.event.auditTags ? 2 : 1) * this.callEstimateMs,
+        this.timeToAct() - this.callEstimateMs,
       );
       if (size < batch.ids.length) {
         queue.unshift({ ...batch, ids: batch.ids.slice(size) });
@@ -341,11 +382,10 @@ class Run {
         this.failAll(rest, 'WindowClosed', this.windowMessage(notAfter));
         return [];
       }
-      // Each batch is a start or stop call, and then a CreateTags call for the audit tag.
-      const calls = this.event.auditTags ? 2 : 1;
-      if (waitMs + calls * this.callEstimateMs > this.timeLeft()) {
+      // The audit tag that follows is best effort: only the start or stop call must fit.
+      if (waitMs + this.callEstimateMs > this.timeToAct()) {
         queue.unshift({ ...batch, ids });
-        return queue.flatMap((b) => b.ids);
+        return queue;
       }
       if (waitMs > 0) await this.clock.sleep(waitMs);
       const outcome = await this.send(ids, batch);
@@ -353,8 +393,8 @@ class Run {
       if (outcome === 'throttled') {
         queue.unshift({ ...batch, ids });
       } else if (outcome === 'aborted') {
-        // The call ran into the deadline; a follow-up re-reads the instances' real state.
-        return [...ids, ...queue.flatMap((b) => b.ids)];
+        // The call ran into the deadline: EC2 may or may not have acted; acting again is safe.
+        return [{ ...batch, ids }, ...queue];
       } else {
         this.isolate(outcome, ids, batch, queue);
       }
@@ -382,7 +422,7 @@ class Run {
         errorCode: code,
       });
     } else {
-      this.log({ instanceId, outcome: 'failed', errorCode: code, message });
+      this.log({ instanceId, outcome: 'failed', errorCode: code, errorMessage: message });
     }
   }
 
@@ -441,7 +481,7 @@ class Run {
     const t0 = this.clock.now();
     this.apiCalls++;
     try {
-      return await fn(AbortSignal.timeout(Math.max(1, this.timeLeft())));
+      return await fn(AbortSignal.timeout(Math.max(1, Math.floor(this.timeLeft()))));
     } finally {
       const took = this.clock.now() - t0;
       this.callEstimateMs = Math.max(50, 0.7 * this.callEstimateMs + 0.3 * took);
@@ -511,45 +551,65 @@ class Run {
   }
 
   private failAll(ids: string[], errorCode: string, message: string): void {
-    for (const instanceId of ids) this.log({ instanceId, outcome: 'failed', errorCode, message });
+    for (const instanceId of ids) {
+      this.log({ instanceId, outcome: 'failed', errorCode, errorMessage: message });
+    }
   }
 
-  /** Hands `ids` (or 'all': the run could not list them) to a follow-up run. */
-  private async handOver(ids: string[] | 'all', notAfter: Date): Promise<Partial<RunSummary>> {
-    if (ids.length === 0) return {};
-    const list = ids === 'all' ? [] : ids;
+  /**
+   * Hands what is left to a follow-up run: the listed but unreached instances (carried in the
+   * input when there are not too many, else listed again), and, when a listing was cut short,
+   * the instances not listed yet.
+   */
+  private async handOver(
+    left: Batch[],
+    relist: boolean,
+    notAfter: Date,
+  ): Promise<Partial<RunSummary>> {
+    const ids = left.flatMap((b) => b.ids);
+    if (ids.length === 0 && !relist) return {};
     const attempt = (this.event.followUp?.attempt ?? 0) + 1;
     const now = this.clock.now();
-    if (now >= notAfter.getTime() || attempt > MAX_FOLLOW_UPS) {
-      this.failAll(list, 'WindowClosed', this.windowMessage(notAfter));
-      if (ids === 'all')
-        throw new Error(`schedule "${this.event.schedule}": ${this.windowMessage(notAfter)}`);
+    const giveUp = (code: string, message: string): Partial<RunSummary> => {
+      this.failAll(ids, code, message);
+      // Instances never listed have no line of their own: fail the invocation for them.
+      if (relist) throw new Error(`schedule "${this.event.schedule}": ${message}`);
       return {};
+    };
+    if (now >= notAfter.getTime() || attempt > MAX_FOLLOW_UPS) {
+      return giveUp('WindowClosed', this.windowMessage(notAfter));
     }
+    const carry =
+      ids.length > 0 && ids.length <= MAX_CARRIED
+        ? {
+            instances: {
+              plain: left.filter((b) => !b.hibernate).flatMap((b) => b.ids),
+              hibernate: left.filter((b) => b.hibernate).flatMap((b) => b.ids),
+            },
+            ...(relist ? { relist: true } : {}),
+          }
+        : {};
     const next: SchedulerEvent = {
       ...this.event,
-      followUp: { attempt, notAfter: notAfter.toISOString(), buckets: this.pacer.snapshot(now) },
+      followUp: {
+        attempt,
+        notAfter: notAfter.toISOString(),
+        buckets: this.pacer.snapshot(now),
+        ...carry,
+      },
     };
     if (!this.deps.followUp) {
-      if (ids === 'all')
-        throw new Error(
-          'the deadline came while listing instances and no follow-up run can be queued',
-        );
-      this.failAll(list, 'NoFollowUp', 'the deadline came and no follow-up run can be queued');
-      return {};
+      return giveUp('NoFollowUp', 'the deadline came and no follow-up run can be queued');
     }
     try {
       await this.deps.followUp(next);
     } catch (err) {
-      if (ids === 'all') throw err;
-      this.failAll(
-        list,
+      return giveUp(
         'FollowUpFailed',
         `could not queue the follow-up run: ${errorCode(err)}: ${(err as Error).message}`,
       );
-      return {};
     }
-    for (const instanceId of list) {
+    for (const instanceId of ids) {
       this.log({ instanceId, outcome: 'deferred', reason: `handed to follow-up run ${attempt}` });
     }
     return { followUp: { attempt, notAfter: notAfter.toISOString() } };
@@ -572,7 +632,7 @@ class Run {
       .map((r) => ({
         instanceId: r.instanceId,
         errorCode: r.errorCode ?? 'Error',
-        message: r.message ?? '',
+        message: r.errorMessage ?? '',
       }));
     const summary: RunSummary = {
       schedule: this.event.schedule,

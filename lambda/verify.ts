@@ -10,7 +10,7 @@ import { MAX_BATCH } from './pacer';
 export interface Bounce {
   readonly instanceId: string;
   readonly errorCode: string;
-  readonly message: string;
+  readonly errorMessage: string;
 }
 
 export interface VerifyResult {
@@ -81,7 +81,11 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
         reason?.Code &&
         !reason.Code.startsWith('Client.UserInitiated')
       ) {
-        bounced.push({ instanceId: id, errorCode: reason.Code, message: bounceMessage(reason) });
+        bounced.push({
+          instanceId: id,
+          errorCode: reason.Code,
+          errorMessage: bounceMessage(reason),
+        });
         waiting.delete(id);
       }
       // pending, or stopped with no failure reason yet (EC2's eventual consistency): wait.

@@ -370,6 +370,17 @@ export function skippedByDaylightSaving(
   const out: Date[] = [];
   for (const change of clockChanges(timeZone, after, until)) {
     if (change.toMinutes <= change.fromMinutes) continue; // falling back skips nothing
+    // The local times that do not exist: [wall clock just before the change, + the jump).
+    const w = wallClock(new Date(change.at - 60_000), timeZone);
+    const gapStart = (Number(w.hour) * 60 + Number(w.minute) + 1) % 1440;
+    const gapEnd = gapStart + (change.toMinutes - change.fromMinutes);
+    const inGap = [...cron.hours].some((h) =>
+      [...cron.minutes].some((m) => {
+        const t = h * 60 + m;
+        return (t >= gapStart && t < gapEnd) || t + 1440 < gapEnd;
+      }),
+    );
+    if (!inGap) continue;
     const from = new Date(change.at - 86_400_000);
     for (const { at, exists } of candidates(cron, timeZone, from)) {
       if (at > change.at + 86_400_000) break;
@@ -417,6 +428,10 @@ export interface ClockChange {
 
 /** The zone's offset changes in (after, until], found by a daily scan and a bisection. */
 export function clockChanges(timeZone: string, after: Date, until: Date): ClockChange[] {
+  // Calls within the same hour share a scan (synth checks every schedule at nearly one time).
+  const hour = 3_600_000;
+  after = new Date(Math.floor(after.getTime() / hour) * hour);
+  until = new Date(Math.ceil(until.getTime() / hour) * hour);
   const key = `${timeZone} ${after.getTime()} ${until.getTime()}`;
   const cached = changeCache.get(key);
   if (cached) return cached;

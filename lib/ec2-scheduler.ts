@@ -503,15 +503,19 @@ export class Ec2Scheduler extends Construct {
         );
       }
     }
-    // Four weeks keep synth fast; `cdk-ec2-scheduler preview` averages over 52.
-    const preview = previewCrons(crons, timeZone, skipDates, now, { count: 1, weeks: 4 });
+    // One week keeps synth fast; `cdk-ec2-scheduler preview` averages over 52.
+    const preview = previewCrons(crons, timeZone, skipDates, now, { count: 4, weeks: 1 });
     const next = (action: 'start' | 'stop') =>
-      previewCrons({ [action]: crons[action] }, timeZone, skipDates, now, { count: 1, weeks: 4 })
-        .transitions[0]?.local;
+      (
+        preview.transitions.find((t) => t.action === action) ??
+        // e.g. a weekly start behind several daily stops
+        previewCrons({ [action]: crons[action] }, timeZone, skipDates, now, { count: 1, weeks: 1 })
+          .transitions[0]
+      )?.local;
     const figures =
       preview.runningHoursPerWeek === null || preview.stoppedShare === null
         ? oneSided(crons)
-        : `runs ${preview.runningHoursPerWeek} h/week over the next 4 weeks, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+        : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
     const nexts = (['start', 'stop'] as const)
       .filter((a) => crons[a])
       .map((a) => `next ${a} ${next(a) ?? 'none'}`)

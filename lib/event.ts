@@ -48,6 +48,24 @@ export interface FollowUpState {
   readonly notAfter: string;
   /** The run's estimate of EC2's token buckets when it handed over. */
   readonly buckets?: BucketSnapshot;
+  /**
+   * The instances the previous run listed and could not reach, so this run need not list
+   * again. Absent when there were too many to carry, or the listing itself was cut short.
+   */
+  readonly instances?: CarriedInstances;
+  /**
+   * The listing was cut short: after the carried instances, list again (instances already
+   * started or stopped no longer match the filter, so each listing gets further).
+   */
+  readonly relist?: boolean;
+}
+
+/** Instance ids a follow-up run acts on directly. */
+export interface CarriedInstances {
+  /** Plain start or stop. */
+  readonly plain: readonly string[];
+  /** Stop with hibernation. */
+  readonly hibernate: readonly string[];
 }
 
 export interface BucketSnapshot {

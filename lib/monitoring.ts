@@ -75,7 +75,7 @@ export class SchedulerAlarms extends Construct {
     this.failedInstances = alarm(
       'FailedInstances',
       sumOf([failed('start'), failed('stop')], 'Instances failed'),
-      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and message name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
+      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and errorMessage name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
     );
     this.functionErrors = alarm(
       'FunctionErrors',

@@ -145,23 +145,30 @@ export function previewCrons(
   const weeks = preview.weeks ?? HORIZON_WEEKS;
   const skipDates = new Set(skipDateList);
   const horizonEnd = new Date(from.getTime() + weeks * WEEK_MS);
-  const show = (t: Timed): Transition => ({
+  const twoSided = crons.start !== undefined && crons.stop !== undefined;
+  // Every transition in the horizon when the hours are wanted; else only the first few.
+  const inside = timeline(
+    crons,
+    timeZone,
+    skipDates,
+    from,
+    horizonEnd,
+    twoSided ? undefined : count,
+  );
+  const upcoming = inside.slice(0, count);
+  // Past the horizon, keep looking for the next few (e.g. a once-a-year schedule).
+  if (upcoming.length < count) {
+    const farEnd = new Date(from.getTime() + 10 * 366 * 86_400_000);
+    const more = timeline(crons, timeZone, skipDates, horizonEnd, farEnd, count);
+    upcoming.push(...more.slice(0, count - upcoming.length));
+  }
+  const transitions = upcoming.map((t) => ({
     action: t.action,
     local: formatLocal(t.at, timeZone),
     utc: formatUtc(t.at),
-  });
+  }));
 
-  const transitions = timeline(crons, timeZone, skipDates, from, horizonEnd, count)
-    .slice(0, count)
-    .map(show);
-  // Past the horizon, keep looking for the next few (e.g. a once-a-year schedule).
-  if (transitions.length < count) {
-    const farEnd = new Date(from.getTime() + 10 * 366 * 86_400_000);
-    const more = timeline(crons, timeZone, skipDates, horizonEnd, farEnd, count);
-    transitions.push(...more.slice(0, count - transitions.length).map(show));
-  }
-
-  if (!crons.start || !crons.stop) {
+  if (!twoSided) {
     return {
       timeZone,
       transitions,
@@ -173,8 +180,8 @@ export function previewCrons(
     };
   }
 
-  const runningMs = runningTime(crons, timeZone, skipDates, from, horizonEnd);
-  const hours = runningMs / 3_600_000 / weeks;
+  const running = runningAt(crons, timeZone, skipDates, from, inside);
+  const hours = runningTime(running, inside, from, horizonEnd) / 3_600_000 / weeks;
   return {
     timeZone,
     transitions,
@@ -183,32 +190,38 @@ export function previewCrons(
   };
 }
 
-/**
- * Milliseconds instances run in [from, until]: running from a start until the next stop. A start
- * while running and a stop while stopped change nothing, as in the handlers.
- */
-function runningTime(
+/** Whether instances run at `from`: set by the last transition before it. */
+function runningAt(
   crons: { start?: EventBridgeCron; stop?: EventBridgeCron },
   timeZone: string,
   skipDates: ReadonlySet<string>,
   from: Date,
+  after: readonly Timed[],
+): boolean {
+  for (const days of [2, 8, 366]) {
+    const lookBack = new Date(from.getTime() - days * 86_400_000);
+    const before = timeline(crons, timeZone, skipDates, lookBack, from);
+    if (before.length > 0) return before[before.length - 1].action === 'start';
+  }
+  // Nothing in the past year: the first transition to come tells.
+  return after.length > 0 && after[0].action === 'stop';
+}
+
+/**
+ * Milliseconds instances run in [from, until], given the state at `from` and the transitions
+ * after it: running from a start until the next stop. A start while running and a stop while
+ * stopped change nothing, as in the handlers.
+ */
+function runningTime(
+  runningAtFrom: boolean,
+  transitions: readonly Timed[],
+  from: Date,
   until: Date,
 ): number {
-  // The state at `from` is set by the last transition before it: look back a week, then a year.
-  let before: Timed[] = [];
-  for (const days of [8, 366]) {
-    const lookBack = new Date(from.getTime() - days * 86_400_000);
-    before = timeline(crons, timeZone, skipDates, lookBack, from);
-    if (before.length > 0) break;
-  }
-  const inside = timeline(crons, timeZone, skipDates, from, until);
-  let running =
-    before.length > 0
-      ? before[before.length - 1].action === 'start'
-      : inside.length > 0 && inside[0].action === 'stop';
+  let running = runningAtFrom;
   let since = from.getTime();
   let total = 0;
-  for (const event of inside) {
+  for (const event of transitions) {
     if (event.action === 'stop' && running) {
       total += event.at.getTime() - since;
       running = false;

@@ -575,7 +575,7 @@ describe('weekly figures and preview options', () => {
 });
 
 describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
-  // addSchedule reads the machine clock: pin it so the next 4 weeks are always the same ones.
+  // addSchedule reads the machine clock: pin it so the next 7 days are always the same ones.
   beforeAll(() => {
     jest.useFakeTimers({
       now: new Date('2026-11-27T12:00:00Z'),
@@ -613,37 +613,37 @@ describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
     Annotations.fromStack(stack).hasInfo(
       '*',
       Match.stringLikeRegexp(
-        'schedule "office-hours": runs 45 h/week over the next 4 weeks, stopped 73% of the week; next start .* next stop .*America/New_York',
+        'schedule "office-hours": runs 45 h in the next 7 days, stopped 73% of the week; next start .* next stop .*America/New_York',
       ),
     );
     Annotations.fromStack(stack).hasInfo(
       '*',
-      'schedule "office-hours": runs 45 h/week over the next 4 weeks, stopped 73% of the week; next start 2026-11-27T08:00:00-05:00, next stop 2026-11-27T17:00:00-05:00 (America/New_York)',
+      'schedule "office-hours": runs 45 h in the next 7 days, stopped 73% of the week; next start 2026-11-27T08:00:00-05:00, next stop 2026-11-27T17:00:00-05:00 (America/New_York)',
     );
   });
 
-  test('a holiday inside the next 4 weeks lowers the hours; one after them does not', () => {
-    // Thu 24 December is inside the 4 weeks; Fri 25 December's 08:00 start (13:00Z) is just after.
+  test('a holiday inside the next 7 days lowers the hours; one after them does not', () => {
+    // Tue 1 December is inside the 7 days; Fri 4 December's 08:00 start (13:00Z) is just after.
     const inside = stackWith(
       'office-hours',
-      { start: WEEKDAYS_8, stop: WEEKDAYS_17, skipDates: ['2026-12-24'] },
+      { start: WEEKDAYS_8, stop: WEEKDAYS_17, skipDates: ['2026-12-01'] },
       'America/New_York',
     );
     Annotations.fromStack(inside).hasInfo(
       '*',
       Match.stringLikeRegexp(
-        'schedule "office-hours": runs 42\\.8 h/week over the next 4 weeks, stopped 75% of the week;',
+        'schedule "office-hours": runs 36 h in the next 7 days, stopped 79% of the week;',
       ),
     );
     const after = stackWith(
       'office-hours',
-      { start: WEEKDAYS_8, stop: WEEKDAYS_17, skipDates: ['2026-12-25'] },
+      { start: WEEKDAYS_8, stop: WEEKDAYS_17, skipDates: ['2026-12-04'] },
       'America/New_York',
     );
     Annotations.fromStack(after).hasInfo(
       '*',
       Match.stringLikeRegexp(
-        'schedule "office-hours": runs 45 h/week over the next 4 weeks, stopped 73% of the week;',
+        'schedule "office-hours": runs 45 h in the next 7 days, stopped 73% of the week;',
       ),
     );
   });

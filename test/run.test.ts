@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { MalformedEventError } from '../lambda/event';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
-import { handle, RunFailedError, RunSummary } from '../lambda/run';
+import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/event';
 import {
   depsFor,
@@ -14,6 +14,8 @@ import {
 } from './support/fake-ec2';
 
 const FIFTEEN_MINUTES = 15 * 60_000;
+/** Verification and audit tags on, as the construct configures a start. */
+const WITH_EVERYTHING = { auditTags: true, verifyTimeoutSeconds: 180 };
 let fake: FakeEc2;
 
 afterEach(() => fake?.restore());
@@ -187,6 +189,58 @@ describe('deadline and follow-up runs', () => {
     const { followUp, ...rest } = deps.followUps[0];
     expect(rest).toEqual(event);
     expect(followUp).toMatchObject({ attempt: 1, notAfter: '2026-11-30T22:00:00.000Z' });
+  });
+
+  test('the follow-up acts on the instances it was handed, without listing them again', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1100);
+    const { deps } = await run(officeHoursEvent(), 10_000, EC2_DEFAULT_LIMITS);
+    const carried = deps.followUps[0].followUp?.instances;
+    expect(carried?.hibernate).toEqual([]);
+    expect(carried?.plain.length).toBe(1100 - fake.count('running'));
+
+    const describesBefore = fake.describeCalls().length;
+    const { summary } = await run(deps.followUps[0], FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS);
+    expect(fake.describeCalls()).toHaveLength(describesBefore);
+    expect(summary).toMatchObject({ found: carried?.plain.length, failed: 0, deferred: 0 });
+    expect(fake.count('running')).toBe(1100);
+  });
+
+  test('a run whose listing is cut short hands on what it listed, and a later run lists the rest', async () => {
+    setup();
+    fake = new FakeEc2(new VirtualClock(), undefined, 600);
+    fake.setLimits(UNLIMITED);
+    fake.add(3000);
+    // 1.5 s with 0.6 s calls: two of three pages listed, then no time for the third.
+    const deps = depsFor(fake, 1500, UNLIMITED);
+    const summary = await handle(officeHoursEvent(), 'start', deps);
+    expect(summary.found).toBe(2000);
+    expect(summary.started + summary.deferred).toBe(2000);
+    expect(deps.followUps[0].followUp).toMatchObject({ relist: true });
+    const chain = await runChain(deps.followUps[0], 1500, UNLIMITED);
+    expect(chain.every((s) => s.failed === 0)).toBe(true);
+    expect(fake.count('running')).toBe(3000);
+  });
+
+  test('short runs with slow calls still make progress every time', async () => {
+    setup();
+    fake = new FakeEc2(new VirtualClock(), undefined, 150);
+    fake.setLimits(EC2_DEFAULT_LIMITS);
+    fake.add(1050);
+    const chain = await runChain(officeHoursEvent(WITH_EVERYTHING), 1000, EC2_DEFAULT_LIMITS);
+    // The 50 beyond EC2's burst of 1,000 need 25 s of refill at 2 a second: dozens of 1 s runs,
+    // and every one of them starts something.
+    expect(chain.length).toBeLessThanOrEqual(60);
+    expect(chain.slice(0, -1).every((s) => s.started > 0)).toBe(true);
+    expect(fake.count('running')).toBe(1050);
+  });
+
+  test('more deferred instances than an input can carry are listed again by the follow-up', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(MAX_CARRIED + 1500);
+    const { summary, deps } = await run(officeHoursEvent(), 10_000, EC2_DEFAULT_LIMITS);
+    expect(summary.deferred).toBeGreaterThan(MAX_CARRIED);
+    expect(deps.followUps[0].followUp?.instances).toBeUndefined();
   });
 
   test('a follow-up never runs past the next opposite transition', async () => {

@@ -102,6 +102,8 @@ export interface FailInstanceOptions {
   readonly actions?: readonly Ec2Action[];
   /** Fail only this many calls, then clear. Default: until {@link Ec2Endpoint.clearFaults}. */
   readonly times?: number;
+  /** Only StopInstances calls with `Hibernate=true` (e.g. EC2 refusing to hibernate). Default false. */
+  readonly hibernateOnly?: boolean;
 }
 
 /** Bucket sizes from EC2's documented defaults: [capacity, refill per second]. */
@@ -187,6 +189,7 @@ interface Fault {
   message?: string;
   actions: readonly Ec2Action[];
   remaining: number;
+  hibernateOnly: boolean;
 }
 
 interface ThrottleRule {
@@ -477,6 +480,7 @@ export class Ec2Endpoint {
       ...(message !== undefined ? { message } : {}),
       actions: options.actions ?? ['StartInstances', 'StopInstances'],
       remaining: options.times ?? Number.POSITIVE_INFINITY,
+      hibernateOnly: options.hibernateOnly ?? false,
     });
   }
 
@@ -817,7 +821,7 @@ export class Ec2Endpoint {
     requestId: string,
   ): Outcome {
     const hibernate = params.Hibernate === 'true';
-    const ids = this.resolveForStateChange('StopInstances', instanceIds);
+    const ids = this.resolveForStateChange('StopInstances', instanceIds, hibernate);
     for (const i of ids) {
       if (i.rootDeviceType === 'instance-store') {
         throw new Ec2Error(
@@ -948,6 +952,7 @@ export class Ec2Endpoint {
   private resolveForStateChange(
     action: Ec2Action,
     instanceIds: readonly string[],
+    hibernate = false,
   ): MutableInstance[] {
     if (instanceIds.length === 0) {
       throw new Ec2Error('MissingParameter', 'The request must contain the parameter InstanceId');
@@ -957,14 +962,14 @@ export class Ec2Endpoint {
     if (bad !== undefined) throw malformed(bad);
     const missing = ids.filter((id) => !this.store.has(id));
     if (missing.length > 0) throw notFound(missing);
-    this.applyFaults(action, ids);
+    this.applyFaults(action, ids, hibernate);
     return ids.map((id) => this.store.get(id) as MutableInstance);
   }
 
-  private applyFaults(action: Ec2Action, ids: readonly string[]): void {
+  private applyFaults(action: Ec2Action, ids: readonly string[], hibernate = false): void {
     for (const id of ids) {
       const f = this.faults.get(id);
-      if (!f || !f.actions.includes(action)) continue;
+      if (!f || !f.actions.includes(action) || (f.hibernateOnly && !hibernate)) continue;
       f.remaining--;
       if (f.remaining <= 0) this.faults.delete(id);
       throw new Ec2Error(f.code, f.message ?? this.defaultFaultMessage(f.code, action, id));

@@ -1,0 +1,602 @@
+/**
+ * `npm run bench [-- --quick]`: drives the shipped handler bundles, loaded from a synthesized
+ * cloud assembly and run in their own process as Lambda would, against the loopback EC2 endpoint
+ * (20 ms per call), next to the per-instance baseline; measures bundle size, cold import and
+ * `cdk synth` time. Writes bench/results.json and the table in BENCHMARKS.md (full run only;
+ * `--quick` stops at 1,000 instances and writes bench/tmp/results.quick.json).
+ *
+ * Two settings for every size:
+ * - limits false: the endpoint has no rate limits, and the handler is told so through
+ *   EC2_API_LIMITS (the documented setting for accounts with raised limits). Times are wall times.
+ * - limits true: the endpoint enforces EC2's documented token buckets, time-scaled by TIME_SCALE,
+ *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
+ *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
+ */
+import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { Stack } from 'aws-cdk-lib';
+import { Ec2Scheduler } from '../lib';
+import {
+  findSchedule,
+  functionEnvironment,
+  nextScheduledTime,
+  scheduledPayload,
+  synthesize,
+  type AssemblySchedule,
+  type StackAssembly,
+} from '../test/support/assembly';
+import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../test/support/ec2-endpoint';
+import { startLambdaEndpoint } from '../test/support/lambda-endpoint';
+import { LambdaRuntime } from '../test/support/lambda-runtime';
+
+const ROOT = path.resolve(__dirname, '..');
+const QUICK = process.argv.includes('--quick');
+/** Development aid: `--only=scheduler:start:3000:true` runs that one scenario and nothing else. */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** EC2 seconds per wall second in the "limits: true" runs. */
+const TIME_SCALE = 15;
+const LATENCY_MS = 20;
+const NO_LIMIT_SIZES = QUICK ? [100, 1000] : [100, 1000, 10_000];
+const LIMIT_SIZES = QUICK ? [100, 1000] : [100, 1000, 3000, 10_000];
+/** Baseline under limits runs at its bucket's rate; bigger sizes are extrapolated from these. */
+const BASELINE_LIMIT_MAX = 3000;
+const MiB = 1024 * 1024;
+const TAG_KEY = 'Schedule';
+const SCHEDULE = 'office-hours';
+/** Monday 30 November 2026 07:00 New York; the schedules fire at 08:00 and 17:00. */
+const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
+
+type Action = 'start' | 'stop';
+/** EC2's documented buckets: [capacity, refill per second]. */
+const BUCKETS = {
+  start: { request: [5, 2], resource: [1000, 2] },
+  stop: { request: [50, 5], resource: [1000, 20] },
+} as const;
+const SCALED_LIMITS = JSON.stringify({
+  start: {
+    request: [5, 2 * TIME_SCALE],
+    resource: [1000, 2 * TIME_SCALE],
+  },
+  stop: {
+    request: [50, 5 * TIME_SCALE],
+    resource: [1000, 20 * TIME_SCALE],
+  },
+});
+/** An account with raised limits, as EC2_API_LIMITS documents it. */
+const RAISED_LIMITS = JSON.stringify({
+  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+});
+
+export interface ScenarioRow {
+  readonly name: 'scheduler' | 'per-instance-baseline';
+  readonly action: Action;
+  readonly instances: number;
+  readonly limits: boolean;
+  /** Every call the endpoint received, failed and throttled ones included. */
+  readonly apiCalls: number;
+  readonly callsByAction: Record<string, number>;
+  /** Wall-clock time of the whole run (every invocation of the chain). */
+  readonly wallMs: number;
+  /** Peak RSS growth of the process over its RSS before it loaded the handler (or the SDK). */
+  readonly rssMiB: number | null;
+  readonly peakRssMiB: number | null;
+  /** EC2 time of the whole run: wallMs x timeScale (wallMs without limits). */
+  readonly ec2Ms: number;
+  /**
+   * EC2 time from the first API request (the listing) until the last instance was started or
+   * stopped (that call answered): the part of the run the buckets and the latency bound.
+   */
+  readonly actedMs: number;
+  readonly timeScale?: number;
+  /** Limits only: the least EC2 time the buckets and the unavoidable calls allow. */
+  readonly floorMs?: number;
+  /** Limits only: calls answered RequestLimitExceeded. */
+  readonly throttled?: number;
+  /** Instances that ended failed (the run said so) or not in the target state (lost). */
+  readonly failed: number;
+  readonly lost: number;
+  readonly invocations?: number;
+  readonly extrapolated?: string;
+}
+
+interface FigureRow {
+  readonly name: string;
+  readonly [key: string]: unknown;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));
+
+/** The EC2 seconds one call takes (the endpoint's latency, scaled). */
+function callSeconds(limits: boolean): number {
+  return (LATENCY_MS / 1000) * (limits ? TIME_SCALE : 1);
+}
+
+/**
+ * The least EC2 time (ms) to act on n instances: the listing pages and the last call at the
+ * configured latency, plus the time the buckets need beyond their capacity.
+ */
+function floorMs(name: ScenarioRow['name'], action: Action, n: number): number {
+  const call = callSeconds(true);
+  const listing = pages(n) * call;
+  const { request, resource } = BUCKETS[action];
+  if (name === 'scheduler') {
+    // Batches of up to 1,000 ids: the resource bucket binds.
+    return (listing + Math.max(0, n - resource[0]) / resource[1] + call) * 1000;
+  }
+  // One call per instance, one after another: the request bucket or the latency binds.
+  const bucket = Math.max(0, n - request[0]) / request[1] + call;
+  return (listing + Math.max(n * call, bucket)) * 1000;
+}
+
+function scaledClock(ep: Ec2Endpoint, limits: boolean): void {
+  ep.setLimits(limits ? { timeScale: TIME_SCALE } : false);
+  ep.resetClock();
+}
+
+/** The handler's start or stop function, driven by the schedule's own input. */
+async function runScheduler(
+  stack: StackAssembly,
+  action: Action,
+  n: number,
+  limits: boolean,
+): Promise<ScenarioRow> {
+  const schedule: AssemblySchedule = findSchedule(stack, SCHEDULE, action);
+  const fn = schedule.target;
+  const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
+  const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
+  const rt = new LambdaRuntime(lambda);
+  const scale = limits ? TIME_SCALE : 1;
+  rt.register({
+    arn: fn.arn,
+    functionName: fn.functionName,
+    file: fn.file,
+    exportName: fn.exportName,
+    env: functionEnvironment(
+      fn,
+      { ec2: ep.url, lambda: lambda.url },
+      { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_LIMITS },
+    ),
+    // Lambda's timeout in EC2 seconds.
+    timeoutMs: (fn.timeoutSeconds * 1000) / scale,
+    memorySize: fn.memorySize,
+  });
+  try {
+    ep.addInstances(
+      makeInstances(n, {
+        tags: { [TAG_KEY]: SCHEDULE },
+        state: action === 'start' ? 'stopped' : 'running',
+      }),
+    );
+    const host = await rt.host(fn.arn); // the cold start is not timed
+    const at = nextScheduledTime(schedule, MONDAY_MORNING);
+    rt.setClock(new Date(at.getTime() + 1000));
+    scaledClock(ep, limits);
+    const t0 = performance.now();
+    const invocations = await rt.invoke(fn.arn, scheduledPayload(schedule, at));
+    const wallMs = performance.now() - t0;
+    const stats = await host.stats();
+    if (process.env.BENCH_TRACE) {
+      // Development aid: the request timeline of this scenario, in EC2 seconds.
+      const trace = ep.requests.map(
+        (r) => `${r.ec2At.toFixed(2)} ${r.action} ${r.status} ${r.instanceIds.length}`,
+      );
+      fs.writeFileSync(process.env.BENCH_TRACE, `${trace.join('\n')}\n`);
+    }
+    const target = action === 'start' ? 'running' : 'stopped';
+    const done = ep.instances().filter((i) => i.state === target).length;
+    const reported = invocations.reduce(
+      (sum, i) => sum + ((i.result as { failed?: number } | undefined)?.failed ?? 0),
+      0,
+    );
+    const errors = invocations.filter((i) => i.error).map((i) => i.error?.message);
+    if (errors.length > 0) log(`  ${errors.length} invocation(s) failed: ${errors[0]}`);
+    return {
+      name: 'scheduler',
+      action,
+      instances: n,
+      limits,
+      apiCalls: ep.countCalls(),
+      callsByAction: byAction(ep),
+      wallMs: round(wallMs),
+      rssMiB: round((stats.maxRss - stats.baselineRss) / MiB),
+      peakRssMiB: round(stats.maxRss / MiB),
+      ec2Ms: round(wallMs * scale),
+      actedMs: actedMs(ep, action, limits),
+      ...(limits
+        ? {
+            timeScale: TIME_SCALE,
+            floorMs: round(floorMs('scheduler', action, n)),
+            throttled: ep.throttledCount(),
+          }
+        : {}),
+      failed: reported,
+      lost: n - done - reported,
+      invocations: invocations.length,
+    };
+  } finally {
+    await rt.close();
+    await lambda.close();
+    await ep.close();
+  }
+}
+
+/** EC2 ms from the first request's arrival to the answer of the last accepted start/stop. */
+function actedMs(ep: Ec2Endpoint, action: Action, limits: boolean): number {
+  const mutating = action === 'start' ? 'StartInstances' : 'StopInstances';
+  const first = ep.requests[0]?.ec2At ?? 0;
+  const last = Math.max(
+    first,
+    ...ep.requests.filter((r) => r.action === mutating && r.status === 200).map((r) => r.ec2At),
+  );
+  return round((last - first + callSeconds(limits)) * 1000);
+}
+
+function byAction(ep: Ec2Endpoint): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of ep.requests) out[r.action] = (out[r.action] ?? 0) + 1;
+  return out;
+}
+
+interface BaselineResult {
+  found: number;
+  acted: number;
+  throttled: number;
+  failures: unknown[];
+  wallMs: number;
+  baselineRss: number;
+  maxRss: number;
+}
+
+/** One StartInstances/StopInstances per instance, sequentially, in a fresh process. */
+async function runBaseline(action: Action, n: number, limits: boolean): Promise<ScenarioRow> {
+  const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
+  try {
+    ep.addInstances(
+      makeInstances(n, {
+        tags: { [TAG_KEY]: SCHEDULE },
+        state: action === 'start' ? 'stopped' : 'running',
+      }),
+    );
+    const child = fork(path.join(__dirname, 'baseline.mjs'), [], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        AWS_ENDPOINT_URL_EC2: ep.url,
+      },
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    const result = await new Promise<BaselineResult>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as BaselineResult));
+      child.once('exit', (code) => reject(new Error(`baseline exited ${code}: ${stderr}`)));
+      scaledClock(ep, limits);
+      child.send({
+        action,
+        tagKey: TAG_KEY,
+        schedule: SCHEDULE,
+        throttleWaitMs: limits ? 1000 / (BUCKETS[action].request[1] * TIME_SCALE) : 0,
+      });
+    });
+    const scale = limits ? TIME_SCALE : 1;
+    const target = action === 'start' ? 'running' : 'stopped';
+    const done = ep.instances().filter((i) => i.state === target).length;
+    return {
+      name: 'per-instance-baseline',
+      action,
+      instances: n,
+      limits,
+      apiCalls: ep.countCalls(),
+      callsByAction: byAction(ep),
+      wallMs: round(result.wallMs),
+      rssMiB: round((result.maxRss - result.baselineRss) / MiB),
+      peakRssMiB: round(result.maxRss / MiB),
+      ec2Ms: round(result.wallMs * scale),
+      actedMs: actedMs(ep, action, limits),
+      ...(limits
+        ? {
+            timeScale: TIME_SCALE,
+            floorMs: round(floorMs('per-instance-baseline', action, n)),
+            throttled: ep.throttledCount(),
+          }
+        : {}),
+      failed: result.failures.length,
+      lost: n - done - result.failures.length,
+    };
+  } finally {
+    await ep.close();
+  }
+}
+
+/** Linear extrapolation of a bucket-bound baseline from two measured sizes. */
+function extrapolate(a: ScenarioRow, b: ScenarioRow, n: number): ScenarioRow {
+  const per = (key: 'wallMs' | 'ec2Ms' | 'actedMs' | 'apiCalls' | 'throttled') =>
+    ((b[key] ?? 0) - (a[key] ?? 0)) / (b.instances - a.instances);
+  const at = (key: 'wallMs' | 'ec2Ms' | 'actedMs' | 'apiCalls' | 'throttled') =>
+    round((b[key] ?? 0) + per(key) * (n - b.instances));
+  return {
+    ...b,
+    instances: n,
+    apiCalls: Math.round(at('apiCalls')),
+    callsByAction: {},
+    wallMs: at('wallMs'),
+    ec2Ms: at('ec2Ms'),
+    actedMs: at('actedMs'),
+    rssMiB: null,
+    peakRssMiB: null,
+    floorMs: round(floorMs(b.name, b.action, n)),
+    throttled: Math.round(at('throttled')),
+    failed: 0,
+    lost: 0,
+    extrapolated: `linear from the ${a.instances}- and ${b.instances}-instance runs`,
+  };
+}
+
+function bundleFigures(stack: StackAssembly): FigureRow[] {
+  return (['start', 'stop'] as const).map((action) => {
+    const file = findSchedule(stack, SCHEDULE, action).target.file;
+    const bytes = fs.readFileSync(file);
+    return {
+      name: 'bundle',
+      handler: action,
+      bytes: bytes.length,
+      MiB: round(bytes.length / MiB, 3),
+      gzipBytes: gzipSync(bytes, { level: 9 }).length,
+      sha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
+    };
+  });
+}
+
+/** Time to require the handler file in a fresh `node` process (median of several). */
+function coldImport(stack: StackAssembly, runs: number): FigureRow[] {
+  return (['start', 'stop'] as const).map((action) => {
+    const fn = findSchedule(stack, SCHEDULE, action).target;
+    const script =
+      'const t=process.hrtime.bigint();require(process.argv[1]);' +
+      'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
+    const requireMs: number[] = [];
+    const processMs: number[] = [];
+    for (let k = 0; k < runs; k++) {
+      const t0 = performance.now();
+      const out = spawnSync(process.execPath, ['-e', script, fn.file], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...functionEnvironment(fn, { ec2: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9' }),
+        },
+        encoding: 'utf8',
+      });
+      processMs.push(performance.now() - t0);
+      if (out.status !== 0) throw new Error(`cold import of ${fn.file} failed: ${out.stderr}`);
+      requireMs.push(Number(out.stdout));
+    }
+    return {
+      name: 'cold-import',
+      handler: action,
+      runs,
+      requireMs: round(median(requireMs)),
+      requireMsMax: round(Math.max(...requireMs)),
+      processMs: round(median(processMs)),
+    };
+  });
+}
+
+/** `npx cdk synth -q` wall time (median), in a fresh output directory each time. */
+function synthTime(label: string, app: string | undefined, runs: number): FigureRow {
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+    const args = ['cdk', 'synth', '-q', '-o', out, ...(app ? ['--app', app] : [])];
+    const t0 = performance.now();
+    const r = spawnSync('npx', args, { cwd: ROOT, encoding: 'utf8', env: process.env });
+    times.push(performance.now() - t0);
+    fs.rmSync(out, { recursive: true, force: true });
+    if (r.status !== 0) throw new Error(`cdk synth (${label}) failed: ${r.stderr}`);
+  }
+  return {
+    name: 'cdk-synth',
+    app: label,
+    runs,
+    medianMs: round(median(times), 0),
+    allMs: times.map((t) => round(t, 0)),
+  };
+}
+
+interface EnvironmentFigure extends FigureRow {
+  readonly name: 'environment';
+  readonly date: string;
+  readonly quick: boolean;
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly commit: string;
+  readonly uncommittedInLambdaOrLib: boolean;
+  readonly timeScale: number;
+  readonly latencyMs: number;
+}
+
+function environment(): EnvironmentFigure {
+  const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    name: 'environment',
+    date: new Date().toISOString(),
+    quick: QUICK,
+    nproc: os.availableParallelism(),
+    cpu: cpu ?? 'unknown',
+    node: process.version,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedInLambdaOrLib: git(['status', '--porcelain', '--', 'lambda', 'lib']) !== '',
+    timeScale: TIME_SCALE,
+    latencyMs: LATENCY_MS,
+  };
+}
+
+const fmtS = (ms: number | undefined | null, digits = 1) =>
+  ms === undefined || ms === null ? '' : (ms / 1000).toFixed(digits);
+
+function table(rows: readonly ScenarioRow[]): string {
+  const head =
+    '| Run | Action | Instances | Limits | API calls | Throttled | Wall s | EC2 s (run) | EC2 s (last acted) | Floor EC2 s | Acted / floor | Failed / lost | Peak RSS growth MiB |\n' +
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const lines = rows.map((r) =>
+    [
+      r.name + (r.extrapolated ? ' (extrapolated)' : ''),
+      r.action,
+      r.instances.toLocaleString('en-US'),
+      r.limits ? `EC2 x${r.timeScale}` : 'none',
+      r.apiCalls.toLocaleString('en-US'),
+      r.throttled ?? '',
+      fmtS(r.wallMs),
+      fmtS(r.ec2Ms),
+      fmtS(r.actedMs),
+      fmtS(r.floorMs),
+      r.floorMs ? (r.actedMs / r.floorMs).toFixed(2) : '',
+      `${r.failed} / ${r.lost}`,
+      r.rssMiB === null ? '' : r.rssMiB.toFixed(1),
+    ].join(' | '),
+  );
+  return [head, ...lines.map((l) => `| ${l} |`)].join('\n');
+}
+
+function figuresTable(figures: readonly FigureRow[]): string {
+  const out = ['| Figure | Value |', '|---|---|'];
+  for (const f of figures) {
+    if (f.name === 'bundle') {
+      out.push(
+        `| Bundle ${f.handler} | ${(f.bytes as number).toLocaleString('en-US')} bytes (${f.MiB} MiB), gzip ${(f.gzipBytes as number).toLocaleString('en-US')} bytes |`,
+      );
+    } else if (f.name === 'cold-import') {
+      out.push(
+        `| Cold import ${f.handler} (require in a fresh node, median of ${f.runs}) | ${f.requireMs} ms (max ${f.requireMsMax} ms; whole process ${f.processMs} ms) |`,
+      );
+    } else if (f.name === 'cdk-synth') {
+      out.push(
+        `| cdk synth -q, ${f.app} (median of ${f.runs}) | ${((f.medianMs as number) / 1000).toFixed(2)} s (${(f.allMs as number[]).map((t) => (t / 1000).toFixed(2)).join(', ')}) |`,
+      );
+    }
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const env = environment();
+  log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));
+  const rows: ScenarioRow[] = [];
+  const figures: FigureRow[] = [env];
+  try {
+    // The example's schedule, through the public API.
+    const stack = synthesize(outdir, (app) => {
+      const s = new Stack(app, 'BenchScheduler');
+      new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' }).addSchedule(SCHEDULE, {
+        start: 'cron(0 8 ? * MON-FRI *)',
+        stop: 'cron(0 17 ? * MON-FRI *)',
+        skipDates: ['2026-12-25', '2027-01-01'],
+      });
+      return s;
+    });
+    if (ONLY) {
+      const [name, action, n, limits] = ONLY.split(':');
+      const row =
+        name === 'scheduler'
+          ? await runScheduler(stack, action as Action, Number(n), limits === 'true')
+          : await runBaseline(action as Action, Number(n), limits === 'true');
+      process.stdout.write(`${JSON.stringify(row)}\n${table([row])}\n`);
+      return;
+    }
+    figures.push(...bundleFigures(stack));
+    figures.push(...coldImport(stack, QUICK ? 3 : 7));
+
+    for (const limits of [false, true]) {
+      for (const n of limits ? LIMIT_SIZES : NO_LIMIT_SIZES) {
+        for (const action of ['start', 'stop'] as const) {
+          log(`scheduler ${action} ${n} limits=${limits}`);
+          rows.push(await runScheduler(stack, action, n, limits));
+          log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+        }
+        // Without limits a per-instance stop costs what a start does; with them, its own bucket.
+        for (const action of limits ? (['start', 'stop'] as const) : (['start'] as const)) {
+          if (limits && n > BASELINE_LIMIT_MAX) {
+            const same = rows.filter(
+              (r) => r.name === 'per-instance-baseline' && r.limits && r.action === action,
+            );
+            rows.push(extrapolate(same[same.length - 2], same[same.length - 1], n));
+          } else {
+            log(`baseline ${action} ${n} limits=${limits}`);
+            rows.push(await runBaseline(action, n, limits));
+          }
+          log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+        }
+      }
+    }
+
+    log('cdk synth');
+    const runs = QUICK ? 1 : 3;
+    figures.push(synthTime('example app (bin/app.ts, 1 schedule)', undefined, runs));
+    figures.push(
+      synthTime(
+        '50 schedules (bench/fifty-schedules.ts)',
+        'npx tsx bench/fifty-schedules.ts',
+        runs,
+      ),
+    );
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+
+  const results = [...rows, ...figures];
+  const text = `${table(rows)}\n\n${figuresTable(figures)}\n`;
+  process.stdout.write(`\n${text}`);
+  if (QUICK) {
+    fs.mkdirSync(path.join(__dirname, 'tmp'), { recursive: true });
+    fs.writeFileSync(
+      path.join(__dirname, 'tmp', 'results.quick.json'),
+      JSON.stringify(results, null, 2),
+    );
+    log('quick run: wrote bench/tmp/results.quick.json (results.json and BENCHMARKS.md untouched)');
+    return;
+  }
+  fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const doc = path.join(ROOT, 'BENCHMARKS.md');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  const md = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : `${start}\n${end}\n`;
+  const a = md.indexOf(start);
+  const b = md.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md has no ${start} ... ${end} block`);
+  const stamp =
+    `Generated by \`npm run bench\` on ${env.date.slice(0, 10)}: ${env.nproc} cores (${env.cpu}), ` +
+    `Node ${env.node}, commit ${env.commit}${env.uncommittedInLambdaOrLib ? ' with uncommitted changes in lambda/ or lib/' : ''}; ` +
+    `EC2 time scale ${TIME_SCALE}, ${LATENCY_MS} ms per call.`;
+  fs.writeFileSync(doc, `${md.slice(0, a + start.length)}\n${stamp}\n\n${text}${md.slice(b)}`);
+  log('wrote bench/results.json and the tables in BENCHMARKS.md');
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

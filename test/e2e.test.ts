@@ -1,0 +1,534 @@
+/**
+ * End to end. The stack is synthesized once through the public API. Each test takes a schedule
+ * and its target function from the cloud assembly, runs the shipped handler file of that
+ * function's code asset in its own process (as Lambda would), and invokes it with the schedule's
+ * own `Input` (the scheduled-time placeholder filled in as EventBridge Scheduler does), against
+ * the loopback EC2 endpoint through the SDK's standard `AWS_ENDPOINT_URL_EC2` and fake
+ * credentials. Follow-up runs go through a loopback Lambda endpoint (`AWS_ENDPOINT_URL_LAMBDA`)
+ * and are run by the same function. The functions' clock reads as if the schedule had just fired.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Ec2Scheduler } from '../lib';
+import {
+  findSchedule,
+  functionEnvironment,
+  nextScheduledTime,
+  scheduledPayload,
+  synthesize,
+  type AssemblyFunction,
+  type AssemblySchedule,
+  type StackAssembly,
+} from './support/assembly';
+import {
+  instanceIdFor,
+  makeInstances,
+  startEc2Endpoint,
+  type Ec2Endpoint,
+  type RecordedRequest,
+} from './support/ec2-endpoint';
+import { startLambdaEndpoint, type LambdaEndpoint } from './support/lambda-endpoint';
+import { LambdaRuntime, type Invocation } from './support/lambda-runtime';
+
+// Every test forks the functions' execution environments and some wait on EC2's buckets.
+jest.setTimeout(30_000);
+
+/**
+ * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with
+ * the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
+ */
+const scaled = (scale: number, share = 1) =>
+  JSON.stringify({
+    start: { request: [5, 2 * scale * share], resource: [1000, 2 * scale * share] },
+    stop: { request: [50, 5 * scale * share], resource: [1000, 20 * scale * share] },
+  });
+/** A raised-limits account, as EC2_API_LIMITS documents it (the endpoint has no limits then). */
+const RAISED = JSON.stringify({
+  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+});
+
+const TAG = 'Schedule';
+const OFFICE = { [TAG]: 'office-hours' };
+/** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */
+const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
+
+let outdir: string;
+let stack: StackAssembly;
+let ec2: Ec2Endpoint;
+let lambda: LambdaEndpoint;
+let runtimes: LambdaRuntime[] = [];
+
+/**
+ * A Lambda runtime for the scheduler's start and stop functions, each in its own execution
+ * environment, started on first use with the environment Lambda would give it.
+ * @param limits EC2_API_LIMITS; undefined for the shipped configuration (EC2's documented limits)
+ * @param timeoutMs the function timeout; default the template's
+ */
+function runtime(limits: string | undefined, timeoutMs?: number): LambdaRuntime {
+  const rt = new LambdaRuntime(lambda);
+  for (const action of ['start', 'stop'] as const) {
+    const fn: AssemblyFunction = findSchedule(stack, 'office-hours', action).target;
+    rt.register({
+      arn: fn.arn,
+      functionName: fn.functionName,
+      file: fn.file,
+      exportName: fn.exportName,
+      env: functionEnvironment(
+        fn,
+        { ec2: ec2.url, lambda: lambda.url },
+        // Powertools logs through the console in dev mode, where the runtime collects them.
+        { POWERTOOLS_DEV: 'true', ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}) },
+      ),
+      timeoutMs: timeoutMs ?? fn.timeoutSeconds * 1000,
+      memorySize: fn.memorySize,
+      captureLogs: true,
+    });
+  }
+  runtimes.push(rt);
+  return rt;
+}
+
+/**
+ * Fires `schedule` at its first firing after `after`: invokes its target with its own input,
+ * with the function's clock set to the firing time (plus Scheduler's delivery delay).
+ */
+async function fire(
+  rt: LambdaRuntime,
+  schedule: AssemblySchedule,
+  after: Date,
+): Promise<{ at: Date; invocations: Invocation[] }> {
+  const at = nextScheduledTime(schedule, after);
+  rt.setClock(new Date(at.getTime() + 1500));
+  return { at, invocations: await rt.invoke(schedule.target.arn, scheduledPayload(schedule, at)) };
+}
+
+const calls = (action: string): RecordedRequest[] =>
+  ec2.requests.filter((r) => r.action === action);
+const stateOf = (id: string) => ec2.instance(id)?.state;
+const ids = (list: ReadonlyArray<{ instanceId: string }>) => list.map((i) => i.instanceId);
+const instanceLogs = (invocations: Invocation[]) =>
+  invocations.flatMap((i) => i.logs).filter((l) => l.message === 'instance');
+
+beforeAll(async () => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-e2e-'));
+  stack = synthesize(outdir, (app) => {
+    const s = new Stack(app, 'E2eScheduler');
+    const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
+    scheduler.addSchedule('office-hours', {
+      start: 'cron(0 8 ? * MON-FRI *)',
+      stop: 'cron(0 17 ? * MON-FRI *)',
+      skipDates: ['2026-12-25', '2027-01-01'],
+    });
+    scheduler.addSchedule('lab', {
+      start: 'cron(0 9 ? * MON-FRI *)',
+      stop: 'cron(0 19 ? * * *)',
+      hibernate: true,
+    });
+    scheduler.addSchedule('nights', {
+      start: 'cron(0 20 ? * * *)',
+      stop: 'cron(0 6 ? * * *)',
+      timeZone: 'UTC',
+    });
+    return s;
+  });
+  ec2 = await startEc2Endpoint();
+  lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
+});
+
+beforeEach(() => {
+  ec2.reset();
+  ec2.setLimits(false);
+  lambda.reset();
+});
+
+afterEach(async () => {
+  await Promise.all(runtimes.map((rt) => rt.close()));
+  runtimes = [];
+});
+
+afterAll(async () => {
+  await ec2?.close();
+  await lambda?.close();
+  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+test('the assembly wires each schedule to the shipped start or stop bundle', () => {
+  const start = findSchedule(stack, 'office-hours', 'start');
+  const stop = findSchedule(stack, 'office-hours', 'stop');
+  expect(start.expression).toBe('cron(0 8 ? * MON-FRI *)');
+  expect(start.timeZone).toBe('America/New_York');
+  expect(start.target.logicalId).not.toBe(stop.target.logicalId);
+  // Every schedule of the scheduler shares the same pair of functions.
+  for (const name of ['lab', 'nights']) {
+    expect(findSchedule(stack, name, 'start').target).toBe(start.target);
+    expect(findSchedule(stack, name, 'stop').target).toBe(stop.target);
+  }
+  for (const [fn, action] of [
+    [start.target, 'start'],
+    [stop.target, 'stop'],
+  ] as const) {
+    expect(fn.runtime).toMatch(/^nodejs/);
+    expect(fn.exportName).toBe('handler');
+    expect(path.relative(outdir, fn.file)).toMatch(/^asset\.[0-9a-f]+[\\/]index\.js$/);
+    // The asset is the prebuilt bundle the package ships, byte for byte.
+    const shippedBundle = path.join(__dirname, '..', 'assets', action, 'index.js');
+    expect(fs.readFileSync(fn.file).equals(fs.readFileSync(shippedBundle))).toBe(true);
+  }
+});
+
+test('the 8-to-5 start starts stopped office-hours instances and touches nothing else', async () => {
+  ec2.addInstances([
+    ...makeInstances(30, { tags: OFFICE, state: 'stopped', firstIndex: 1 }),
+    ...makeInstances(5, { tags: OFFICE, state: 'running', firstIndex: 101 }),
+    ...makeInstances(10, { tags: {}, state: 'stopped', firstIndex: 201 }),
+    ...makeInstances(10, { tags: { [TAG]: 'nights' }, state: 'stopped', firstIndex: 301 }),
+    ...makeInstances(1, {
+      tags: { ...OFFICE, 'aws:autoscaling:groupName': 'web' },
+      state: 'stopped',
+      firstIndex: 401,
+    }),
+  ]);
+  const office = ids(makeInstances(30, { firstIndex: 1 }));
+
+  const { at, invocations } = await fire(
+    runtime(undefined),
+    findSchedule(stack, 'office-hours', 'start'),
+    MONDAY_MORNING,
+  );
+
+  expect(at.toISOString()).toBe('2026-11-30T13:00:00.000Z'); // 08:00 EST
+  expect(invocations).toHaveLength(1);
+  const [run] = invocations;
+  expect(run.error).toBeUndefined();
+  expect(run.result).toMatchObject({
+    schedule: 'office-hours',
+    action: 'start',
+    scheduledTime: '2026-11-30T13:00:00.000Z',
+    found: 31,
+    started: 30,
+    skipped: 1,
+    deferred: 0,
+    failed: 0,
+  });
+  for (const id of office) expect(stateOf(id)).toBe('running');
+  expect(stateOf(instanceIdFor(401))).toBe('stopped'); // Auto Scaling group member
+  for (const i of ec2.instances().filter((x) => x.tags[TAG] !== 'office-hours')) {
+    expect(i.state).toBe('stopped');
+  }
+
+  // What the SDK put on the wire: the listing, one start call, and nothing that names an
+  // instance outside the schedule (reads and audit tags included).
+  expect(calls('DescribeInstances')[0].params).toEqual({
+    Action: 'DescribeInstances',
+    Version: '2016-11-15',
+    'Filter.1.Name': 'tag:Schedule',
+    'Filter.1.Value.1': 'office-hours',
+    'Filter.2.Name': 'instance-state-name',
+    'Filter.2.Value.1': 'stopped',
+    MaxResults: '1000',
+  });
+  expect(calls('StartInstances')).toHaveLength(1);
+  expect([...calls('StartInstances')[0].instanceIds].sort()).toEqual(office);
+  expect(calls('StopInstances')).toHaveLength(0);
+  expect(ec2.requests.flatMap((r) => r.instanceIds).filter((id) => !office.includes(id))).toEqual(
+    [],
+  );
+
+  // One structured line per instance, and the summary.
+  const lines = instanceLogs(invocations);
+  expect(lines).toHaveLength(31);
+  expect(lines.find((l) => l.instanceId === instanceIdFor(401))).toMatchObject({
+    outcome: 'skipped',
+    reason: expect.stringMatching(/Auto Scaling/),
+  });
+  expect(run.logs.filter((l) => l.message === 'summary')).toHaveLength(1);
+  expect(lambda.requests).toHaveLength(0);
+});
+
+test('the stop stops running office-hours instances, skipping spot, instance-store and ASG members', async () => {
+  ec2.addInstances([
+    ...makeInstances(40, { tags: OFFICE, state: 'running', firstIndex: 1 }),
+    ...makeInstances(3, { tags: OFFICE, state: 'stopped', firstIndex: 101 }),
+    ...makeInstances(1, { tags: OFFICE, lifecycle: 'spot', firstIndex: 201 }),
+    ...makeInstances(1, { tags: OFFICE, rootDeviceType: 'instance-store', firstIndex: 202 }),
+    ...makeInstances(1, {
+      tags: { ...OFFICE, 'aws:autoscaling:groupName': 'web' },
+      firstIndex: 203,
+    }),
+    ...makeInstances(10, { tags: { [TAG]: 'nights' }, firstIndex: 301 }),
+    ...makeInstances(5, { tags: {}, firstIndex: 401 }),
+  ]);
+  const office = ids(makeInstances(40, { firstIndex: 1 }));
+
+  const { at, invocations } = await fire(
+    runtime(undefined),
+    findSchedule(stack, 'office-hours', 'stop'),
+    MONDAY_MORNING,
+  );
+
+  expect(at.toISOString()).toBe('2026-11-30T22:00:00.000Z'); // 17:00 EST
+  expect(invocations).toHaveLength(1);
+  expect(invocations[0].error).toBeUndefined();
+  expect(invocations[0].result).toMatchObject({
+    action: 'stop',
+    found: 43,
+    stopped: 40,
+    skipped: 3,
+    failed: 0,
+  });
+  for (const id of office) expect(stateOf(id)).toBe('stopped');
+  for (const n of [201, 202, 203, 301, 302, 310, 401, 405]) {
+    expect(stateOf(instanceIdFor(n))).toBe('running');
+  }
+  expect(calls('DescribeInstances')[0].params).toMatchObject({
+    'Filter.1.Name': 'tag:Schedule',
+    'Filter.1.Value.1': 'office-hours',
+    'Filter.2.Name': 'instance-state-name',
+    'Filter.2.Value.1': 'running',
+    MaxResults: '1000',
+  });
+  const stops = calls('StopInstances');
+  expect(stops).toHaveLength(1);
+  expect(stops[0].params.Hibernate).toBeUndefined();
+  expect([...stops[0].instanceIds].sort()).toEqual(office);
+  const reasons = Object.fromEntries(
+    instanceLogs(invocations)
+      .filter((l) => l.outcome === 'skipped')
+      .map((l) => [l.instanceId, l.reason]),
+  );
+  expect(reasons).toEqual({
+    [instanceIdFor(201)]: expect.stringMatching(/spot/),
+    [instanceIdFor(202)]: expect.stringMatching(/instance-store/),
+    [instanceIdFor(203)]: expect.stringMatching(/Auto Scaling/),
+  });
+});
+
+test('hibernate: configured instances get Hibernate=true, others (and refusals) a plain stop', async () => {
+  const lab = { [TAG]: 'lab' };
+  ec2.addInstances([
+    ...makeInstances(6, { tags: lab, hibernationConfigured: true, firstIndex: 1 }),
+    ...makeInstances(4, { tags: lab, hibernationConfigured: false, firstIndex: 11 }),
+  ]);
+  // EC2 refuses to hibernate one instance that reports hibernation configured.
+  ec2.failInstance(instanceIdFor(6), 'UnsupportedHibernationConfiguration', undefined, {
+    actions: ['StopInstances'],
+    hibernateOnly: true,
+  });
+
+  const { invocations } = await fire(
+    runtime(undefined),
+    findSchedule(stack, 'lab', 'stop'),
+    MONDAY_MORNING,
+  );
+
+  expect(invocations).toHaveLength(1);
+  expect(invocations[0].error).toBeUndefined();
+  expect(invocations[0].result).toMatchObject({ stopped: 10, failed: 0 });
+  for (const i of ec2.instances()) expect(i.state).toBe('stopped');
+
+  const hibernated = ids(makeInstances(5, { firstIndex: 1 }));
+  const accepted = calls('StopInstances').filter((r) => r.status === 200);
+  const withHibernate = accepted.filter((r) => r.params.Hibernate === 'true');
+  expect(withHibernate.flatMap((r) => r.instanceIds).sort()).toEqual(hibernated);
+  const plain = accepted.filter((r) => r.params.Hibernate === undefined);
+  expect(plain.flatMap((r) => r.instanceIds).sort()).toEqual([
+    instanceIdFor(6),
+    ...ids(makeInstances(4, { firstIndex: 11 })),
+  ]);
+  for (const id of hibernated) {
+    expect(ec2.instance(id)?.stateReason?.code).toBe('Client.UserInitiatedHibernate');
+  }
+  expect(ec2.instance(instanceIdFor(6))?.stateReason?.code).toBe('Client.UserInitiatedShutdown');
+  expect(instanceLogs(invocations).find((l) => l.instanceId === instanceIdFor(6))).toMatchObject({
+    outcome: 'stopped',
+    reason: 'hibernation refused; stopped without it',
+  });
+});
+
+test('a holiday: the start makes no EC2 call at all; that evening the stop still runs', async () => {
+  ec2.addInstances([
+    ...makeInstances(20, { tags: OFFICE, state: 'stopped', firstIndex: 1 }),
+    ...makeInstances(10, { tags: OFFICE, state: 'running', firstIndex: 101 }),
+  ]);
+  const christmasEve = new Date('2026-12-24T23:00:00Z'); // 18:00 in New York
+
+  const start = await fire(
+    runtime(undefined),
+    findSchedule(stack, 'office-hours', 'start'),
+    christmasEve,
+  );
+
+  expect(start.at.toISOString()).toBe('2026-12-25T13:00:00.000Z'); // Friday 08:00 EST
+  expect(start.invocations[0].error).toBeUndefined();
+  expect(start.invocations[0].result).toMatchObject({
+    skipDate: '2026-12-25',
+    found: 0,
+    started: 0,
+    apiCalls: 0,
+  });
+  expect(ec2.requests).toHaveLength(0);
+
+  const stop = await fire(
+    runtime(undefined),
+    findSchedule(stack, 'office-hours', 'stop'),
+    christmasEve,
+  );
+  expect(stop.at.toISOString()).toBe('2026-12-25T22:00:00.000Z');
+  expect(stop.invocations[0].result).toMatchObject({ stopped: 10, failed: 0 });
+  expect(calls('StartInstances')).toHaveLength(0);
+  expect(
+    calls('StopInstances')
+      .flatMap((r) => r.instanceIds)
+      .sort(),
+  ).toEqual(ids(makeInstances(10, { firstIndex: 101 })));
+  for (const i of ec2.instances()) expect(i.state).toBe('stopped');
+});
+
+test('throttling: the SDK retries a throttled listing, the run shrinks a throttled batch; every instance starts', async () => {
+  // EC2's buckets in force, 500 times faster; the handler is told the same.
+  ec2.setLimits({ timeScale: 500 });
+  ec2.addInstances(makeInstances(1000, { tags: OFFICE, state: 'stopped' }));
+  ec2.throttleNext(1, 'DescribeInstances');
+  ec2.throttleNext(1, 'StartInstances');
+
+  const { invocations } = await fire(
+    runtime(scaled(500), 60_000),
+    findSchedule(stack, 'office-hours', 'start'),
+    MONDAY_MORNING,
+  );
+
+  expect(invocations.map((i) => i.error)).toEqual(invocations.map(() => undefined));
+  for (const i of ec2.instances()) expect(i.state).toBe('running');
+  const results = invocations.map((i) => i.result as { started: number; failed: number });
+  expect(results.reduce((n, r) => n + r.started, 0)).toBe(1000);
+  expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0);
+
+  // The SDK's retry of the listing: the same request, refused, then answered.
+  const describes = calls('DescribeInstances');
+  expect(describes.slice(0, 2).map((r) => r.status)).toEqual([503, 200]);
+  expect(describes[1].params).toEqual(describes[0].params);
+
+  // The run's answer to a throttled batch: a smaller one, not the same one again.
+  const starts = calls('StartInstances');
+  expect(starts[0]).toMatchObject({ status: 503, errorCode: 'RequestLimitExceeded' });
+  expect(starts[0].instanceIds).toHaveLength(1000);
+  expect(starts[1].instanceIds.length).toBeLessThanOrEqual(500);
+  const started = starts.filter((r) => r.status === 200).flatMap((r) => r.instanceIds);
+  expect(started).toHaveLength(1000);
+  expect(new Set(started).size).toBe(1000);
+  expect(ec2.throttledCount('StartInstances')).toBeLessThanOrEqual(2);
+});
+
+test('one bad instance among 2,500: the other 2,499 start and the invocation fails naming it', async () => {
+  ec2.addInstances(makeInstances(2500, { tags: OFFICE, state: 'stopped' }));
+  const bad = instanceIdFor(1234);
+  ec2.failInstance(bad, 'InsufficientInstanceCapacity');
+
+  const { invocations } = await fire(
+    runtime(RAISED),
+    findSchedule(stack, 'office-hours', 'start'),
+    MONDAY_MORNING,
+  );
+
+  expect(invocations).toHaveLength(1);
+  const { error } = invocations[0];
+  expect(error?.name).toBe('RunFailedError');
+  expect(error?.message).toBe(
+    `1 instance(s) failed to start for schedule "office-hours": ${bad} (InsufficientInstanceCapacity)`,
+  );
+  expect(stateOf(bad)).toBe('stopped');
+  const others = ec2.instances().filter((i) => i.instanceId !== bad);
+  expect(others.filter((i) => i.state === 'running')).toHaveLength(2499);
+
+  // Every call that carried the bad id failed as a whole; bisection narrowed it to the id alone.
+  const starts = calls('StartInstances');
+  const failed = starts.filter((r) => r.status !== 200);
+  expect(failed.every((r) => r.instanceIds.includes(bad))).toBe(true);
+  expect(failed[failed.length - 1].instanceIds).toEqual([bad]);
+  const started = starts.filter((r) => r.status === 200).flatMap((r) => r.instanceIds);
+  expect(started).toHaveLength(2499);
+  expect(new Set(started).size).toBe(2499);
+  expect(instanceLogs(invocations).filter((l) => l.outcome === 'failed')).toEqual([
+    expect.objectContaining({ instanceId: bad, errorCode: 'InsufficientInstanceCapacity' }),
+  ]);
+  expect(invocations[0].logs.find((l) => l.message === 'summary')).toMatchObject({
+    found: 2500,
+    started: 2499,
+    failed: 1,
+    failures: [
+      {
+        instanceId: bad,
+        errorCode: 'InsufficientInstanceCapacity',
+        message: expect.stringMatching(/sufficient t3\.micro capacity/),
+      },
+    ],
+  });
+});
+
+test('a deadline: the run defers what it cannot reach and its follow-up run finishes the rest', async () => {
+  // EC2's buckets in force, 100 times faster, and 150 ms per call. Each run has 1 s, Lambda's
+  // shortest timeout. The handler is told the same (scaled) limits through EC2_API_LIMITS.
+  ec2.setLimits({ timeScale: 100 });
+  ec2.latencyMs = 150;
+  ec2.addInstances(makeInstances(1050, { tags: OFFICE, state: 'stopped' }));
+  const schedule = findSchedule(stack, 'office-hours', 'start');
+
+  // The 50 instances beyond EC2's burst of 1,000 need 25 EC2 seconds (0.28 s here) of refill,
+  // more than the first run has left once it has listed and started the 1,000.
+  const { at, invocations } = await fire(runtime(scaled(100, 1), 1000), schedule, MONDAY_MORNING);
+
+  expect(invocations.length).toBeGreaterThanOrEqual(2);
+  expect(invocations.length).toBeLessThanOrEqual(5);
+  expect(invocations.map((i) => i.error)).toEqual(invocations.map(() => undefined));
+  const results = invocations.map(
+    (i) =>
+      i.result as {
+        started: number;
+        deferred: number;
+        failed: number;
+        followUp?: { attempt: number; notAfter: string };
+      },
+  );
+  // The first run starts EC2's burst of 1,000 unless a slow cold start leaves it no time, and
+  // hands the rest over; either way every instance has exactly one outcome.
+  expect(results[0]).toMatchObject({
+    found: 1050,
+    failed: 0,
+    followUp: { attempt: 1, notAfter: '2026-11-30T22:00:00.000Z' },
+  });
+  expect(results[0].deferred).toBeGreaterThanOrEqual(50);
+  expect(results[0].started + results[0].deferred).toBe(1050);
+  expect(invocations[0].logs.filter((l) => l.outcome === 'deferred').map((l) => l.reason)).toEqual(
+    Array(results[0].deferred).fill('handed to follow-up run 1'),
+  );
+  expect(results.reduce((n, r) => n + r.started, 0)).toBe(1050);
+  expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0);
+  expect(results[results.length - 1]).toMatchObject({ deferred: 0 });
+  expect(results[results.length - 1].followUp).toBeUndefined();
+  for (const i of ec2.instances()) expect(i.state).toBe('running');
+  const started = calls('StartInstances')
+    .filter((r) => r.status === 200)
+    .flatMap((r) => r.instanceIds);
+  expect(new Set(started).size).toBe(1050);
+  expect(started).toHaveLength(1050);
+
+  // Each follow-up is an async Invoke of the function itself, with the schedule's own input
+  // and the chain's state; the window ends at the schedule's next stop.
+  const original = scheduledPayload(schedule, at) as Record<string, unknown>;
+  expect(lambda.requests).toHaveLength(invocations.length - 1);
+  lambda.requests.forEach((req, k) => {
+    expect(req).toMatchObject({
+      functionName: schedule.target.arn,
+      invocationType: 'Event',
+      status: 202,
+    });
+    const { followUp, scheduledTime, ...rest } = req.payload as Record<string, unknown>;
+    const { scheduledTime: originalTime, ...originalRest } = original;
+    expect(rest).toEqual(originalRest);
+    expect(new Date(scheduledTime as string)).toEqual(new Date(originalTime as string));
+    expect(followUp).toMatchObject({ attempt: k + 1, notAfter: '2026-11-30T22:00:00.000Z' });
+  });
+});
