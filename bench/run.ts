@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
@@ -103,6 +103,8 @@ export interface ScenarioRow {
   readonly lost: number;
   readonly invocations?: number;
   readonly extrapolated?: string;
+  /** Set for the scheduler with audit tags and verification off: what the baseline does. */
+  readonly variant?: 'lean';
 }
 
 interface FigureRow {
@@ -154,6 +156,7 @@ async function runScheduler(
   action: Action,
   n: number,
   limits: boolean,
+  variant?: 'lean',
 ): Promise<ScenarioRow> {
   const schedule: AssemblySchedule = findSchedule(stack, SCHEDULE, action);
   const fn = schedule.target;
@@ -207,6 +210,7 @@ async function runScheduler(
     if (errors.length > 0) log(`  ${errors.length} invocation(s) failed: ${errors[0]}`);
     return {
       name: 'scheduler',
+      ...(variant ? { variant } : {}),
       action,
       instances: n,
       limits,
@@ -464,7 +468,9 @@ function table(rows: readonly ScenarioRow[]): string {
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map((r) =>
     [
-      r.name + (r.extrapolated ? ' (extrapolated)' : ''),
+      r.name +
+        (r.extrapolated ? ' (extrapolated)' : '') +
+        (r.variant ? ' (no audit tags, no verification)' : ''),
       r.action,
       r.instances.toLocaleString('en-US'),
       r.limits ? `EC2 x${r.timeScale}` : 'none',
@@ -519,6 +525,19 @@ async function main(): Promise<void> {
       });
       return s;
     });
+    // The same schedule with audit tags and verified starts off: the work the baseline does.
+    const lean = synthesize(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-')), (app) => {
+      const s = new Stack(app, 'BenchLean');
+      new Ec2Scheduler(s, 'Scheduler', {
+        timeZone: 'America/New_York',
+        auditTags: false,
+        verifyTimeout: Duration.seconds(0),
+      }).addSchedule(SCHEDULE, {
+        start: 'cron(0 8 ? * MON-FRI *)',
+        stop: 'cron(0 17 ? * MON-FRI *)',
+      });
+      return s;
+    });
     if (ONLY) {
       const [name, action, n, limits] = ONLY.split(':');
       const row =
@@ -536,6 +555,11 @@ async function main(): Promise<void> {
         for (const action of ['start', 'stop'] as const) {
           log(`scheduler ${action} ${n} limits=${limits}`);
           rows.push(await runScheduler(stack, action, n, limits));
+          log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+        }
+        if (!limits && n === NO_LIMIT_SIZES[NO_LIMIT_SIZES.length - 1]) {
+          log(`scheduler (lean) start ${n} limits=false`);
+          rows.push(await runScheduler(lean, 'start', n, false, 'lean'));
           log(`  ${JSON.stringify(rows[rows.length - 1])}`);
         }
         // Without limits a per-instance stop costs what a start does; with them, its own bucket.
