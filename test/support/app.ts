@@ -5,6 +5,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
 
 /**
  * A stack in an app that skips CDK's built-in CloudFormation validation (it adds seconds per
@@ -68,4 +69,12 @@ export const ANY_INSTANCE_ARN = {
 /** Escapes `text` and anchors it, for `toThrow(exactly('...'))`. */
 export function exactly(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
+}
+
+/** cdk-nag AWS Solutions errors that no acknowledgement covers, as "rule at path" lines. */
+export function unacknowledgedNagErrors(app: App): string[] {
+  return new AwsSolutionsChecks(app)
+    .validateScope(app)
+    .violations.filter((v) => v.severity === 'error')
+    .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 }
