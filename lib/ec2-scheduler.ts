@@ -317,7 +317,7 @@ export class Ec2Scheduler extends Construct {
     });
 
     this.metricsNamespace = props.metricsNamespace ?? 'Ec2Scheduler';
-    validateMetricsNamespace(this.metricsNamespace);
+    if (!Token.isUnresolved(this.metricsNamespace)) validateMetricsNamespace(this.metricsNamespace);
     if (props.alarmTopic && props.notificationEmails?.length) {
       Annotations.of(this).addWarningV2(
         'cdk-ec2-scheduler:emailsIgnored',
