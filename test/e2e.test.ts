@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
+import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
@@ -24,6 +25,7 @@ import {
 } from './support/assembly';
 import {
   instanceIdFor,
+  KMS_BOUNCE,
   makeInstances,
   startEc2Endpoint,
   type Ec2Endpoint,
@@ -79,8 +81,13 @@ function runtime(limits: string | undefined, timeoutMs?: number): LambdaRuntime 
       env: functionEnvironment(
         fn,
         { ec2: ec2.url, lambda: lambda.url },
-        // Powertools logs through the console in dev mode, where the runtime collects them.
-        { POWERTOOLS_DEV: 'true', ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}) },
+        // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
+        // mode, where the runtime collects them.
+        {
+          POWERTOOLS_DEV: 'true',
+          POWERTOOLS_METRICS_DISABLED: 'false',
+          ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}),
+        },
       ),
       timeoutMs: timeoutMs ?? fn.timeoutSeconds * 1000,
       memorySize: fn.memorySize,
@@ -530,5 +537,69 @@ test('a deadline: the run defers what it cannot reach and its follow-up run fini
     expect(rest).toEqual(originalRest);
     expect(new Date(scheduledTime as string)).toEqual(new Date(originalTime as string));
     expect(followUp).toMatchObject({ attempt: k + 1, notAfter: '2026-11-30T22:00:00.000Z' });
+  });
+});
+
+test('a start that EC2 undoes (missing KMS grant) is a failed outcome, a metric for the alarm, and a log line naming the cause', async () => {
+  ec2.addInstances(makeInstances(4, { tags: OFFICE, state: 'stopped' }));
+  const [encrypted] = makeInstances(1, {
+    tags: OFFICE,
+    state: 'stopped',
+    firstIndex: 100,
+    bounce: KMS_BOUNCE,
+  });
+  ec2.addInstances([encrypted]);
+  const schedule = findSchedule(stack, 'office-hours', 'start');
+
+  const { invocations } = await fire(runtime(RAISED), schedule, MONDAY_MORNING);
+
+  // The invocation fails (so Lambda's retries and the FunctionErrors alarm see it) ...
+  expect(invocations).toHaveLength(1);
+  expect(invocations[0].error?.message).toBe(
+    `1 instance(s) failed to start for schedule "office-hours": ${encrypted.instanceId} (Client.InternalError)`,
+  );
+  expect(stateOf(encrypted.instanceId)).toBe('stopped');
+  // ... after the verification poll saw it back at stopped while the others run.
+  expect(calls('DescribeInstances').length).toBeGreaterThanOrEqual(2);
+  const lines = instanceLogs(invocations);
+  expect(lines.filter((l) => l.outcome === 'started' && l.verified === true)).toHaveLength(4);
+  expect(lines.filter((l) => l.outcome === 'failed')).toEqual([
+    expect.objectContaining({
+      instanceId: encrypted.instanceId,
+      errorCode: 'Client.InternalError',
+      errorMessage: expect.stringMatching(/kms:CreateGrant.*encryptionKeys/),
+    }),
+  ]);
+  // The audit tag tells a person looking at the instance what happened.
+  expect(ec2.instance(encrypted.instanceId)?.tags['Schedule:last-action']).toMatch(
+    /^start failed \S+Z by office-hours$/,
+  );
+
+  // The EMF metric the FailedInstances alarm watches: InstancesFailed with Action alone.
+  const emf = invocations[0].logs.filter((l) => '_aws' in l);
+  expect(emf).toContainEqual(
+    expect.objectContaining({ Action: 'start', InstancesFailed: 1, Schedule: 'office-hours' }),
+  );
+  const acrossSchedules = emf.find((l) => !('Schedule' in l));
+  expect(acrossSchedules).toMatchObject({ Action: 'start', InstancesFailed: 1 });
+  const namespace = (acrossSchedules?._aws as { CloudWatchMetrics: { Namespace: string }[] })
+    .CloudWatchMetrics[0].Namespace;
+
+  // ... and that alarm, in the same template, watches exactly that metric and notifies the topic.
+  const template = AssertTemplate.fromJSON(stack.template as unknown as Record<string, unknown>);
+  const [topic] = Object.keys(template.findResources('AWS::SNS::Topic'));
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmActions: [{ Ref: topic }],
+    Metrics: Match.arrayWith([
+      Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: {
+            Namespace: namespace,
+            MetricName: 'InstancesFailed',
+            Dimensions: [{ Name: 'Action', Value: 'start' }],
+          },
+        }),
+      }),
+    ]),
   });
 });
