@@ -80,6 +80,12 @@ export function makeHandler(action: ScheduleAction) {
             InvocationType: 'Event',
             Payload: new TextEncoder().encode(JSON.stringify(next)),
           }),
+          // Never outlive the invocation: a hand-over that cannot finish fails cleanly instead.
+          {
+            abortSignal: AbortSignal.timeout(
+              Math.max(1, Math.floor(context.getRemainingTimeInMillis() - 20)),
+            ),
+          },
         );
       },
     });
