@@ -15,7 +15,7 @@ import type { ScheduleAction, SchedulerEvent } from '../lib/event';
 import { parseEvent, RunInput } from './event';
 import { auditTagValue, writeAuditTags } from './audit';
 import { EC2_DEFAULT_LIMITS, Ec2Limits, MAX_BATCH, Pacer } from './pacer';
-import { verifyStarts } from './verify';
+import { FIRST_POLL_MS, verifyStarts } from './verify';
 
 export type Outcome = 'started' | 'stopped' | 'skipped' | 'deferred' | 'failed';
 
@@ -203,11 +203,13 @@ class Run {
     const budget = deps.remainingMs();
     this.marginMs = Math.round(Math.min(5000, Math.max(100, budget * 0.1)));
     // Starts keep back 10% of the run's time (at most the verification timeout) to be verified
-    // in this run. Starting comes first: a short run may leave no time to verify.
+    // in this run, when that is enough for a poll. Starting comes first: a short run may leave
+    // no time to verify.
     const verifyMs = (this.event.verifyTimeoutSeconds ?? 0) * 1000;
+    const reserve = Math.min(verifyMs, budget * 0.1);
     this.verifyReserveMs =
-      this.event.action === 'start' && !this.event.dryRun && verifyMs > 0
-        ? Math.min(verifyMs, budget * 0.1)
+      this.event.action === 'start' && !this.event.dryRun && reserve >= FIRST_POLL_MS + 500
+        ? reserve
         : 0;
     const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[this.event.action];
     this.pacer = new Pacer(limits, this.started, this.event.followUp?.buckets);

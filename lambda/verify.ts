@@ -42,7 +42,7 @@ export interface VerifyOptions {
 }
 
 /** First poll after this long, then 1.5 times longer each time, up to MAX_POLL_MS. */
-const FIRST_POLL_MS = 2000;
+export const FIRST_POLL_MS = 2000;
 const MAX_POLL_MS = 10_000;
 
 const KMS_HINT =
