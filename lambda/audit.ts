@@ -20,8 +20,9 @@ export function auditTagValue(verb: string, at: number, schedule: string): strin
 export interface AuditOptions {
   readonly ec2: EC2Client;
   readonly tagKey: string;
-  /** Tag value -> instance ids. */
-  readonly groups: ReadonlyMap<string, readonly string[]>;
+  readonly ids: readonly string[];
+  /** The tag value, from `auditTagValue`. */
+  readonly value: string;
   readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
   /** False when the run has no time left for another call. */
   readonly haveTime: () => boolean;
@@ -37,24 +38,23 @@ export async function writeAuditTags(options: AuditOptions): Promise<AuditResult
   const key = auditTagKey(options.tagKey);
   const taggedIds: string[] = [];
   const untagged: { count: number; errorCode: string }[] = [];
-  for (const [value, ids] of options.groups) {
-    for (let i = 0; i < ids.length; i += MAX_TAG_BATCH) {
-      const batch = ids.slice(i, i + MAX_TAG_BATCH);
-      if (!options.haveTime()) {
-        untagged.push({ count: batch.length, errorCode: 'DeadlineReached' });
-        continue;
-      }
-      try {
-        await options.call((abortSignal) =>
-          options.ec2.send(
-            new CreateTagsCommand({ Resources: batch, Tags: [{ Key: key, Value: value }] }),
-            { abortSignal },
-          ),
-        );
-        taggedIds.push(...batch);
-      } catch (err) {
-        untagged.push({ count: batch.length, errorCode: (err as Error).name ?? 'Error' });
-      }
+  const { ids, value } = options;
+  for (let i = 0; i < ids.length; i += MAX_TAG_BATCH) {
+    const batch = ids.slice(i, i + MAX_TAG_BATCH);
+    if (!options.haveTime()) {
+      untagged.push({ count: batch.length, errorCode: 'DeadlineReached' });
+      continue;
+    }
+    try {
+      await options.call((abortSignal) =>
+        options.ec2.send(
+          new CreateTagsCommand({ Resources: batch, Tags: [{ Key: key, Value: value }] }),
+          { abortSignal },
+        ),
+      );
+      taggedIds.push(...batch);
+    } catch (err) {
+      untagged.push({ count: batch.length, errorCode: (err as Error).name ?? 'Error' });
     }
   }
   return { taggedIds, untagged };

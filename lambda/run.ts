@@ -4,7 +4,6 @@
  * follow-up run. The Lambda entry points are thin shells over `handle`.
  */
 import {
-  DescribeInstancesCommand,
   EC2Client,
   Instance,
   StartInstancesCommand,
@@ -14,6 +13,7 @@ import { localDate, nextFiring } from '../lib/cron';
 import type { ScheduleAction, SchedulerEvent } from '../lib/event';
 import { parseEvent, RunInput } from './event';
 import { auditTagValue, writeAuditTags } from './audit';
+import { listInstances } from './list';
 import { EC2_DEFAULT_LIMITS, Ec2Limits, MAX_BATCH, Pacer } from './pacer';
 import { FIRST_POLL_MS, verifyStarts } from './verify';
 
@@ -297,39 +297,26 @@ class Run {
    * the pages listed before the deadline.
    */
   private async describe(): Promise<{ instances: Instance[]; complete: boolean }> {
-    const { event } = this;
     const instances: Instance[] = [];
-    let nextToken: string | undefined;
-    do {
+    // Before each page, the first included: is there time for it?
+    let complete = this.callEstimateMs <= this.timeLeft();
+    if (!complete) return { instances, complete };
+    const pages = listInstances({
+      ec2: this.deps.ec2,
+      tagKey: this.event.tagKey,
+      schedule: this.event.schedule,
+      states: [this.event.action === 'start' ? 'stopped' : 'running'],
+      call: (fn) => this.call(fn),
+    });
+    for await (const page of pages) {
+      instances.push(...page);
       if (this.callEstimateMs > this.timeLeft()) {
-        this.found = instances.length;
-        return { instances, complete: false };
+        complete = false;
+        break;
       }
-      const page = await this.call((abortSignal) =>
-        this.deps.ec2.send(
-          new DescribeInstancesCommand({
-            Filters: [
-              { Name: `tag:${event.tagKey}`, Values: [event.schedule] },
-              {
-                Name: 'instance-state-name',
-                Values: [event.action === 'start' ? 'stopped' : 'running'],
-              },
-            ],
-            MaxResults: MAX_BATCH,
-            NextToken: nextToken,
-          }),
-          { abortSignal },
-        ),
-      );
-      for (const reservation of page.Reservations ?? []) {
-        for (const instance of reservation.Instances ?? []) {
-          if (instance.InstanceId) instances.push(instance);
-        }
-      }
-      nextToken = page.NextToken || undefined;
-    } while (nextToken);
+    }
     this.found = instances.length;
-    return { instances, complete: true };
+    return { instances, complete };
   }
 
   /** Applies the skip rules and groups the rest into batches of at most 1,000 ids. */
@@ -538,7 +525,8 @@ class Run {
     const result = await writeAuditTags({
       ec2: this.deps.ec2,
       tagKey: this.event.tagKey,
-      groups: new Map([[auditTagValue(verb, at, this.event.schedule), ids]]),
+      ids,
+      value: auditTagValue(verb, at, this.event.schedule),
       call: (fn) => this.call(fn),
       haveTime: () => this.callEstimateMs < this.timeLeft(),
     });

@@ -4,8 +4,8 @@
  * start role may not create a grant on the KMS key of an encrypted EBS volume); only a second
  * look tells.
  */
-import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { MAX_BATCH } from './pacer';
+import { EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { listInstances } from './list';
 
 export interface Bounce {
   readonly instanceId: string;
@@ -97,27 +97,8 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
 /** The schedule's tagged instances that are pending or stopped, by id. */
 async function notYetRunning(options: VerifyOptions): Promise<Map<string, Instance>> {
   const out = new Map<string, Instance>();
-  let nextToken: string | undefined;
-  do {
-    const page = await options.call((abortSignal) =>
-      options.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: `tag:${options.tagKey}`, Values: [options.schedule] },
-            { Name: 'instance-state-name', Values: ['pending', 'stopped'] },
-          ],
-          MaxResults: MAX_BATCH,
-          NextToken: nextToken,
-        }),
-        { abortSignal },
-      ),
-    );
-    for (const reservation of page.Reservations ?? []) {
-      for (const instance of reservation.Instances ?? []) {
-        if (instance.InstanceId) out.set(instance.InstanceId, instance);
-      }
-    }
-    nextToken = page.NextToken || undefined;
-  } while (nextToken);
+  for await (const page of listInstances({ ...options, states: ['pending', 'stopped'] })) {
+    for (const instance of page) out.set(instance.InstanceId as string, instance);
+  }
   return out;
 }

@@ -68,11 +68,6 @@ export interface EventBridgeCron {
 
 const CRON_RE = /^cron\((.*)\)$/s;
 
-/** True when the expression uses the `cron(...)` form (as opposed to `rate(...)` or `at(...)`). */
-export function isCronExpression(expression: string): boolean {
-  return CRON_RE.test(expression.trim());
-}
-
 /**
  * Parses and checks an EventBridge cron expression.
  * @throws CronError with a message that names the field, the value and the allowed form.
