@@ -24,6 +24,7 @@ import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
   functionEnvironment,
+  functionSpec,
   nextScheduledTime,
   scheduledPayload,
   synthesize,
@@ -164,20 +165,17 @@ async function runScheduler(
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
   const rt = new LambdaRuntime(lambda);
   const scale = limits ? TIME_SCALE : 1;
-  rt.register({
-    arn: fn.arn,
-    functionName: fn.functionName,
-    file: fn.file,
-    exportName: fn.exportName,
-    env: functionEnvironment(
+  rt.register(
+    functionSpec(
       fn,
       { ec2: ep.url, lambda: lambda.url },
-      { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_LIMITS },
+      {
+        env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_LIMITS },
+        // Lambda's timeout in EC2 seconds.
+        timeoutMs: (fn.timeoutSeconds * 1000) / scale,
+      },
     ),
-    // Lambda's timeout in EC2 seconds.
-    timeoutMs: (fn.timeoutSeconds * 1000) / scale,
-    memorySize: fn.memorySize,
-  });
+  );
   try {
     ep.addInstances(
       makeInstances(n, {

@@ -15,7 +15,7 @@ import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
-  functionEnvironment,
+  functionSpec,
   nextScheduledTime,
   scheduledPayload,
   synthesize,
@@ -73,26 +73,23 @@ function runtime(limits: string | undefined, timeoutMs?: number): LambdaRuntime 
   const rt = new LambdaRuntime(lambda);
   for (const action of ['start', 'stop'] as const) {
     const fn: AssemblyFunction = findSchedule(stack, 'office-hours', action).target;
-    rt.register({
-      arn: fn.arn,
-      functionName: fn.functionName,
-      file: fn.file,
-      exportName: fn.exportName,
-      env: functionEnvironment(
+    rt.register(
+      functionSpec(
         fn,
         { ec2: ec2.url, lambda: lambda.url },
-        // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
-        // mode, where the runtime collects them.
         {
-          POWERTOOLS_DEV: 'true',
-          POWERTOOLS_METRICS_DISABLED: 'false',
-          ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}),
+          // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
+          // mode, where the runtime collects them.
+          env: {
+            POWERTOOLS_DEV: 'true',
+            POWERTOOLS_METRICS_DISABLED: 'false',
+            ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}),
+          },
+          timeoutMs,
+          captureLogs: true,
         },
       ),
-      timeoutMs: timeoutMs ?? fn.timeoutSeconds * 1000,
-      memorySize: fn.memorySize,
-      captureLogs: true,
-    });
+    );
   }
   runtimes.push(rt);
   return rt;

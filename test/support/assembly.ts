@@ -14,6 +14,7 @@ import {
 } from 'aws-cdk-lib/cx-api';
 import { nextFiring, parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
 import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/event';
+import type { FunctionSpec } from './lambda-runtime';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -236,5 +237,26 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_EC2: endpoints.ec2,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
     ...extra,
+  };
+}
+
+/**
+ * How to run a function from the assembly in a LambdaRuntime: its handler file and export, the
+ * environment Lambda would give it (see `functionEnvironment`) plus `env`, and its timeout.
+ */
+export function functionSpec(
+  fn: AssemblyFunction,
+  endpoints: { ec2: string; lambda: string },
+  options: { env?: Record<string, string>; timeoutMs?: number; captureLogs?: boolean } = {},
+): FunctionSpec {
+  return {
+    arn: fn.arn,
+    functionName: fn.functionName,
+    file: fn.file,
+    exportName: fn.exportName,
+    env: functionEnvironment(fn, endpoints, options.env),
+    timeoutMs: options.timeoutMs ?? fn.timeoutSeconds * 1000,
+    memorySize: fn.memorySize,
+    ...(options.captureLogs ? { captureLogs: true } : {}),
   };
 }

@@ -9,9 +9,10 @@
  * `InvalidAction`. Signatures are not checked. Only Node built-ins are used.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { closeServer, serveOnLoopback } from './loopback';
 
 export const EC2_API_VERSION = '2016-11-15';
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -581,24 +582,13 @@ export class Ec2Endpoint {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const wake of [...this.sleepers]) wake();
-    await new Promise<void>((resolve, reject) => {
-      this.server.close((err) => (err ? reject(err) : resolve()));
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   // ---- HTTP ------------------------------------------------------------------------------
 
   /** @internal */
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void this.process(req, Buffer.concat(chunks).toString('utf8'), res);
-    });
-  }
-
-  private async process(req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+  async process(req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
     const params: Record<string, string> = {};
     const query = (req.url ?? '/').split('?')[1] ?? '';
@@ -1119,15 +1109,11 @@ export class Ec2Endpoint {
 
 /** Start a fake EC2 endpoint on 127.0.0.1 (random port). Call `close()` when done. */
 export async function startEc2Endpoint(options: Ec2EndpointOptions = {}): Promise<Ec2Endpoint> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  // The server comes first (the endpoint needs its address); requests reach the endpoint once built.
+  const built: { endpoint?: Ec2Endpoint } = {};
+  const server = await serveOnLoopback((req, body, res) => {
+    void built.endpoint?.process(req, body, res);
   });
-  const endpoint = new Ec2Endpoint(server, options);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => endpoint.handle(req, res));
-  return endpoint;
+  built.endpoint = new Ec2Endpoint(server, options);
+  return built.endpoint;
 }

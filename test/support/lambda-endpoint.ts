@@ -11,8 +11,9 @@
  * Signatures are not checked. Only Node built-ins are used.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, serveOnLoopback } from './loopback';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -102,20 +103,11 @@ export class LambdaEndpoint {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await new Promise<void>((resolve, reject) => {
-      this.server.close((err) => (err ? reject(err) : resolve()));
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
   }
 
   /** @internal */
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.process(req, Buffer.concat(chunks).toString('utf8'), res));
-  }
-
-  private process(req: IncomingMessage, body: string, res: ServerResponse): void {
+  process(req: IncomingMessage, body: string, res: ServerResponse): void {
     const requestId = randomUUID();
     const [pathname, query = ''] = (req.url ?? '/').split('?');
     const match = INVOKE_PATH.exec(pathname);
@@ -198,15 +190,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export async function startLambdaEndpoint(
   options: LambdaEndpointOptions = {},
 ): Promise<LambdaEndpoint> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  // The server comes first (the endpoint needs its address); requests reach the endpoint once built.
+  const built: { endpoint?: LambdaEndpoint } = {};
+  const server = await serveOnLoopback((req, body, res) => {
+    void built.endpoint?.process(req, body, res);
   });
-  const endpoint = new LambdaEndpoint(server, options);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => endpoint.handle(req, res));
-  return endpoint;
+  built.endpoint = new LambdaEndpoint(server, options);
+  return built.endpoint;
 }
