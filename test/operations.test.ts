@@ -15,11 +15,10 @@ import {
   TestDeps,
   UNLIMITED,
   VirtualClock,
+  FIFTEEN_MINUTES,
+  WITH_OPERATIONS,
 } from './support/fake-ec2';
 
-const FIFTEEN_MINUTES = 15 * 60_000;
-/** What the construct puts in a start schedule's input by default. */
-const WITH_OPERATIONS = { auditTags: true, verifyTimeoutSeconds: 180 } as const;
 let fake: FakeEc2;
 
 afterEach(() => fake?.restore());

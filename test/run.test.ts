@@ -11,11 +11,10 @@ import {
   TestDeps,
   UNLIMITED,
   VirtualClock,
+  FIFTEEN_MINUTES,
+  WITH_OPERATIONS,
 } from './support/fake-ec2';
 
-const FIFTEEN_MINUTES = 15 * 60_000;
-/** Verification and audit tags on, as the construct configures a start. */
-const WITH_EVERYTHING = { auditTags: true, verifyTimeoutSeconds: 180 };
 let fake: FakeEc2;
 
 afterEach(() => fake?.restore());
@@ -227,7 +226,7 @@ describe('deadline and follow-up runs', () => {
     fake = new FakeEc2(new VirtualClock(), undefined, 150);
     fake.setLimits(EC2_DEFAULT_LIMITS);
     fake.add(1050);
-    const chain = await runChain(officeHoursEvent(WITH_EVERYTHING), 1000, EC2_DEFAULT_LIMITS);
+    const chain = await runChain(officeHoursEvent(WITH_OPERATIONS), 1000, EC2_DEFAULT_LIMITS);
     // The 50 beyond EC2's burst of 1,000 need 25 s of refill at 2 a second: dozens of 1 s runs,
     // and every one of them starts something.
     expect(chain.length).toBeLessThanOrEqual(60);

@@ -356,6 +356,12 @@ export class FakeEc2 {
   }
 }
 
+/** Lambda's longest timeout, the construct's default. */
+export const FIFTEEN_MINUTES = 15 * 60_000;
+
+/** What the construct puts in a start schedule's input by default: audit tags and verification. */
+export const WITH_OPERATIONS = { auditTags: true, verifyTimeoutSeconds: 180 } as const;
+
 /** Limits large enough that nothing is throttled: shows batching alone. */
 export const UNLIMITED: Ec2Limits = {
   start: {
