@@ -1,10 +1,6 @@
 /** Checks the input a schedule (or a follow-up run) sends, before any API call. */
-import {
-  EventBridgeCron,
-  isCalendarDate,
-  isValidTimeZone,
-  parseEventBridgeCron,
-} from '../lib/cron';
+import { EventBridgeCron, parseEventBridgeCron } from '../lib/cron';
+import { isCalendarDate, isValidTimeZone } from '../lib/time-zone';
 import {
   BucketSnapshot,
   CarriedInstances,

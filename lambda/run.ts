@@ -9,7 +9,8 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { localDate, nextFiring } from '../lib/cron';
+import { nextFiring } from '../lib/cron';
+import { localDate } from '../lib/time-zone';
 import type { ScheduleAction, SchedulerEvent } from '../lib/event';
 import { parseEvent, RunInput } from './event';
 import { auditTagValue, writeAuditTags } from './audit';

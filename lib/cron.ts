@@ -1,17 +1,24 @@
 /**
- * EventBridge cron adapter over cron-parser.
+ * EventBridge cron, read and evaluated.
  *
  * EventBridge Scheduler reads `cron(minutes hours day-of-month month day-of-week year)` with
- * day-of-week 1-7 = SUN-SAT, a year field, `?`, `L`, `W` and `#`. cron-parser 5 reads 5-field
- * cron with day-of-week 0-7 (Sunday 0 or 7), no year and no `W`. This module parses and checks
- * the EventBridge form field by field (so errors name the field and the fix), translates it for
- * cron-parser, and applies what cron-parser cannot express (year, `W`, and EventBridge
- * Scheduler's daylight-saving rules) as filters over its output.
+ * day-of-week 1-7 = SUN-SAT, a year field, `?`, `L`, `W` and `#`, and matches it against the
+ * local wall-clock time of the schedule's zone. This module parses and checks the expression
+ * field by field (so errors name the field and the fix), and evaluates it in two steps:
+ * the calendar fields give the matching wall times in order (`wallTimes`, jumping over years
+ * and months that cannot match), and `time-zone.ts` turns each wall time into the instant it
+ * fires, with EventBridge Scheduler's daylight-saving rules (`firings`).
+ *
+ * Evaluation does not use cron-parser: around clock changes its zone handling drops, moves and
+ * loses firings, and even run in UTC it steps day by day at about a millisecond a firing, with
+ * neither a year field nor `W`. Matching sorted lists of integers is all that remained for it.
  *
  * It is pure (no aws-cdk-lib import) so the synth-time validation, the preview and the Lambda
  * handlers share one implementation.
  */
-import { CronDate, CronExpressionParser } from 'cron-parser';
+import { clockChanges, formatWallTime, instantsOf, wallTimeOf } from './time-zone';
+
+const MINUTE = 60_000;
 
 /** A cron expression that EventBridge would reject, or that never fires. */
 export class CronError extends Error {
@@ -49,21 +56,34 @@ const DAYS_OF_WEEK: FieldSpec = {
 };
 const YEARS: FieldSpec = { name: 'year', plural: 'years', min: 1970, max: 2199 };
 
-/** Day-of-month rules that cron-parser cannot express, applied as a filter. */
-type WeekdayRule = { readonly kind: 'nearest'; readonly day: number } | { readonly kind: 'last' };
+/** Which days of a month match: the day-of-month or the day-of-week field, read. */
+export type DayRule =
+  /** Listed days of the month (those past the month's end never match). */
+  | { readonly kind: 'monthDays'; readonly days: readonly number[] }
+  /** `L` in day-of-month. */
+  | { readonly kind: 'lastDay' }
+  /** `LW`. */
+  | { readonly kind: 'lastWeekday' }
+  /** `nW`: the weekday nearest day n within the month; none when the month has no day n. */
+  | { readonly kind: 'nearestWeekday'; readonly day: number }
+  /** Listed days of the week, 0 = Sunday (as `Date.getUTCDay`). */
+  | { readonly kind: 'weekdays'; readonly weekdays: readonly number[] }
+  /** `nL` in day-of-week: the last such weekday of the month. */
+  | { readonly kind: 'lastOfWeekday'; readonly weekday: number }
+  /** `d#n`: the n-th such weekday of the month; none in months without one. */
+  | { readonly kind: 'nthWeekday'; readonly weekday: number; readonly n: number };
 
-/** A checked EventBridge cron expression. */
+/** A checked EventBridge cron expression, its fields read into sorted values. */
 export interface EventBridgeCron {
   /** The expression as given, `cron(...)`. */
   readonly expression: string;
-  readonly minutes: ReadonlySet<number>;
-  readonly hours: ReadonlySet<number>;
+  readonly minutes: readonly number[];
+  readonly hours: readonly number[];
+  readonly days: DayRule;
+  /** 1-12. */
+  readonly months: readonly number[];
   /** Allowed years, or undefined for every year. */
-  readonly years?: ReadonlySet<number>;
-  /** `nW` / `LW` in day-of-month. */
-  readonly weekdayRule?: WeekdayRule;
-  /** The 5-field expression handed to cron-parser. */
-  readonly parserExpression: string;
+  readonly years?: readonly number[];
 }
 
 const CRON_RE = /^cron\((.*)\)$/s;
@@ -95,44 +115,18 @@ export function parseEventBridgeCron(expression: string): EventBridgeCron {
   const hours = parseNumericField(hour, HOURS);
   const months = parseNumericField(month, MONTHS);
   const years = year === '*' ? undefined : parseNumericField(year, YEARS);
-
-  let domPart = '*';
-  let weekdayRule: WeekdayRule | undefined;
-  if (dom !== '?') {
-    const parsed = parseDayOfMonth(dom);
-    domPart = parsed.parser;
-    weekdayRule = parsed.weekdayRule;
-  }
-  const dowPart = dow === '?' ? '*' : parseDayOfWeek(dow);
-
-  const parserExpression = [
-    listOf(minutes, MINUTES),
-    listOf(hours, HOURS),
-    domPart,
-    listOf(months, MONTHS),
-    dowPart,
-  ].join(' ');
-  try {
-    CronExpressionParser.parse(parserExpression, { tz: 'UTC' });
-  } catch {
+  const days = dom === '?' ? parseDayOfWeek(dow) : parseDayOfMonth(dom);
+  if (days.kind === 'monthDays' && days.days[0] > Math.max(...months.map(longestMonth))) {
     throw new CronError(
       `never fires: day-of-month "${dom}" does not occur in month "${month}"; pick days that exist in those months`,
     );
   }
-  return {
-    expression: expression.trim(),
-    minutes,
-    hours,
-    years,
-    weekdayRule,
-    parserExpression,
-  };
+  return { expression: expression.trim(), minutes, hours, days, months, years };
 }
 
-function listOf(values: ReadonlySet<number>, spec: FieldSpec): string {
-  return values.size === spec.max - spec.min + 1
-    ? '*'
-    : [...values].sort((a, b) => a - b).join(',');
+/** The most days month m (1-12) can have. */
+function longestMonth(m: number): number {
+  return m === 2 ? 29 : new Date(Date.UTC(2001, m, 0)).getUTCDate();
 }
 
 function valueOf(token: string, spec: FieldSpec): number {
@@ -154,8 +148,8 @@ function valueOf(token: string, spec: FieldSpec): number {
   return value;
 }
 
-/** Parses `*`, `a`, `a-b`, `a/n`, `a-b/n`, `*\/n` and comma lists into a set of values. */
-function parseNumericField(field: string, spec: FieldSpec): Set<number> {
+/** Parses `*`, `a`, `a-b`, `a/n`, `a-b/n`, `*\/n` and comma lists into sorted values. */
+function parseNumericField(field: string, spec: FieldSpec): number[] {
   const values = new Set<number>();
   for (const item of field.split(',')) {
     if (item === '') {
@@ -199,32 +193,29 @@ function parseNumericField(field: string, spec: FieldSpec): Set<number> {
     }
     for (let v = low; v <= high; v += step) values.add(v);
   }
-  return values;
+  return [...values].sort((a, b) => a - b);
 }
 
-function parseDayOfMonth(field: string): { parser: string; weekdayRule?: WeekdayRule } {
+function parseDayOfMonth(field: string): DayRule {
   const upper = field.toUpperCase();
-  if (upper === 'L') return { parser: 'L' };
-  if (upper === 'LW') return { parser: '*', weekdayRule: { kind: 'last' } };
+  if (upper === 'L') return { kind: 'lastDay' };
+  if (upper === 'LW') return { kind: 'lastWeekday' };
   const w = /^(\d+)W$/.exec(upper);
-  if (w) {
-    const day = valueOf(w[1], DAYS_OF_MONTH);
-    return { parser: '*', weekdayRule: { kind: 'nearest', day } };
-  }
+  if (w) return { kind: 'nearestWeekday', day: valueOf(w[1], DAYS_OF_MONTH) };
   if (/[LW]/.test(upper)) {
     throw new CronError(
       `has day-of-month "${field}"; use L, LW or nW (e.g. 15W) on their own, not in a list or range`,
     );
   }
-  return { parser: listOf(parseNumericField(field, DAYS_OF_MONTH), DAYS_OF_MONTH) };
+  return { kind: 'monthDays', days: parseNumericField(field, DAYS_OF_MONTH) };
 }
 
-/** Translates EventBridge day-of-week (1-7 = SUN-SAT) to cron-parser (0-6 = SUN-SAT). */
-function parseDayOfWeek(field: string): string {
+/** Reads day-of-week: EventBridge's 1-7 = SUN-SAT become 0-6 as `Date.getUTCDay` counts. */
+function parseDayOfWeek(field: string): DayRule {
   const upper = field.toUpperCase();
-  if (upper === 'L') return '6';
+  if (upper === 'L') return { kind: 'weekdays', weekdays: [6] }; // L alone: Saturday
   const last = /^(\w+)L$/.exec(upper);
-  if (last) return `${valueOf(last[1], DAYS_OF_WEEK) - 1}L`;
+  if (last) return { kind: 'lastOfWeekday', weekday: valueOf(last[1], DAYS_OF_WEEK) - 1 };
   const nth = /^(\w+)#(\d+)$/.exec(upper);
   if (nth) {
     const n = Number(nth[2]);
@@ -233,94 +224,88 @@ function parseDayOfWeek(field: string): string {
         `has day-of-week "${field}"; the week after "#" is 1-5 (e.g. MON#1 for the first Monday)`,
       );
     }
-    return `${valueOf(nth[1], DAYS_OF_WEEK) - 1}#${n}`;
+    return { kind: 'nthWeekday', weekday: valueOf(nth[1], DAYS_OF_WEEK) - 1, n };
   }
   if (/[L#]/.test(upper)) {
     throw new CronError(
       `has day-of-week "${field}"; use nL or n#k (e.g. 6L, MON#2) on their own, not in a list or range`,
     );
   }
-  const days = parseNumericField(field, DAYS_OF_WEEK);
-  return days.size === 7
-    ? '*'
-    : [...days]
-        .map((d) => d - 1)
-        .sort((a, b) => a - b)
-        .join(',');
+  return { kind: 'weekdays', weekdays: parseNumericField(field, DAYS_OF_WEEK).map((d) => d - 1) };
 }
 
-/** The day of month that `nW` or `LW` selects in the given month. */
-function weekdayRuleDay(rule: WeekdayRule, year: number, month: number): number {
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  const weekday = (day: number) => new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  if (rule.kind === 'last') {
-    let day = daysInMonth;
-    while (weekday(day) === 0 || weekday(day) === 6) day--;
-    return day;
+/** The days of the month (1-31, ascending) that a day rule selects. */
+function daysOf(rule: DayRule, year: number, month: number): number[] {
+  const length = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const firstWeekday = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  const weekdayOf = (day: number) => (firstWeekday + day - 1) % 7;
+  const isWeekend = (day: number) => weekdayOf(day) === 0 || weekdayOf(day) === 6;
+  switch (rule.kind) {
+    case 'monthDays':
+      return rule.days.filter((d) => d <= length);
+    case 'lastDay':
+      return [length];
+    case 'lastWeekday': {
+      let day = length;
+      while (isWeekend(day)) day--;
+      return [day];
+    }
+    case 'nearestWeekday': {
+      const day = rule.day;
+      if (day > length) return [];
+      if (weekdayOf(day) === 6) return [day > 1 ? day - 1 : day + 2];
+      if (weekdayOf(day) === 0) return [day < length ? day + 1 : day - 2];
+      return [day];
+    }
+    case 'weekdays': {
+      const out: number[] = [];
+      for (let day = 1; day <= length; day++) {
+        if (rule.weekdays.includes(weekdayOf(day))) out.push(day);
+      }
+      return out;
+    }
+    case 'lastOfWeekday':
+      return [length - ((weekdayOf(length) - rule.weekday + 7) % 7)];
+    case 'nthWeekday': {
+      const day = 1 + ((rule.weekday - firstWeekday + 7) % 7) + 7 * (rule.n - 1);
+      return day <= length ? [day] : [];
+    }
   }
-  const day = Math.min(rule.day, daysInMonth);
-  const wd = weekday(day);
-  if (wd === 6) return day > 1 ? day - 1 : day + 2;
-  if (wd === 0) return day < daysInMonth ? day + 1 : day - 2;
-  return day;
 }
 
-const MAX_SCAN = 100_000;
-
-interface Candidate {
-  readonly at: number;
-  /**
-   * False when cron-parser moved a local time that does not exist (the hour skipped when
-   * daylight saving starts) to a later time.
-   */
-  readonly exists: boolean;
-  /** The local wall time, as a key. */
-  readonly wall: string;
-}
-
-/** cron-parser's dates for the expression, with the year and `W` rules applied. */
-function* candidates(
-  cron: EventBridgeCron,
-  timeZone: string,
-  after: Date,
-): Generator<Candidate, void, undefined> {
-  const start = (from: CronDate) =>
-    CronExpressionParser.parse(cron.parserExpression, { currentDate: from, tz: timeZone });
-  let iterator = start(new CronDate(after, timeZone));
-  for (let scanned = 0; scanned < MAX_SCAN; scanned++) {
-    let next: CronDate;
-    try {
-      next = iterator.next();
-    } catch {
-      return; // cron-parser found no further date (e.g. 30 February)
+/**
+ * The wall times (see `time-zone.ts`) the expression matches, from `from` on (inclusive), in
+ * order, up to the end of 2199. Years and months that cannot match are passed over whole, so a
+ * first firing decades ahead is found as fast as tomorrow's.
+ */
+function* wallTimes(cron: EventBridgeCron, from: number): Generator<number, void, undefined> {
+  const f = new Date(from);
+  const [fy, fm, fd, fh, fmin] = [
+    f.getUTCFullYear(),
+    f.getUTCMonth() + 1,
+    f.getUTCDate(),
+    f.getUTCHours(),
+    f.getUTCMinutes(),
+  ];
+  const years = cron.years ?? Array.from({ length: YEARS.max - fy + 1 }, (_, i) => fy + i);
+  for (const year of years) {
+    if (year < fy) continue;
+    for (const month of cron.months) {
+      if (year === fy && month < fm) continue;
+      const sameMonth = year === fy && month === fm;
+      for (const day of daysOf(cron.days, year, month)) {
+        if (sameMonth && day < fd) continue;
+        const sameDay = sameMonth && day === fd;
+        for (const hour of cron.hours) {
+          if (sameDay && hour < fh) continue;
+          const sameHour = sameDay && hour === fh;
+          for (const minute of cron.minutes) {
+            if (sameHour && minute < fmin) continue;
+            yield Date.UTC(year, month - 1, day, hour, minute);
+          }
+        }
+      }
     }
-    const year = next.getFullYear();
-    if (year > YEARS.max) return;
-    let restartFrom: CronDate | undefined;
-    if (cron.years && !cron.years.has(year)) {
-      const later = [...cron.years].filter((y) => y > year);
-      if (later.length === 0) return;
-      const target = Math.min(...later);
-      const startOfYear = new CronDate(Date.UTC(target, 0, 1) - 15 * 3600_000, timeZone);
-      while (startOfYear.getFullYear() < target) startOfYear.addDay();
-      restartFrom = new CronDate(startOfYear.getTime() - 1, timeZone);
-    } else if (
-      cron.weekdayRule &&
-      next.getDate() !== weekdayRuleDay(cron.weekdayRule, year, next.getMonth() + 1)
-    ) {
-      restartFrom = new CronDate(next, timeZone);
-      restartFrom.addDay();
-      restartFrom = new CronDate(restartFrom.getTime() - 1, timeZone);
-    }
-    if (restartFrom) {
-      iterator = start(restartFrom);
-      continue;
-    }
-    yield {
-      at: next.getTime(),
-      exists: cron.hours.has(next.getHours()) && cron.minutes.has(next.getMinutes()),
-      wall: `${year}-${next.getMonth()}-${next.getDate()} ${next.getHours()}:${next.getMinutes()}`,
-    };
   }
 }
 
@@ -328,135 +313,59 @@ function* candidates(
  * Yields the instants at which EventBridge Scheduler fires the expression in `timeZone`,
  * strictly after `after`, in order.
  *
- * Daylight saving follows EventBridge Scheduler's documented behaviour: a local time that does
- * not exist (spring forward) is skipped, and a local time that occurs twice (fall back) fires
- * once. Which of the two instants it fires at is not documented; this takes the first.
+ * The expression is matched against local wall-clock time, with EventBridge Scheduler's
+ * documented daylight-saving behaviour: a local time that does not exist (clocks jump over it)
+ * is skipped, and a local time that occurs twice (clocks go back over it) fires once. Which of
+ * the two instants fires is not documented; this takes the first.
+ *
+ * Taking the first instant of each wall time keeps wall-time order and time order the same, so
+ * the wall times from the one `after` shows on need be looked at, and no others.
+ * @throws Error naming the expression and the instant if cron-parser fails unexpectedly
  */
 export function* firings(
   cron: EventBridgeCron,
   timeZone: string,
   after: Date,
 ): Generator<Date, void, undefined> {
-  let previous = Number.NEGATIVE_INFINITY;
-  // Local wall times fired lately: a time repeated when daylight saving ends fires once.
-  const recent = new Map<string, number>();
-  for (const { at, exists, wall } of candidates(cron, timeZone, after)) {
-    if (!exists || at <= previous || at <= after.getTime()) continue;
-    const firedAt = recent.get(wall);
-    if (firedAt !== undefined && at - firedAt <= 3 * 3600_000) continue;
-    recent.set(wall, at);
-    if (recent.size > 1000) recent.clear();
-    previous = at;
-    yield new Date(at);
+  const afterMs = after.getTime();
+  const from = Math.floor(wallTimeOf(timeZone, afterMs) / MINUTE) * MINUTE;
+  for (const wallTime of wallTimes(cron, from)) {
+    const [first] = instantsOf(timeZone, wallTime);
+    if (first !== undefined && first > afterMs) yield new Date(first);
   }
 }
 
+/** A firing that daylight saving removes: its local time does not exist that day. */
+export interface SkippedFiring {
+  /** The local time, `YYYY-MM-DDTHH:MM`. */
+  readonly localTime: string;
+  /** The clock change that skips it. */
+  readonly clockChange: Date;
+}
+
 /**
- * The firings, up to `until`, that fall in the hour daylight saving skips, so EventBridge
- * Scheduler does not fire them at all. Each is returned as the instant cron-parser moved it to.
- * Only the days around the zone's clock changes are scanned.
+ * The firings in (after, until] whose local time falls in a gap that a clock change jumps over,
+ * so EventBridge Scheduler does not fire them at all. Only the gaps are scanned.
  */
 export function skippedByDaylightSaving(
   cron: EventBridgeCron,
   timeZone: string,
   after: Date,
   until: Date,
-): Date[] {
-  const out: Date[] = [];
+): SkippedFiring[] {
+  const out: SkippedFiring[] = [];
   for (const change of clockChanges(timeZone, after, until)) {
     if (change.toMinutes <= change.fromMinutes) continue; // falling back skips nothing
-    // The local times that do not exist: [wall clock just before the change, + the jump).
-    const w = wallClock(new Date(change.at - 60_000), timeZone);
-    const gapStart = (Number(w.hour) * 60 + Number(w.minute) + 1) % 1440;
-    const gapEnd = gapStart + (change.toMinutes - change.fromMinutes);
-    const inGap = [...cron.hours].some((h) =>
-      [...cron.minutes].some((m) => {
-        const t = h * 60 + m;
-        return (t >= gapStart && t < gapEnd) || t + 1440 < gapEnd;
-      }),
-    );
-    if (!inGap) continue;
-    const from = new Date(change.at - 86_400_000);
-    for (const { at, exists } of candidates(cron, timeZone, from)) {
-      if (at > change.at + 86_400_000) break;
-      if (!exists) out.push(new Date(at));
+    // The local times from the last one before the change to the first one after it.
+    const gapStart = change.at + change.fromMinutes * MINUTE;
+    const gapEnd = change.at + change.toMinutes * MINUTE;
+    for (const wallTime of wallTimes(cron, gapStart)) {
+      if (wallTime >= gapEnd) break;
+      out.push({ localTime: formatWallTime(wallTime), clockChange: new Date(change.at) });
     }
   }
   return out;
 }
-
-const wallFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall-clock fields of an instant in a time zone. */
-export function wallClock(at: Date, timeZone: string): Record<string, string> {
-  let format = wallFormatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallFormatters.set(timeZone, format);
-  }
-  return Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-}
-
-/** The zone's offset from UTC at an instant, in minutes (New York in winter: -300). */
-export function utcOffsetMinutes(at: Date, timeZone: string): number {
-  const w = wallClock(at, timeZone);
-  const wall = Date.UTC(+w.year, +w.month - 1, +w.day, +w.hour, +w.minute, +w.second);
-  return Math.round((wall - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
-}
-
-/** A change of the zone's UTC offset: daylight saving starting or ending. */
-export interface ClockChange {
-  /** The first instant with the new offset (ms). */
-  readonly at: number;
-  readonly fromMinutes: number;
-  readonly toMinutes: number;
-}
-
-/** The zone's offset changes in (after, until], found by a daily scan and a bisection. */
-export function clockChanges(timeZone: string, after: Date, until: Date): ClockChange[] {
-  // Calls within the same hour share a scan (synth checks every schedule at nearly one time).
-  const hour = 3_600_000;
-  after = new Date(Math.floor(after.getTime() / hour) * hour);
-  until = new Date(Math.ceil(until.getTime() / hour) * hour);
-  const key = `${timeZone} ${after.getTime()} ${until.getTime()}`;
-  const cached = changeCache.get(key);
-  if (cached) return cached;
-  const out: ClockChange[] = [];
-  const step = 86_400_000;
-  let t = after.getTime();
-  let offset = utcOffsetMinutes(after, timeZone);
-  while (t < until.getTime()) {
-    const next = Math.min(t + step, until.getTime());
-    const nextOffset = utcOffsetMinutes(new Date(next), timeZone);
-    if (nextOffset !== offset) {
-      let lo = t;
-      let hi = next;
-      while (hi - lo > 60_000) {
-        const mid = Math.floor((lo + hi) / 2 / 60_000) * 60_000;
-        if (mid <= lo || mid >= hi) break;
-        if (utcOffsetMinutes(new Date(mid), timeZone) === offset) lo = mid;
-        else hi = mid;
-      }
-      out.push({ at: hi, fromMinutes: offset, toMinutes: nextOffset });
-      offset = nextOffset;
-    }
-    t = next;
-  }
-  if (changeCache.size > 100) changeCache.clear();
-  changeCache.set(key, out);
-  return out;
-}
-
-const changeCache = new Map<string, ClockChange[]>();
 
 /** The first `count` firings after `after` (fewer when the expression stops firing). */
 export function nextFirings(
@@ -477,31 +386,4 @@ export function nextFirings(
 /** The first firing after `after`, or undefined when the expression never fires again. */
 export function nextFiring(cron: EventBridgeCron, timeZone: string, after: Date): Date | undefined {
   return nextFirings(cron, timeZone, after, 1)[0];
-}
-
-/** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
-export function localDate(at: Date, timeZone: string): string {
-  const w = wallClock(at, timeZone);
-  return `${w.year}-${w.month}-${w.day}`;
-}
-
-/** True when `timeZone` is an IANA time zone name that this runtime knows. */
-export function isValidTimeZone(timeZone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(timeZone)) return false;
-  try {
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-    // Intl accepts any letter case; EventBridge wants the name as IANA spells it.
-    return resolved.toLowerCase() !== timeZone.toLowerCase() || resolved === timeZone;
-  } catch {
-    return false;
-  }
-}
-
-/** True when `date` is a real calendar date in `YYYY-MM-DD` form. */
-export function isCalendarDate(date: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }

@@ -22,7 +22,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { localDate, skippedByDaylightSaving } from './cron';
+import { skippedByDaylightSaving } from './cron';
 import { auditTagKey, SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { previewCrons } from './preview';
@@ -494,12 +494,19 @@ export class Ec2Scheduler extends Construct {
     for (const action of ['start', 'stop'] as const) {
       const cron = crons[action];
       if (!cron) continue;
+      const effect = action === 'start' ? 'will not start' : 'will not stop';
       const [skipped] = skippedByDaylightSaving(cron, timeZone, now, yearAhead);
       if (skipped) {
-        const effect = action === 'start' ? 'will not start' : 'will not stop';
         Annotations.of(this).addWarningV2(
           'cdk-ec2-scheduler:daylightSavingSkip',
-          `schedule "${name}": ${action} "${cron.expression}" falls in the hour that daylight saving time skips in ${timeZone} (next on ${localDate(skipped, timeZone)}); EventBridge Scheduler does not run it that day, so instances ${effect}. Pick a time outside the skipped hour`,
+          `schedule "${name}": ${action} "${cron.expression}" falls in the hour that daylight saving time skips in ${timeZone} (next on ${skipped.localTime.slice(0, 10)}); EventBridge Scheduler does not run it that day, so instances ${effect}. Pick a time outside the skipped hour`,
+        );
+      }
+      const nearest = cron.days.kind === 'nearestWeekday' ? cron.days.day : 0;
+      if (nearest > 28) {
+        Annotations.of(this).addWarningV2(
+          'cdk-ec2-scheduler:nearestWeekdayOfMissingDay',
+          `schedule "${name}": ${action} "${cron.expression}" uses ${nearest}W, the weekday nearest day ${nearest}; in months without a day ${nearest} it does not fire at all, so instances ${effect} those months. Use LW for the last weekday of every month`,
         );
       }
     }

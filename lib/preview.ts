@@ -2,7 +2,8 @@
  * When a schedule will start and stop instances, and what that adds up to, computed with the
  * same EventBridge cron adapter that validation and the handlers use.
  */
-import { EventBridgeCron, firings, localDate, utcOffsetMinutes, wallClock } from './cron';
+import { EventBridgeCron, firings } from './cron';
+import { localDate, utcOffsetMinutes, wallClock } from './time-zone';
 import { validateSchedule } from './validation';
 
 /** The schedule fields a preview reads (the same as `addSchedule`'s). */
@@ -53,6 +54,8 @@ export interface SchedulePreview {
 
 const WEEK_MS = 7 * 86_400_000;
 const HORIZON_WEEKS = 52;
+/** After the last year an EventBridge cron expression can name (2199). */
+const END_OF_TIME = new Date(Date.UTC(2200, 0, 1));
 
 /** Formats an instant as ISO 8601 local time with offset in `timeZone`. */
 export function formatLocal(at: Date, timeZone: string): string {
@@ -156,10 +159,10 @@ export function previewCrons(
     twoSided ? undefined : count,
   );
   const upcoming = inside.slice(0, count);
-  // Past the horizon, keep looking for the next few (e.g. a once-a-year schedule).
+  // Past the horizon, keep looking for the next few (e.g. a once-a-year schedule, or one whose
+  // year field is far ahead): the cron module jumps over years and months that cannot match.
   if (upcoming.length < count) {
-    const farEnd = new Date(from.getTime() + 10 * 366 * 86_400_000);
-    const more = timeline(crons, timeZone, skipDates, horizonEnd, farEnd, count);
+    const more = timeline(crons, timeZone, skipDates, horizonEnd, END_OF_TIME, count);
     upcoming.push(...more.slice(0, count - upcoming.length));
   }
   const transitions = upcoming.map((t) => ({

@@ -2,15 +2,8 @@
  * Synth-time checks. Every error names the schedule, the field, the value received and the fix.
  * Pure: the construct, the preview and the tests share it.
  */
-import {
-  CronError,
-  EventBridgeCron,
-  firings,
-  isCalendarDate,
-  isValidTimeZone,
-  nextFiring,
-  parseEventBridgeCron,
-} from './cron';
+import { CronError, EventBridgeCron, firings, nextFiring, parseEventBridgeCron } from './cron';
+import { isCalendarDate, isValidTimeZone } from './time-zone';
 
 /** Characters EC2 allows in tag keys and values. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -130,7 +123,7 @@ function firstCommonFiring(
   now: Date,
 ): Date | undefined {
   // Firings at the same minute need a shared minute and a shared hour: usually not the case.
-  const shares = (x: ReadonlySet<number>, y: ReadonlySet<number>) => [...x].some((v) => y.has(v));
+  const shares = (x: readonly number[], y: readonly number[]) => x.some((v) => y.includes(v));
   if (!shares(a.minutes, b.minutes) || !shares(a.hours, b.hours)) return undefined;
   const horizon = now.getTime() + 366 * 86_400_000;
   const bTimes = new Set<number>();

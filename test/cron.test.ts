@@ -1,12 +1,5 @@
-import {
-  CronError,
-  isCalendarDate,
-  isValidTimeZone,
-  localDate,
-  nextFiring,
-  nextFirings,
-  parseEventBridgeCron,
-} from '../lib/cron';
+import { CronError, nextFiring, nextFirings, parseEventBridgeCron } from '../lib/cron';
+import { isCalendarDate, isValidTimeZone, localDate } from '../lib/time-zone';
 
 /** The first `count` firings of `expression` in `timeZone` after `after`, as ISO strings. */
 function fire(expression: string, timeZone: string, after: string, count: number): string[] {
