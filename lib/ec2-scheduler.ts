@@ -206,6 +206,11 @@ export class Ec2Scheduler extends Construct {
   /** Role EventBridge Scheduler assumes to invoke the functions. */
   public readonly schedulerRole: iam.Role;
   /**
+   * Holds every schedule of this scheduler. EventBridge Scheduler may assume `schedulerRole` only
+   * for schedules of this group.
+   */
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
+  /**
    * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
    * after Lambda's own retries.
    */
@@ -267,12 +272,22 @@ export class Ec2Scheduler extends Construct {
       }
     }
 
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      // It holds only this scheduler's schedules, which go with the stack anyway; a retained group
+      // would keep its name and block deploying the stack again.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      // EventBridge Scheduler gives the schedule group's ARN as aws:SourceArn (not the schedule's):
+      // https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
+        },
       }),
       description:
-        'Lets EventBridge Scheduler invoke the start and stop functions of this scheduler',
+        'Lets EventBridge Scheduler invoke the start and stop functions of this scheduler, for its schedule group only',
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -304,17 +319,6 @@ export class Ec2Scheduler extends Construct {
         }),
       );
     }
-
-    Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.startFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the start function and its versions, as LambdaInvoke grants it.',
-    });
-    Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stopFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the stop function and its versions, as LambdaInvoke grants it.',
-    });
 
     this.metricsNamespace = props.metricsNamespace ?? 'Ec2Scheduler';
     if (!Token.isUnresolved(this.metricsNamespace)) validateMetricsNamespace(this.metricsNamespace);
@@ -424,10 +428,11 @@ export class Ec2Scheduler extends Construct {
         scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
       };
       const fn = action === 'start' ? this.startFunction : this.stopFunction;
-      return new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
+      const schedule = new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
         description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,
+        scheduleGroup: this.scheduleGroup,
         schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
-        target: new targets.LambdaInvoke(fn, {
+        target: new InvokeFunction(fn, {
           input: scheduler.ScheduleTargetInput.fromObject(event),
           role: this.schedulerRole,
           deadLetterQueue: this.deadLetterQueue,
@@ -435,6 +440,9 @@ export class Ec2Scheduler extends Construct {
           maxEventAge: this.props.maxEventAge ?? Duration.hours(1),
         }),
       });
+      // The schedule names its group by name only; create it after the group, delete it before.
+      schedule.node.addDependency(this.scheduleGroup);
+      return schedule;
     };
     const resources: ScheduleResources = {
       name,
@@ -614,6 +622,28 @@ export class Ec2Scheduler extends Construct {
       reason: `ec2:${title}Instances is on instance/* only under the condition aws:ResourceTag/${this.tagKey} equals one of this scheduler's schedule names.`,
     });
     return { fn, role, logGroup };
+  }
+}
+
+/**
+ * `LambdaInvoke` that lets the scheduler role invoke the function itself, not its versions and
+ * aliases (`<arn>:*`): the schedules invoke the unqualified function ARN, so that is all they need.
+ */
+class InvokeFunction extends targets.LambdaInvoke {
+  private readonly fn: lambda.IFunction;
+
+  constructor(fn: lambda.IFunction, props: targets.ScheduleTargetBaseProps) {
+    super(fn, props);
+    this.fn = fn;
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.fn.functionArn],
+      }),
+    );
   }
 }
 

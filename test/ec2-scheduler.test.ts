@@ -305,30 +305,62 @@ describe('a scheduler with three schedules and default props', () => {
       }
     });
 
-    test('EventBridge Scheduler, from this account only, may invoke both functions', () => {
+    test("every schedule is in the scheduler's own schedule group", () => {
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+      expect(resourceOf(template, scheduler.scheduleGroup).Type).toBe(
+        'AWS::Scheduler::ScheduleGroup',
+      );
+      template.allResourcesProperties('AWS::Scheduler::Schedule', {
+        GroupName: stack.resolve(scheduler.scheduleGroup.scheduleGroupName),
+      });
+    });
+
+    test("EventBridge Scheduler may assume the scheduler role only for this scheduler's schedule group, from this account", () => {
+      // EventBridge Scheduler gives the schedule group's ARN as aws:SourceArn.
       expect(resourceOf(template, scheduler.schedulerRole).Properties).toMatchObject({
         AssumeRolePolicyDocument: {
           Statement: [
-            expect.objectContaining({
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
               Principal: { Service: 'scheduler.amazonaws.com' },
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            }),
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnEquals: {
+                  'aws:SourceArn': stack.resolve(scheduler.scheduleGroup.scheduleGroupArn),
+                },
+              },
+            },
           ],
         },
       });
-      for (const fn of [scheduler.startFunction, scheduler.stopFunction]) {
-        template.hasResourceProperties('AWS::IAM::Policy', {
-          Roles: [stack.resolve(scheduler.schedulerRole.roleName)],
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({
-                Action: 'lambda:InvokeFunction',
-                Resource: Match.arrayWith([stack.resolve(fn.functionArn)]),
-              }),
-            ]),
+    });
+
+    test('the scheduler role may invoke the two functions (not their versions) and send to the dead-letter queue, nothing more', () => {
+      const grants = statementsOf(template, stack, scheduler.schedulerRole).flatMap((s) => {
+        expect(s.Effect).toBe('Allow');
+        expect(s.Condition).toBeUndefined();
+        return actionsOf(s).flatMap((action) =>
+          [s.Resource].flat().map((resource) => ({ action, resource })),
+        );
+      });
+      expect(grants).toHaveLength(3);
+      expect(grants).toEqual(
+        expect.arrayContaining([
+          {
+            action: 'lambda:InvokeFunction',
+            resource: stack.resolve(scheduler.startFunction.functionArn),
           },
-        });
-      }
+          {
+            action: 'lambda:InvokeFunction',
+            resource: stack.resolve(scheduler.stopFunction.functionArn),
+          },
+          {
+            action: 'sqs:SendMessage',
+            resource: stack.resolve(scheduler.deadLetterQueue.queueArn),
+          },
+        ]),
+      );
     });
   });
 
@@ -517,5 +549,9 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
       const reason = typeof value === 'string' ? value : value.reason;
       expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
     }
+    // The scheduler role holds no grant on the functions' versions, so nothing acknowledges one.
+    expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/\.Arn>:\*\]$/),
+    );
   });
 });
