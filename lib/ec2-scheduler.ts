@@ -5,6 +5,7 @@ import {
   ArnFormat,
   Duration,
   Lazy,
+  Names,
   RemovalPolicy,
   Stack,
   TimeZone,
@@ -24,7 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { localDate, skippedByDaylightSaving } from './cron';
 import { auditTagKey, SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
-import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
+import { alarmNames, SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { previewCrons } from './preview';
 import {
   validateSchedule,
@@ -232,6 +233,7 @@ export class Ec2Scheduler extends Construct {
 
   private readonly scheduleList: ScheduleResources[] = [];
   private readonly props: Ec2SchedulerProps;
+  private readonly namePrefix: string;
   private readonly verifyTimeoutSeconds: number;
   private readonly dashboardBuilder?: SchedulerDashboard;
 
@@ -271,6 +273,9 @@ export class Ec2Scheduler extends Construct {
         );
       }
     }
+
+    // Names of the alarms start with this: unique per stack and construct path.
+    this.namePrefix = Names.uniqueResourceName(this, { separator: '-', maxLength: 64 });
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       // It holds only this scheduler's schedules, which go with the stack anyway; a retained group
@@ -334,6 +339,7 @@ export class Ec2Scheduler extends Construct {
       functions: [this.startFunction, this.stopFunction],
       deadLetterQueue: this.deadLetterQueue,
       topic: this.alarmTopic,
+      alarmNamePrefix: this.namePrefix,
     });
     this.failedInstancesAlarm = alarms.failedInstances;
     this.functionErrorsAlarm = alarms.functionErrors;
@@ -456,19 +462,36 @@ export class Ec2Scheduler extends Construct {
     return resources;
   }
 
+  /**
+   * The alarm topic: encrypted with a key of its own, SSL-only, and open to this scheduler's four
+   * alarms and no other. Topic policy and key policy both name the alarms by ARN (aws:SourceArn).
+   */
   private createAlarmTopic(emails: string[]): sns.Topic {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the alarm topic of an Ec2Scheduler',
       enableKeyRotation: true,
     });
-    // CloudWatch alarms of this account publish to the encrypted topic.
+    const alarmArns = alarmNames(this.namePrefix).map((alarmName) =>
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: alarmName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnEquals: { 'aws:SourceArn': alarmArns },
+    };
+    // CloudWatch publishes to an encrypted topic with the key; it supports aws:SourceArn (the
+    // alarm's ARN) and aws:SourceAccount here, as for the topic policy.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        sid: 'AllowThisSchedulersAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: fromTheseAlarms,
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', {
@@ -476,6 +499,17 @@ export class Ec2Scheduler extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one, which let the account's principals publish;
+    // without this statement the SSL-only policy lets nobody publish, CloudWatch included.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisSchedulersAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
     for (const email of emails) {
       if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
         throw new Error(

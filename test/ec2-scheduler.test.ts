@@ -12,6 +12,7 @@ import {
   TemplateStatement,
   actionsGrantedTo,
   actionsOf,
+  dependencyCycle,
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
@@ -362,6 +363,10 @@ describe('a scheduler with three schedules and default props', () => {
         ]),
       );
     });
+  });
+
+  test('the template has no dependency cycle (key policy, log groups, alarms, topic)', () => {
+    expect(dependencyCycle(template)).toBeUndefined();
   });
 
   describe('public fields are the created resources', () => {

@@ -12,6 +12,7 @@ import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
 import {
   ANY_INSTANCE_ARN,
   actionsOf,
+  deployedValue,
   exactly,
   statementsOf,
   testStack,
@@ -42,6 +43,22 @@ function referencedId(ref: unknown): string {
   const id = r.Ref ?? r['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`not a reference: ${JSON.stringify(ref)}`);
   return id;
+}
+
+/**
+ * The ARNs of the scheduler's four alarms as deployed (see `deployedValue`): fixed names, so the
+ * ARNs are known before the alarms exist.
+ */
+function deployedAlarmArns(template: Template, scheduler: Ec2Scheduler): string[] {
+  return [
+    scheduler.failedInstancesAlarm,
+    scheduler.functionErrorsAlarm,
+    scheduler.deadLetterAlarm,
+    scheduler.throttlesAlarm,
+  ].map(
+    (alarm) =>
+      `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${deployedValue(resourceOf(template, alarm).Properties.AlarmName)}`,
+  );
 }
 
 interface AlarmMetric {
@@ -275,6 +292,63 @@ describe('default props', () => {
       expect([forCloudWatch[0].Action].flat()).toEqual(
         expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
       );
+    });
+
+    test("the key lets CloudWatch use it for this scheduler's four alarms only, from this account", () => {
+      const key = template.toJSON().Resources[
+        referencedId(resourceOf(template, scheduler.alarmTopic).Properties.KmsMasterKeyId)
+      ] as { Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } } };
+      const forCloudWatch = key.Properties.KeyPolicy.Statement.filter(
+        (s) =>
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+      );
+      expect(forCloudWatch).toHaveLength(1);
+      expect(forCloudWatch[0].Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnEquals: { 'aws:SourceArn': expect.any(Array) },
+      });
+      expect(
+        deployedValue(
+          (forCloudWatch[0].Condition as { ArnEquals: Record<string, unknown> }).ArnEquals[
+            'aws:SourceArn'
+          ],
+        ),
+      ).toEqual(deployedAlarmArns(template, scheduler));
+    });
+
+    test("CloudWatch may publish to the topic, for this scheduler's alarms only; the only deny is of requests without SSL", () => {
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as Array<{
+        Properties: { Topics: unknown[]; PolicyDocument: { Statement: Record<string, unknown>[] } };
+      }>;
+      expect(policies).toHaveLength(1);
+      const topicRef = stack.resolve(scheduler.alarmTopic.topicArn);
+      expect(policies[0].Properties.Topics).toEqual([topicRef]);
+      const statements = policies[0].Properties.PolicyDocument.Statement;
+
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': expect.any(Array) },
+          },
+        }),
+      ]);
+      expect(
+        deployedValue(
+          (allows[0].Condition as { ArnEquals: Record<string, unknown> }).ArnEquals[
+            'aws:SourceArn'
+          ],
+        ),
+      ).toEqual(deployedAlarmArns(template, scheduler));
+
+      // CloudWatch publishes over TLS, so no deny applies to it.
+      for (const deny of statements.filter((s) => s.Effect !== 'Allow')) {
+        expect(deny.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      }
     });
 
     test('refuses publishing without SSL', () => {
