@@ -4,6 +4,7 @@ import {
   Annotations,
   ArnFormat,
   Duration,
+  Fn,
   Lazy,
   Names,
   RemovalPolicy,
@@ -75,6 +76,14 @@ export interface Ec2SchedulerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * KMS key that encrypts the functions' log groups. A `kms.Key` of the same stack gets a key
+   * policy statement that lets CloudWatch Logs use it for these two log groups only; for any other
+   * key, allow that yourself (synth warns), or CloudWatch Logs cannot create the log groups.
+   * @default - the key created here (rotation on), which also encrypts the alarm topic created here
+   */
+  readonly logEncryptionKey?: kms.IKey;
 
   /**
    * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
@@ -212,6 +221,11 @@ export class Ec2Scheduler extends Construct {
    */
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   /**
+   * The KMS key created here (rotation on): it encrypts the log groups unless `logEncryptionKey`
+   * is given, and the alarm topic unless `alarmTopic` is given. Undefined when both are given.
+   */
+  public readonly encryptionKey?: kms.Key;
+  /**
    * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
    * after Lambda's own retries.
    */
@@ -274,7 +288,7 @@ export class Ec2Scheduler extends Construct {
       }
     }
 
-    // Names of the alarms start with this: unique per stack and construct path.
+    // Names of the alarms and log groups start with this: unique per stack and construct path.
     this.namePrefix = Names.uniqueResourceName(this, { separator: '-', maxLength: 64 });
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
@@ -306,11 +320,30 @@ export class Ec2Scheduler extends Construct {
         'This queue is itself the dead-letter queue of the schedules and the functions; it needs none of its own.',
     });
 
-    const start = this.createFunction('start');
+    // One key by default for the log groups and the alarm topic: a default deployment pays for
+    // one key, not two. The id is historical (the key used to encrypt only the topic); keeping it
+    // keeps existing deployments' key.
+    if (!props.logEncryptionKey || !props.alarmTopic) {
+      this.encryptionKey = new kms.Key(this, 'AlarmTopicKey', {
+        description: 'Encrypts the log groups and the alarm topic of an Ec2Scheduler',
+        enableKeyRotation: true,
+      });
+      denyGrantsExceptForAwsResources(this.encryptionKey);
+    }
+    const logKey = props.logEncryptionKey ?? this.encryptionKey!;
+    const logGroupNames = {
+      // The stack id's first block tells this stack apart from a deleted one whose retained log
+      // groups still hold the name.
+      start: `/ec2-scheduler/${this.namePrefix}-${stackIdBlock(this)}/start`,
+      stop: `/ec2-scheduler/${this.namePrefix}-${stackIdBlock(this)}/stop`,
+    };
+    this.allowLogsToUse(logKey, [logGroupNames.start, logGroupNames.stop]);
+
+    const start = this.createFunction('start', logGroupNames.start, logKey);
     this.startFunction = start.fn;
     this.startRole = start.role;
     this.startLogGroup = start.logGroup;
-    const stop = this.createFunction('stop');
+    const stop = this.createFunction('stop', logGroupNames.stop, logKey);
     this.stopFunction = stop.fn;
     this.stopRole = stop.role;
     this.stopLogGroup = stop.logGroup;
@@ -333,7 +366,9 @@ export class Ec2Scheduler extends Construct {
         'notificationEmails are only subscribed to the topic the construct creates; with alarmTopic given, subscribe them to that topic yourself',
       );
     }
-    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.notificationEmails ?? []);
+    this.alarmTopic =
+      props.alarmTopic ??
+      this.createAlarmTopic(this.encryptionKey!, props.notificationEmails ?? []);
     const alarms = new SchedulerAlarms(this, 'Alarms', {
       namespace: this.metricsNamespace,
       functions: [this.startFunction, this.stopFunction],
@@ -463,14 +498,10 @@ export class Ec2Scheduler extends Construct {
   }
 
   /**
-   * The alarm topic: encrypted with a key of its own, SSL-only, and open to this scheduler's four
-   * alarms and no other. Topic policy and key policy both name the alarms by ARN (aws:SourceArn).
+   * The alarm topic: encrypted with `key`, SSL-only, and open to this scheduler's four alarms and
+   * no other. Topic policy and key policy both name the alarms by ARN (aws:SourceArn).
    */
-  private createAlarmTopic(emails: string[]): sns.Topic {
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the alarm topic of an Ec2Scheduler',
-      enableKeyRotation: true,
-    });
+  private createAlarmTopic(key: kms.Key, emails: string[]): sns.Topic {
     const alarmArns = alarmNames(this.namePrefix).map((alarmName) =>
       Stack.of(this).formatArn({
         service: 'cloudwatch',
@@ -565,9 +596,51 @@ export class Ec2Scheduler extends Construct {
     Annotations.of(this).addInfo(`schedule "${name}": ${figures}; ${nexts} (${timeZone})`);
   }
 
-  private createFunction(action: ScheduleAction) {
+  /**
+   * Lets CloudWatch Logs use `key` for the log groups named `logGroupNames` and no others. Only a
+   * key of this stack can be changed here (a key of another stack would need this stack's id);
+   * otherwise synth warns.
+   */
+  private allowLogsToUse(key: kms.IKey, logGroupNames: string[]): void {
+    const stack = Stack.of(this);
+    const statement = new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsForThisSchedulersLogGroups',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: [
+        'kms:Encrypt*',
+        'kms:Decrypt*',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+        'kms:Describe*',
+      ],
+      resources: ['*'],
+      conditions: {
+        ArnEquals: {
+          'kms:EncryptionContext:aws:logs:arn': logGroupNames.map((logGroupName) =>
+            stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        },
+      },
+    });
+    if (Stack.of(key) !== stack || !key.addToResourcePolicy(statement).statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:logEncryptionKeyPolicy',
+        `logEncryptionKey is not a key of this stack, so its key policy is not changed here; it must let logs.<region>.amazonaws.com use it (kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, kms:Describe*) with kms:EncryptionContext:aws:logs:arn matching arn:<partition>:logs:<region>:<account>:log-group:/ec2-scheduler/${this.namePrefix}-*, or CloudWatch Logs cannot create the log groups`,
+      );
+    }
+  }
+
+  private createFunction(action: ScheduleAction, logGroupName: string, logKey: kms.IKey) {
     const title = action === 'start' ? 'Start' : 'Stop';
     const logGroup = new logs.LogGroup(this, `${title}LogGroup`, {
+      // A fixed name, so the key policy can name the log group before it exists.
+      logGroupName,
+      encryptionKey: logKey,
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -657,6 +730,37 @@ export class Ec2Scheduler extends Construct {
     });
     return { fn, role, logGroup };
   }
+}
+
+/**
+ * Control Tower's CT.KMS.PR.3: nobody may create a grant on `key` unless it is for an AWS resource
+ * or the caller is an AWS service. Nothing that uses the scheduler's key creates grants: CloudWatch
+ * Logs, CloudWatch and SNS use it directly.
+ */
+function denyGrantsExceptForAwsResources(key: kms.Key): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyGrantsExceptForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: {
+          'kms:GrantIsForAWSResource': 'false',
+          'aws:PrincipalIsAWSService': 'false',
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * The first block of the stack id's UUID (`arn:...:stack/<name>/<uuid>`): it differs between a
+ * stack and an earlier stack of the same name, and is known before any resource exists.
+ */
+function stackIdBlock(scope: Construct): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Stack.of(scope).stackId))));
 }
 
 /**

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { Ec2Scheduler, SchedulerEvent } from '../lib';
@@ -13,6 +14,7 @@ import {
   actionsGrantedTo,
   actionsOf,
   dependencyCycle,
+  deployedValue,
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
@@ -49,6 +51,9 @@ function resourceOf(template: Template, construct: IConstruct) {
   const logicalId = Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
   return template.toJSON().Resources[logicalId] as { Type: string; Properties: never };
 }
+
+/** A key policy statement: an IAM statement with its principal. */
+type KeyStatement = TemplateStatement & { readonly Principal?: unknown };
 
 /** The statements of `role` that grant `action`. */
 function statementsGranting(
@@ -365,6 +370,84 @@ describe('a scheduler with three schedules and default props', () => {
     });
   });
 
+  describe('encryption at rest', () => {
+    /** The key policy statements of the key the scheduler created. */
+    const keyStatements = () =>
+      (
+        resourceOf(template, scheduler.encryptionKey!).Properties as {
+          KeyPolicy: { Statement: KeyStatement[] };
+        }
+      ).KeyPolicy.Statement;
+
+    test('one key, rotating, encrypts both log groups and the alarm topic', () => {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      expect(resourceOf(template, scheduler.encryptionKey!).Properties).toMatchObject({
+        EnableKeyRotation: true,
+      });
+      const keyArn = stack.resolve(scheduler.encryptionKey!.keyArn);
+      template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
+    });
+
+    test('CloudWatch Logs may use the key for the two log groups and no other', () => {
+      const forLogs = keyStatements().filter((s) =>
+        JSON.stringify(s.Principal ?? {}).includes('logs.'),
+      );
+      expect(forLogs).toHaveLength(1);
+      expect(forLogs[0]).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: stack.resolve(`logs.${stack.region}.amazonaws.com`) },
+        Resource: '*',
+      });
+      expect(Object.keys(forLogs[0].Condition!)).toEqual(['ArnEquals']);
+      expect(Object.keys(forLogs[0].Condition!.ArnEquals)).toEqual([
+        'kms:EncryptionContext:aws:logs:arn',
+      ]);
+      // The ARNs, as deployed, are those of the two log groups: their names are fixed and known
+      // before the log groups exist (the log groups need the key first).
+      const names = [scheduler.startLogGroup, scheduler.stopLogGroup].map((logGroup) =>
+        deployedValue(
+          (resourceOf(template, logGroup).Properties as { LogGroupName: unknown }).LogGroupName,
+        ),
+      );
+      expect(
+        deployedValue(forLogs[0].Condition!.ArnEquals['kms:EncryptionContext:aws:logs:arn']),
+      ).toEqual(names.map((name) => `arn:aws:logs:us-east-1:111122223333:log-group:${name}`));
+    });
+
+    test("the log groups' names are unique to the stack and the scheduler, and carry the stack id, so a stack made anew does not collide with log groups an earlier one retained", () => {
+      const names = [scheduler.startLogGroup, scheduler.stopLogGroup].map((logGroup) =>
+        deployedValue(
+          (resourceOf(template, logGroup).Properties as { LogGroupName: unknown }).LogGroupName,
+        ),
+      );
+      // `Stack-Scheduler-<hash of the path>`, then the first block of the stack id's UUID.
+      expect(names).toEqual([
+        expect.stringMatching(/^\/ec2-scheduler\/Stack-Scheduler-[0-9A-F]{8}-1c2fa620\/start$/),
+        expect.stringMatching(/^\/ec2-scheduler\/Stack-Scheduler-[0-9A-F]{8}-1c2fa620\/stop$/),
+      ]);
+    });
+
+    test('the key lets no one create a grant that is not for an AWS resource (Control Tower CT.KMS.PR.3), and denies nothing else', () => {
+      const denies = keyStatements().filter((s) => s.Effect === 'Deny');
+      expect(denies).toEqual([
+        {
+          Sid: 'DenyGrantsExceptForAwsResources',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: {
+            BoolIfExists: {
+              'kms:GrantIsForAWSResource': 'false',
+              'aws:PrincipalIsAWSService': 'false',
+            },
+          },
+        },
+      ]);
+    });
+  });
+
   test('the template has no dependency cycle (key policy, log groups, alarms, topic)', () => {
     expect(dependencyCycle(template)).toBeUndefined();
   });
@@ -557,6 +640,68 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
     // The scheduler role holds no grant on the functions' versions, so nothing acknowledges one.
     expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
       expect.stringMatching(/\.Arn>:\*\]$/),
+    );
+  });
+});
+
+describe('logEncryptionKey', () => {
+  test("a key of the stack encrypts the log groups, and CloudWatch Logs may use it for them; the scheduler's own key then serves only the alarm topic", () => {
+    const stack = testStack();
+    const logKey = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { logEncryptionKey: logKey });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+
+    template.allResourcesProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: stack.resolve(logKey.keyArn),
+    });
+    const statements = (key: kms.Key) =>
+      (resourceOf(template, key).Properties as { KeyPolicy: { Statement: KeyStatement[] } })
+        .KeyPolicy.Statement;
+    const forLogs = (key: kms.Key) =>
+      statements(key).filter((s) => JSON.stringify(s.Principal ?? {}).includes('logs.'));
+    expect(forLogs(logKey)).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Condition: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': [expect.anything(), expect.anything()],
+          },
+        },
+      }),
+    ]);
+    expect(scheduler.encryptionKey).toBeDefined();
+    expect(forLogs(scheduler.encryptionKey!)).toEqual([]);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: stack.resolve(scheduler.encryptionKey!.keyArn),
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('logEncryptionKey'));
+  });
+
+  test('with alarmTopic as well, the scheduler creates no key', () => {
+    const stack = testStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      logEncryptionKey: new kms.Key(stack, 'LogKey'),
+      alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:us-east-1:111122223333:ops'),
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    expect(scheduler.encryptionKey).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('an imported key encrypts the log groups; synth warns that its policy must let CloudWatch Logs use it', () => {
+    const stack = testStack();
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      logEncryptionKey: kms.Key.fromKeyArn(stack, 'LogKey', arn),
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    Template.fromStack(stack).allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: arn });
+    Annotations.fromStack(stack).hasWarning(
+      '/Stack/Scheduler',
+      Match.stringLikeRegexp(
+        'logEncryptionKey is not a key of this stack.*logs.<region>.amazonaws.com.*kms:EncryptionContext:aws:logs:arn.*/ec2-scheduler/',
+      ),
     );
   });
 });

@@ -61,6 +61,16 @@ function deployedAlarmArns(template: Template, scheduler: Ec2Scheduler): string[
   );
 }
 
+/** The service principals the scheduler's own key lets in. */
+function keyPrincipals(template: Template, scheduler: Ec2Scheduler): unknown[] {
+  const key = resourceOf(template, scheduler.encryptionKey!) as {
+    Properties: { KeyPolicy: { Statement: { Principal?: { Service?: unknown } }[] } };
+  };
+  return key.Properties.KeyPolicy.Statement.map((s) => s.Principal?.Service).filter(
+    (service) => service !== undefined,
+  );
+}
+
 interface AlarmMetric {
   Id: string;
   Expression?: string;
@@ -561,7 +571,7 @@ describe('metricsNamespace, notificationEmails, dashboard, custom tagKey and ver
 });
 
 describe('a given alarmTopic', () => {
-  test('an imported topic receives every alarm; no topic or key is created', () => {
+  test('an imported topic receives every alarm; no topic is created, and the only key is for the logs', () => {
     const stack = testStack();
     const arn = 'arn:aws:sns:us-east-1:111122223333:ops-alarms';
     const topic = sns.Topic.fromTopicArn(stack, 'Ops', arn);
@@ -569,18 +579,21 @@ describe('a given alarmTopic', () => {
     expect(scheduler.alarmTopic).toBe(topic);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(keyPrincipals(template, scheduler)).not.toContain('cloudwatch.amazonaws.com');
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [arn] });
   });
 
-  test("a topic of the user's stack is used as is: the only topic, and no key of ours", () => {
+  test("a topic of the user's stack is used as is: the only topic, and our only key is for the logs", () => {
     const stack = testStack();
     const topic = new sns.Topic(stack, 'Ops');
     const { scheduler, template } = build({ alarmTopic: topic }, stack);
     expect(scheduler.alarmTopic).toBe(topic);
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(keyPrincipals(template, scheduler)).not.toContain('cloudwatch.amazonaws.com');
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [stack.resolve(topic.topicArn)],
     });
