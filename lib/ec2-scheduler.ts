@@ -13,6 +13,7 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -84,6 +85,26 @@ export interface Ec2SchedulerProps {
    * @default - the key created here (rotation on), which also encrypts the alarm topic created here
    */
   readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * VPC to run the functions in. They then need a route to the EC2 and Lambda APIs: a NAT gateway,
+   * or interface VPC endpoints for `ec2` and `lambda`. CloudWatch Logs needs none: the Lambda
+   * service, not the function, writes the logs.
+   * @default - the functions run outside a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the functions; only with `vpc`.
+   * @default - the VPC's default selection: its private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the functions; only with `vpc`.
+   * @default - one security group created here that allows outbound HTTPS and nothing else
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
    * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
@@ -225,6 +246,8 @@ export class Ec2Scheduler extends Construct {
    * is given, and the alarm topic unless `alarmTopic` is given. Undefined when both are given.
    */
   public readonly encryptionKey?: kms.Key;
+  /** Security groups of the functions, with `vpc`; empty outside a VPC. */
+  public readonly securityGroups: ec2.ISecurityGroup[];
   /**
    * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
    * after Lambda's own retries.
@@ -288,6 +311,11 @@ export class Ec2Scheduler extends Construct {
       }
     }
 
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups?.length)) {
+      throw new Error(
+        'vpcSubnets and securityGroups place the functions in a VPC; give vpc as well, or leave them out to run the functions outside a VPC',
+      );
+    }
     // Names of the alarms and log groups start with this: unique per stack and construct path.
     this.namePrefix = Names.uniqueResourceName(this, { separator: '-', maxLength: 64 });
 
@@ -338,6 +366,13 @@ export class Ec2Scheduler extends Construct {
       stop: `/ec2-scheduler/${this.namePrefix}-${stackIdBlock(this)}/stop`,
     };
     this.allowLogsToUse(logKey, [logGroupNames.start, logGroupNames.stop]);
+
+    this.securityGroups = [];
+    if (props.vpc) {
+      this.securityGroups = props.securityGroups?.length
+        ? [...props.securityGroups]
+        : [this.createSecurityGroup(props.vpc)];
+    }
 
     const start = this.createFunction('start', logGroupNames.start, logKey);
     this.startFunction = start.fn;
@@ -635,6 +670,21 @@ export class Ec2Scheduler extends Construct {
     }
   }
 
+  /** The functions' security group in a VPC: outbound HTTPS (to the EC2 and Lambda APIs) only. */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc,
+      description: 'Start and stop functions of an Ec2Scheduler: outbound HTTPS only',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the EC2 and Lambda APIs (through a NAT gateway or VPC endpoints)',
+    );
+    return securityGroup;
+  }
+
   private createFunction(action: ScheduleAction, logGroupName: string, logKey: kms.IKey) {
     const title = action === 'start' ? 'Start' : 'Stop';
     const logGroup = new logs.LogGroup(this, `${title}LogGroup`, {
@@ -672,6 +722,25 @@ export class Ec2Scheduler extends Construct {
         conditions: { StringEquals: { [`aws:ResourceTag/${this.tagKey}`]: scheduleNames } },
       }),
     );
+    if (this.props.vpc) {
+      // What Lambda needs to attach the function to the VPC (AWSLambdaVPCAccessExecutionRole,
+      // which a managed policy would grant). EC2 scopes none of it usefully: DescribeNetworkInterfaces
+      // and DescribeSubnets take only *, and the interfaces are created and named by Lambda.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AttachToTheVpc',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
 
     if (this.props.auditTags ?? true) {
       role.addToPrincipalPolicy(
@@ -700,6 +769,9 @@ export class Ec2Scheduler extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
+      vpc: this.props.vpc,
+      vpcSubnets: this.props.vpc ? this.props.vpcSubnets : undefined,
+      securityGroups: this.props.vpc ? this.securityGroups : undefined,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
         POWERTOOLS_METRICS_NAMESPACE: this.props.metricsNamespace ?? 'Ec2Scheduler',
@@ -721,13 +793,21 @@ export class Ec2Scheduler extends Construct {
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
+      reason: this.props.vpc
+        ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
+        : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
       reason: `ec2:${title}Instances is on instance/* only under the condition aws:ResourceTag/${this.tagKey} equals one of this scheduler's schedule names.`,
     });
+    if (!this.props.vpc) {
+      Validations.of(fn).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason:
+          'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to the EC2 and Lambda APIs).',
+      });
+    }
     return { fn, role, logGroup };
   }
 }

@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { Ec2Scheduler, SchedulerEvent } from '../lib';
+import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
 import {
   ANY_INSTANCE_ARN,
   TemplateStatement,
@@ -15,6 +16,7 @@ import {
   actionsOf,
   dependencyCycle,
   deployedValue,
+  exactly,
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
@@ -206,6 +208,12 @@ describe('a scheduler with three schedules and default props', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
       });
+    });
+
+    test('run outside a VPC, with no security group', () => {
+      template.allResourcesProperties('AWS::Lambda::Function', { VpcConfig: Match.absent() });
+      template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+      expect(scheduler.securityGroups).toEqual([]);
     });
 
     test('each function runs as its own role and logs to its own log group', () => {
@@ -641,6 +649,119 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
     expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
       expect.stringMatching(/\.Arn>:\*\]$/),
     );
+  });
+});
+
+describe('vpc, vpcSubnets and securityGroups', () => {
+  const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+
+  /** A stack with an imported VPC of two private subnets. */
+  function vpcStack(app?: App) {
+    const stack = app ? new Stack(app, 'InVpc') : testStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: SUBNETS,
+    });
+    return { stack, vpc };
+  }
+
+  test("with vpc alone, both functions run in the VPC's private subnets with one security group created here, outbound HTTPS only", () => {
+    const { stack, vpc } = vpcStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { vpc });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    expect(scheduler.securityGroups).toHaveLength(1);
+    const securityGroupId = stack.resolve(scheduler.securityGroups[0].securityGroupId);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: SUBNETS, SecurityGroupIds: [securityGroupId] },
+    });
+    expect(
+      resourceOf(template, scheduler.securityGroups[0] as ec2.SecurityGroup).Properties,
+    ).toMatchObject({
+      VpcId: 'vpc-0123456789abcdef0',
+      SecurityGroupEgress: [
+        expect.objectContaining({
+          CidrIp: '0.0.0.0/0',
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+        }),
+      ],
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    expect(dependencyCycle(template)).toBeUndefined();
+  });
+
+  test('in a VPC each role may manage the network interfaces Lambda attaches, and uses no managed policy', () => {
+    const { stack, vpc } = vpcStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { vpc });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+    for (const role of [scheduler.startRole, scheduler.stopRole]) {
+      expect(statementsOf(template, stack, role)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Resource: '*',
+          Action: expect.arrayContaining([
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ]),
+        }),
+      );
+    }
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test('given vpcSubnets and securityGroups are used as they are; no security group is created', () => {
+    const { stack, vpc } = vpcStack();
+    const mine = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Mine', 'sg-0123456789abcdef0');
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      vpc,
+      vpcSubnets: { subnets: [vpc.privateSubnets[1]] },
+      securityGroups: [mine],
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    expect(scheduler.securityGroups).toEqual([mine]);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: [SUBNETS[1]], SecurityGroupIds: ['sg-0123456789abcdef0'] },
+    });
+  });
+
+  test.each([
+    [
+      'vpcSubnets',
+      (): Ec2SchedulerProps => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
+    ],
+    [
+      'securityGroups',
+      (stack: Stack): Ec2SchedulerProps => ({
+        securityGroups: [
+          ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0'),
+        ],
+      }),
+    ],
+  ])('%s without vpc is rejected', (_name, props) => {
+    const stack = testStack();
+    expect(() => new Ec2Scheduler(stack, 'Scheduler', props(stack))).toThrow(
+      exactly(
+        'vpcSubnets and securityGroups place the functions in a VPC; give vpc as well, or leave them out to run the functions outside a VPC',
+      ),
+    );
+  });
+
+  test('cdk-nag: with vpc, no unacknowledged error', () => {
+    const app = new App();
+    const { stack, vpc } = vpcStack(app);
+    new Ec2Scheduler(stack, 'Scheduler', { vpc }).addSchedule('evening', { stop: WEEKDAYS_17 });
+    expect(unacknowledgedNagErrors(app)).toEqual([]);
   });
 });
 
