@@ -341,6 +341,12 @@ export class Ec2Scheduler extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks the queue as a dead-letter queue, which is what Control Tower's CT.SQS.PR.1 looks
+      // for. The policy governs only SQS source queues naming this queue in their RedrivePolicy
+      // (the schedules and the functions send to it directly); allowAll is what SQS assumes when
+      // the policy is absent, so no permission changes. denyAll would be stricter, but CT.SQS.PR.1
+      // accepts only allowAll and byQueue, and byQueue needs a source queue there is none of.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -184,6 +184,13 @@ describe('a scheduler with three schedules and default props', () => {
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     });
 
+    test('is marked as a dead-letter queue with a RedriveAllowPolicy (Control Tower CT.SQS.PR.1)', () => {
+      // allowAll is what SQS assumes without the policy; denyAll would fail CT.SQS.PR.1.
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedriveAllowPolicy: { redrivePermission: 'allowAll' },
+      });
+    });
+
     test('refuses requests that do not use SSL', () => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [stack.resolve(scheduler.deadLetterQueue.queueUrl)],
