@@ -1,30 +1,21 @@
 /**
- * Example app: the 8-to-5 pattern. Instances tagged Schedule=office-hours run 08:00-17:00 on
- * weekdays, New York time, and stay stopped on the listed holidays.
- *
- * Opt an instance in by tagging it:
- *   aws ec2 create-tags --resources i-0123456789abcdef0 --tags Key=Schedule,Value=office-hours
- * or, in CDK:
- *   Tags.of(instance).add('Schedule', 'office-hours');
+ * Example app: the 8-to-5 stack of `bin/office-hours.ts`, checked at synth by cdk-nag's AWS
+ * Solutions rules, and on request by AWS Control Tower's proactive controls.
  */
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Ec2Scheduler } from '../lib';
+import { officeHoursStack } from './office-hours';
 
 const app = new App();
-const stack = new Stack(app, 'OfficeHoursScheduler', {
-  description:
-    'Starts EC2 instances tagged Schedule=office-hours at 08:00 and stops them at 17:00 on weekdays (America/New_York)',
-});
-
-const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
-  timeZone: 'America/New_York',
-});
-scheduler.addSchedule('office-hours', {
-  start: 'cron(0 8 ? * MON-FRI *)',
-  stop: 'cron(0 17 ? * MON-FRI *)',
-  skipDates: ['2026-12-25', '2027-01-01'],
-});
+officeHoursStack(app);
 
 // cdk-nag's AWS Solutions checks: `cdk synth` fails on any finding that is not acknowledged.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+// Control Tower's proactive controls (cfn-guard rules, run offline by the plugin's own binary):
+// `npx cdk synth -c controlTower=true`. Off by default because loading the rules costs about
+// 4 s of CPU per synth; test/control-tower.test.ts runs them on this stack every time.
+if (['true', true].includes(app.node.tryGetContext('controlTower'))) {
+  Validations.of(app).addPlugins(new CfnGuardValidator());
+}

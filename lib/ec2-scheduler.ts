@@ -4,13 +4,16 @@ import {
   Annotations,
   ArnFormat,
   Duration,
+  Fn,
   Lazy,
+  Names,
   RemovalPolicy,
   Stack,
   TimeZone,
   Token,
   Validations,
 } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,7 +27,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { skippedByDaylightSaving } from './cron';
 import { auditTagKey, SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
-import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
+import { alarmNames, SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { previewCrons } from './preview';
 import {
   validateSchedule,
@@ -74,6 +77,34 @@ export interface Ec2SchedulerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * KMS key that encrypts the functions' log groups. A `kms.Key` of the same stack gets a key
+   * policy statement that lets CloudWatch Logs use it for these two log groups only; for any other
+   * key, allow that yourself (synth warns), or CloudWatch Logs cannot create the log groups.
+   * @default - the key created here (rotation on), which also encrypts the alarm topic created here
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * VPC to run the functions in. They then need a route to the EC2 and Lambda APIs: a NAT gateway,
+   * or interface VPC endpoints for `ec2` and `lambda`. CloudWatch Logs needs none: the Lambda
+   * service, not the function, writes the logs.
+   * @default - the functions run outside a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the functions; only with `vpc`.
+   * @default - the VPC's default selection: its private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the functions; only with `vpc`.
+   * @default - one security group created here that allows outbound HTTPS and nothing else
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
    * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
@@ -206,6 +237,18 @@ export class Ec2Scheduler extends Construct {
   /** Role EventBridge Scheduler assumes to invoke the functions. */
   public readonly schedulerRole: iam.Role;
   /**
+   * Holds every schedule of this scheduler. EventBridge Scheduler may assume `schedulerRole` only
+   * for schedules of this group.
+   */
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
+  /**
+   * The KMS key created here (rotation on): it encrypts the log groups unless `logEncryptionKey`
+   * is given, and the alarm topic unless `alarmTopic` is given. Undefined when both are given.
+   */
+  public readonly encryptionKey?: kms.Key;
+  /** Security groups of the functions, with `vpc`; empty outside a VPC. */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+  /**
    * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
    * after Lambda's own retries.
    */
@@ -227,6 +270,7 @@ export class Ec2Scheduler extends Construct {
 
   private readonly scheduleList: ScheduleResources[] = [];
   private readonly props: Ec2SchedulerProps;
+  private readonly namePrefix: string;
   private readonly verifyTimeoutSeconds: number;
   private readonly dashboardBuilder?: SchedulerDashboard;
 
@@ -267,18 +311,42 @@ export class Ec2Scheduler extends Construct {
       }
     }
 
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups?.length)) {
+      throw new Error(
+        'vpcSubnets and securityGroups place the functions in a VPC; give vpc as well, or leave them out to run the functions outside a VPC',
+      );
+    }
+    // Names of the alarms and log groups start with this: unique per stack and construct path.
+    this.namePrefix = Names.uniqueResourceName(this, { separator: '-', maxLength: 64 });
+
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      // It holds only this scheduler's schedules, which go with the stack anyway; a retained group
+      // would keep its name and block deploying the stack again.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      // EventBridge Scheduler gives the schedule group's ARN as aws:SourceArn (not the schedule's):
+      // https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.scheduleGroupArn },
+        },
       }),
       description:
-        'Lets EventBridge Scheduler invoke the start and stop functions of this scheduler',
+        'Lets EventBridge Scheduler invoke the start and stop functions of this scheduler, for its schedule group only',
     });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Marks the queue as a dead-letter queue, which is what Control Tower's CT.SQS.PR.1 looks
+      // for. The policy governs only SQS source queues naming this queue in their RedrivePolicy
+      // (the schedules and the functions send to it directly); allowAll is what SQS assumes when
+      // the policy is absent, so no permission changes. denyAll would be stricter, but CT.SQS.PR.1
+      // accepts only allowAll and byQueue, and byQueue needs a source queue there is none of.
+      redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -286,11 +354,37 @@ export class Ec2Scheduler extends Construct {
         'This queue is itself the dead-letter queue of the schedules and the functions; it needs none of its own.',
     });
 
-    const start = this.createFunction('start');
+    // One key by default for the log groups and the alarm topic: a default deployment pays for
+    // one key, not two. The id is historical (the key used to encrypt only the topic); keeping it
+    // keeps existing deployments' key.
+    if (!props.logEncryptionKey || !props.alarmTopic) {
+      this.encryptionKey = new kms.Key(this, 'AlarmTopicKey', {
+        description: 'Encrypts the log groups and the alarm topic of an Ec2Scheduler',
+        enableKeyRotation: true,
+      });
+      denyGrantsExceptForAwsResources(this.encryptionKey);
+    }
+    const logKey = props.logEncryptionKey ?? this.encryptionKey!;
+    const logGroupNames = {
+      // The stack id's first block tells this stack apart from a deleted one whose retained log
+      // groups still hold the name.
+      start: `/ec2-scheduler/${this.namePrefix}-${stackIdBlock(this)}/start`,
+      stop: `/ec2-scheduler/${this.namePrefix}-${stackIdBlock(this)}/stop`,
+    };
+    this.allowLogsToUse(logKey, [logGroupNames.start, logGroupNames.stop]);
+
+    this.securityGroups = [];
+    if (props.vpc) {
+      this.securityGroups = props.securityGroups?.length
+        ? [...props.securityGroups]
+        : [this.createSecurityGroup(props.vpc)];
+    }
+
+    const start = this.createFunction('start', logGroupNames.start, logKey);
     this.startFunction = start.fn;
     this.startRole = start.role;
     this.startLogGroup = start.logGroup;
-    const stop = this.createFunction('stop');
+    const stop = this.createFunction('stop', logGroupNames.stop, logKey);
     this.stopFunction = stop.fn;
     this.stopRole = stop.role;
     this.stopLogGroup = stop.logGroup;
@@ -305,17 +399,6 @@ export class Ec2Scheduler extends Construct {
       );
     }
 
-    Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.startFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the start function and its versions, as LambdaInvoke grants it.',
-    });
-    Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stopFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        'lambda:InvokeFunction on the stop function and its versions, as LambdaInvoke grants it.',
-    });
-
     this.metricsNamespace = props.metricsNamespace ?? 'Ec2Scheduler';
     if (!Token.isUnresolved(this.metricsNamespace)) validateMetricsNamespace(this.metricsNamespace);
     if (props.alarmTopic && props.notificationEmails?.length) {
@@ -324,12 +407,15 @@ export class Ec2Scheduler extends Construct {
         'notificationEmails are only subscribed to the topic the construct creates; with alarmTopic given, subscribe them to that topic yourself',
       );
     }
-    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(props.notificationEmails ?? []);
+    this.alarmTopic =
+      props.alarmTopic ??
+      this.createAlarmTopic(this.encryptionKey!, props.notificationEmails ?? []);
     const alarms = new SchedulerAlarms(this, 'Alarms', {
       namespace: this.metricsNamespace,
       functions: [this.startFunction, this.stopFunction],
       deadLetterQueue: this.deadLetterQueue,
       topic: this.alarmTopic,
+      alarmNamePrefix: this.namePrefix,
     });
     this.failedInstancesAlarm = alarms.failedInstances;
     this.functionErrorsAlarm = alarms.functionErrors;
@@ -424,10 +510,11 @@ export class Ec2Scheduler extends Construct {
         scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
       };
       const fn = action === 'start' ? this.startFunction : this.stopFunction;
-      return new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
+      const schedule = new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
         description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,
+        scheduleGroup: this.scheduleGroup,
         schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
-        target: new targets.LambdaInvoke(fn, {
+        target: new InvokeFunction(fn, {
           input: scheduler.ScheduleTargetInput.fromObject(event),
           role: this.schedulerRole,
           deadLetterQueue: this.deadLetterQueue,
@@ -435,6 +522,9 @@ export class Ec2Scheduler extends Construct {
           maxEventAge: this.props.maxEventAge ?? Duration.hours(1),
         }),
       });
+      // The schedule names its group by name only; create it after the group, delete it before.
+      schedule.node.addDependency(this.scheduleGroup);
+      return schedule;
     };
     const resources: ScheduleResources = {
       name,
@@ -448,19 +538,32 @@ export class Ec2Scheduler extends Construct {
     return resources;
   }
 
-  private createAlarmTopic(emails: string[]): sns.Topic {
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the alarm topic of an Ec2Scheduler',
-      enableKeyRotation: true,
-    });
-    // CloudWatch alarms of this account publish to the encrypted topic.
+  /**
+   * The alarm topic: encrypted with `key`, SSL-only, and open to this scheduler's four alarms and
+   * no other. Topic policy and key policy both name the alarms by ARN (aws:SourceArn).
+   */
+  private createAlarmTopic(key: kms.Key, emails: string[]): sns.Topic {
+    const alarmArns = alarmNames(this.namePrefix).map((alarmName) =>
+      Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: alarmName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnEquals: { 'aws:SourceArn': alarmArns },
+    };
+    // CloudWatch publishes to an encrypted topic with the key; it supports aws:SourceArn (the
+    // alarm's ARN) and aws:SourceAccount here, as for the topic policy.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        sid: 'AllowThisSchedulersAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: fromTheseAlarms,
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', {
@@ -468,6 +571,17 @@ export class Ec2Scheduler extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one, which let the account's principals publish;
+    // without this statement the SSL-only policy lets nobody publish, CloudWatch included.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisSchedulersAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    );
     for (const email of emails) {
       if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
         throw new Error(
@@ -530,9 +644,66 @@ export class Ec2Scheduler extends Construct {
     Annotations.of(this).addInfo(`schedule "${name}": ${figures}; ${nexts} (${timeZone})`);
   }
 
-  private createFunction(action: ScheduleAction) {
+  /**
+   * Lets CloudWatch Logs use `key` for the log groups named `logGroupNames` and no others. Only a
+   * key of this stack can be changed here (a key of another stack would need this stack's id);
+   * otherwise synth warns.
+   */
+  private allowLogsToUse(key: kms.IKey, logGroupNames: string[]): void {
+    const stack = Stack.of(this);
+    const statement = new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsForThisSchedulersLogGroups',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: [
+        'kms:Encrypt*',
+        'kms:Decrypt*',
+        'kms:ReEncrypt*',
+        'kms:GenerateDataKey*',
+        'kms:Describe*',
+      ],
+      resources: ['*'],
+      conditions: {
+        ArnEquals: {
+          'kms:EncryptionContext:aws:logs:arn': logGroupNames.map((logGroupName) =>
+            stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        },
+      },
+    });
+    if (Stack.of(key) !== stack || !key.addToResourcePolicy(statement).statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:logEncryptionKeyPolicy',
+        `logEncryptionKey is not a key of this stack, so its key policy is not changed here; it must let logs.<region>.amazonaws.com use it (kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, kms:Describe*) with kms:EncryptionContext:aws:logs:arn matching arn:<partition>:logs:<region>:<account>:log-group:/ec2-scheduler/${this.namePrefix}-*, or CloudWatch Logs cannot create the log groups`,
+      );
+    }
+  }
+
+  /** The functions' security group in a VPC: outbound HTTPS (to the EC2 and Lambda APIs) only. */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc,
+      description: 'Start and stop functions of an Ec2Scheduler: outbound HTTPS only',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the EC2 and Lambda APIs (through a NAT gateway or VPC endpoints)',
+    );
+    return securityGroup;
+  }
+
+  private createFunction(action: ScheduleAction, logGroupName: string, logKey: kms.IKey) {
     const title = action === 'start' ? 'Start' : 'Stop';
     const logGroup = new logs.LogGroup(this, `${title}LogGroup`, {
+      // A fixed name, so the key policy can name the log group before it exists.
+      logGroupName,
+      encryptionKey: logKey,
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: this.props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -564,6 +735,25 @@ export class Ec2Scheduler extends Construct {
         conditions: { StringEquals: { [`aws:ResourceTag/${this.tagKey}`]: scheduleNames } },
       }),
     );
+    if (this.props.vpc) {
+      // What Lambda needs to attach the function to the VPC (AWSLambdaVPCAccessExecutionRole,
+      // which a managed policy would grant). EC2 scopes none of it usefully: DescribeNetworkInterfaces
+      // and DescribeSubnets take only *, and the interfaces are created and named by Lambda.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AttachToTheVpc',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
 
     if (this.props.auditTags ?? true) {
       role.addToPrincipalPolicy(
@@ -592,6 +782,9 @@ export class Ec2Scheduler extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
+      vpc: this.props.vpc,
+      vpcSubnets: this.props.vpc ? this.props.vpcSubnets : undefined,
+      securityGroups: this.props.vpc ? this.securityGroups : undefined,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
         POWERTOOLS_METRICS_NAMESPACE: this.props.metricsNamespace ?? 'Ec2Scheduler',
@@ -613,14 +806,75 @@ export class Ec2Scheduler extends Construct {
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
+      reason: this.props.vpc
+        ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
+        : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
       reason: `ec2:${title}Instances is on instance/* only under the condition aws:ResourceTag/${this.tagKey} equals one of this scheduler's schedule names.`,
     });
+    if (!this.props.vpc) {
+      Validations.of(fn).acknowledge({
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason:
+          'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to the EC2 and Lambda APIs).',
+      });
+    }
     return { fn, role, logGroup };
+  }
+}
+
+/**
+ * Control Tower's CT.KMS.PR.3: nobody may create a grant on `key` unless it is for an AWS resource
+ * or the caller is an AWS service. Nothing that uses the scheduler's key creates grants: CloudWatch
+ * Logs, CloudWatch and SNS use it directly.
+ */
+function denyGrantsExceptForAwsResources(key: kms.Key): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyGrantsExceptForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: {
+          'kms:GrantIsForAWSResource': 'false',
+          'aws:PrincipalIsAWSService': 'false',
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * The first block of the stack id's UUID (`arn:...:stack/<name>/<uuid>`): it differs between a
+ * stack and an earlier stack of the same name, and is known before any resource exists.
+ */
+function stackIdBlock(scope: Construct): string {
+  return Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Stack.of(scope).stackId))));
+}
+
+/**
+ * `LambdaInvoke` that lets the scheduler role invoke the function itself, not its versions and
+ * aliases (`<arn>:*`): the schedules invoke the unqualified function ARN, so that is all they need.
+ */
+class InvokeFunction extends targets.LambdaInvoke {
+  private readonly fn: lambda.IFunction;
+
+  constructor(fn: lambda.IFunction, props: targets.ScheduleTargetBaseProps) {
+    super(fn, props);
+    this.fn = fn;
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.fn.functionArn],
+      }),
+    );
   }
 }
 

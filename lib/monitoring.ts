@@ -22,6 +22,25 @@ export interface MonitoringProps {
 
 export interface SchedulerAlarmsProps extends MonitoringProps {
   readonly topic: sns.ITopic;
+  /** Each alarm is named `<alarmNamePrefix>-<alarm id>` (see {@link alarmNames}). */
+  readonly alarmNamePrefix: string;
+}
+
+/** The construct ids of the four alarms, in the order {@link alarmNames} lists them. */
+const ALARM_IDS = ['FailedInstances', 'FunctionErrors', 'DeadLetterMessages', 'Throttles'] as const;
+type AlarmId = (typeof ALARM_IDS)[number];
+
+function alarmName(prefix: string, id: AlarmId): string {
+  return `${prefix}-${id}`;
+}
+
+/**
+ * The names {@link SchedulerAlarms} gives its alarms. Fixed names make the alarms' ARNs known
+ * before the alarms exist, so the topic's key policy can name them without a dependency cycle
+ * (alarm -> topic -> key -> alarm).
+ */
+export function alarmNames(prefix: string): string[] {
+  return ALARM_IDS.map((id) => alarmName(prefix, id));
 }
 
 /** Sum of the same statistic over both functions, as one alarmable series. */
@@ -56,11 +75,12 @@ export class SchedulerAlarms extends Construct {
         period: PERIOD,
       });
     const alarm = (
-      alarmId: string,
+      alarmId: AlarmId,
       metric: cloudwatch.IMetric,
       description: string,
     ): cloudwatch.Alarm => {
       const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: alarmName(props.alarmNamePrefix, alarmId),
         metric,
         threshold: 1,
         evaluationPeriods: 1,

@@ -1,17 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { Ec2Scheduler, SchedulerEvent } from '../lib';
+import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
 import {
   ANY_INSTANCE_ARN,
   TemplateStatement,
   actionsGrantedTo,
   actionsOf,
+  dependencyCycle,
+  deployedValue,
+  exactly,
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
@@ -48,6 +53,9 @@ function resourceOf(template: Template, construct: IConstruct) {
   const logicalId = Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
   return template.toJSON().Resources[logicalId] as { Type: string; Properties: never };
 }
+
+/** A key policy statement: an IAM statement with its principal. */
+type KeyStatement = TemplateStatement & { readonly Principal?: unknown };
 
 /** The statements of `role` that grant `action`. */
 function statementsGranting(
@@ -176,6 +184,13 @@ describe('a scheduler with three schedules and default props', () => {
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     });
 
+    test('is marked as a dead-letter queue with a RedriveAllowPolicy (Control Tower CT.SQS.PR.1)', () => {
+      // allowAll is what SQS assumes without the policy; denyAll would fail CT.SQS.PR.1.
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        RedriveAllowPolicy: { redrivePermission: 'allowAll' },
+      });
+    });
+
     test('refuses requests that do not use SSL', () => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [stack.resolve(scheduler.deadLetterQueue.queueUrl)],
@@ -200,6 +215,12 @@ describe('a scheduler with three schedules and default props', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
       });
+    });
+
+    test('run outside a VPC, with no security group', () => {
+      template.allResourcesProperties('AWS::Lambda::Function', { VpcConfig: Match.absent() });
+      template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+      expect(scheduler.securityGroups).toEqual([]);
     });
 
     test('each function runs as its own role and logs to its own log group', () => {
@@ -305,31 +326,145 @@ describe('a scheduler with three schedules and default props', () => {
       }
     });
 
-    test('EventBridge Scheduler, from this account only, may invoke both functions', () => {
+    test("every schedule is in the scheduler's own schedule group", () => {
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+      expect(resourceOf(template, scheduler.scheduleGroup).Type).toBe(
+        'AWS::Scheduler::ScheduleGroup',
+      );
+      template.allResourcesProperties('AWS::Scheduler::Schedule', {
+        GroupName: stack.resolve(scheduler.scheduleGroup.scheduleGroupName),
+      });
+    });
+
+    test("EventBridge Scheduler may assume the scheduler role only for this scheduler's schedule group, from this account", () => {
+      // EventBridge Scheduler gives the schedule group's ARN as aws:SourceArn.
       expect(resourceOf(template, scheduler.schedulerRole).Properties).toMatchObject({
         AssumeRolePolicyDocument: {
           Statement: [
-            expect.objectContaining({
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
               Principal: { Service: 'scheduler.amazonaws.com' },
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            }),
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnEquals: {
+                  'aws:SourceArn': stack.resolve(scheduler.scheduleGroup.scheduleGroupArn),
+                },
+              },
+            },
           ],
         },
       });
-      for (const fn of [scheduler.startFunction, scheduler.stopFunction]) {
-        template.hasResourceProperties('AWS::IAM::Policy', {
-          Roles: [stack.resolve(scheduler.schedulerRole.roleName)],
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({
-                Action: 'lambda:InvokeFunction',
-                Resource: Match.arrayWith([stack.resolve(fn.functionArn)]),
-              }),
-            ]),
-          },
-        });
-      }
     });
+
+    test('the scheduler role may invoke the two functions (not their versions) and send to the dead-letter queue, nothing more', () => {
+      const grants = statementsOf(template, stack, scheduler.schedulerRole).flatMap((s) => {
+        expect(s.Effect).toBe('Allow');
+        expect(s.Condition).toBeUndefined();
+        return actionsOf(s).flatMap((action) =>
+          [s.Resource].flat().map((resource) => ({ action, resource })),
+        );
+      });
+      expect(grants).toHaveLength(3);
+      expect(grants).toEqual(
+        expect.arrayContaining([
+          {
+            action: 'lambda:InvokeFunction',
+            resource: stack.resolve(scheduler.startFunction.functionArn),
+          },
+          {
+            action: 'lambda:InvokeFunction',
+            resource: stack.resolve(scheduler.stopFunction.functionArn),
+          },
+          {
+            action: 'sqs:SendMessage',
+            resource: stack.resolve(scheduler.deadLetterQueue.queueArn),
+          },
+        ]),
+      );
+    });
+  });
+
+  describe('encryption at rest', () => {
+    /** The key policy statements of the key the scheduler created. */
+    const keyStatements = () =>
+      (
+        resourceOf(template, scheduler.encryptionKey!).Properties as {
+          KeyPolicy: { Statement: KeyStatement[] };
+        }
+      ).KeyPolicy.Statement;
+
+    test('one key, rotating, encrypts both log groups and the alarm topic', () => {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      expect(resourceOf(template, scheduler.encryptionKey!).Properties).toMatchObject({
+        EnableKeyRotation: true,
+      });
+      const keyArn = stack.resolve(scheduler.encryptionKey!.keyArn);
+      template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn });
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
+    });
+
+    test('CloudWatch Logs may use the key for the two log groups and no other', () => {
+      const forLogs = keyStatements().filter((s) =>
+        JSON.stringify(s.Principal ?? {}).includes('logs.'),
+      );
+      expect(forLogs).toHaveLength(1);
+      expect(forLogs[0]).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: stack.resolve(`logs.${stack.region}.amazonaws.com`) },
+        Resource: '*',
+      });
+      expect(Object.keys(forLogs[0].Condition!)).toEqual(['ArnEquals']);
+      expect(Object.keys(forLogs[0].Condition!.ArnEquals)).toEqual([
+        'kms:EncryptionContext:aws:logs:arn',
+      ]);
+      // The ARNs, as deployed, are those of the two log groups: their names are fixed and known
+      // before the log groups exist (the log groups need the key first).
+      const names = [scheduler.startLogGroup, scheduler.stopLogGroup].map((logGroup) =>
+        deployedValue(
+          (resourceOf(template, logGroup).Properties as { LogGroupName: unknown }).LogGroupName,
+        ),
+      );
+      expect(
+        deployedValue(forLogs[0].Condition!.ArnEquals['kms:EncryptionContext:aws:logs:arn']),
+      ).toEqual(names.map((name) => `arn:aws:logs:us-east-1:111122223333:log-group:${name}`));
+    });
+
+    test("the log groups' names are unique to the stack and the scheduler, and carry the stack id, so a stack made anew does not collide with log groups an earlier one retained", () => {
+      const names = [scheduler.startLogGroup, scheduler.stopLogGroup].map((logGroup) =>
+        deployedValue(
+          (resourceOf(template, logGroup).Properties as { LogGroupName: unknown }).LogGroupName,
+        ),
+      );
+      // `Stack-Scheduler-<hash of the path>`, then the first block of the stack id's UUID.
+      expect(names).toEqual([
+        expect.stringMatching(/^\/ec2-scheduler\/Stack-Scheduler-[0-9A-F]{8}-1c2fa620\/start$/),
+        expect.stringMatching(/^\/ec2-scheduler\/Stack-Scheduler-[0-9A-F]{8}-1c2fa620\/stop$/),
+      ]);
+    });
+
+    test('the key lets no one create a grant that is not for an AWS resource (Control Tower CT.KMS.PR.3), and denies nothing else', () => {
+      const denies = keyStatements().filter((s) => s.Effect === 'Deny');
+      expect(denies).toEqual([
+        {
+          Sid: 'DenyGrantsExceptForAwsResources',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: {
+            BoolIfExists: {
+              'kms:GrantIsForAWSResource': 'false',
+              'aws:PrincipalIsAWSService': 'false',
+            },
+          },
+        },
+      ]);
+    });
+  });
+
+  test('the template has no dependency cycle (key policy, log groups, alarms, topic)', () => {
+    expect(dependencyCycle(template)).toBeUndefined();
   });
 
   describe('public fields are the created resources', () => {
@@ -517,5 +652,184 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
       const reason = typeof value === 'string' ? value : value.reason;
       expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
     }
+    // The scheduler role holds no grant on the functions' versions, so nothing acknowledges one.
+    expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
+      expect.stringMatching(/\.Arn>:\*\]$/),
+    );
+  });
+});
+
+describe('vpc, vpcSubnets and securityGroups', () => {
+  const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+
+  /** A stack with an imported VPC of two private subnets. */
+  function vpcStack(app?: App) {
+    const stack = app ? new Stack(app, 'InVpc') : testStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: SUBNETS,
+    });
+    return { stack, vpc };
+  }
+
+  test("with vpc alone, both functions run in the VPC's private subnets with one security group created here, outbound HTTPS only", () => {
+    const { stack, vpc } = vpcStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { vpc });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    expect(scheduler.securityGroups).toHaveLength(1);
+    const securityGroupId = stack.resolve(scheduler.securityGroups[0].securityGroupId);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: SUBNETS, SecurityGroupIds: [securityGroupId] },
+    });
+    expect(
+      resourceOf(template, scheduler.securityGroups[0] as ec2.SecurityGroup).Properties,
+    ).toMatchObject({
+      VpcId: 'vpc-0123456789abcdef0',
+      SecurityGroupEgress: [
+        expect.objectContaining({
+          CidrIp: '0.0.0.0/0',
+          IpProtocol: 'tcp',
+          FromPort: 443,
+          ToPort: 443,
+        }),
+      ],
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    expect(dependencyCycle(template)).toBeUndefined();
+  });
+
+  test('in a VPC each role may manage the network interfaces Lambda attaches, and uses no managed policy', () => {
+    const { stack, vpc } = vpcStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { vpc });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+    for (const role of [scheduler.startRole, scheduler.stopRole]) {
+      expect(statementsOf(template, stack, role)).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Resource: '*',
+          Action: expect.arrayContaining([
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ]),
+        }),
+      );
+    }
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test('given vpcSubnets and securityGroups are used as they are; no security group is created', () => {
+    const { stack, vpc } = vpcStack();
+    const mine = ec2.SecurityGroup.fromSecurityGroupId(stack, 'Mine', 'sg-0123456789abcdef0');
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      vpc,
+      vpcSubnets: { subnets: [vpc.privateSubnets[1]] },
+      securityGroups: [mine],
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    expect(scheduler.securityGroups).toEqual([mine]);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      VpcConfig: { SubnetIds: [SUBNETS[1]], SecurityGroupIds: ['sg-0123456789abcdef0'] },
+    });
+  });
+
+  test.each([
+    [
+      'vpcSubnets',
+      (): Ec2SchedulerProps => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }),
+    ],
+    [
+      'securityGroups',
+      (stack: Stack): Ec2SchedulerProps => ({
+        securityGroups: [
+          ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0'),
+        ],
+      }),
+    ],
+  ])('%s without vpc is rejected', (_name, props) => {
+    const stack = testStack();
+    expect(() => new Ec2Scheduler(stack, 'Scheduler', props(stack))).toThrow(
+      exactly(
+        'vpcSubnets and securityGroups place the functions in a VPC; give vpc as well, or leave them out to run the functions outside a VPC',
+      ),
+    );
+  });
+
+  test('cdk-nag: with vpc, no unacknowledged error', () => {
+    const app = new App();
+    const { stack, vpc } = vpcStack(app);
+    new Ec2Scheduler(stack, 'Scheduler', { vpc }).addSchedule('evening', { stop: WEEKDAYS_17 });
+    expect(unacknowledgedNagErrors(app)).toEqual([]);
+  });
+});
+
+describe('logEncryptionKey', () => {
+  test("a key of the stack encrypts the log groups, and CloudWatch Logs may use it for them; the scheduler's own key then serves only the alarm topic", () => {
+    const stack = testStack();
+    const logKey = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { logEncryptionKey: logKey });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    const template = Template.fromStack(stack);
+
+    template.allResourcesProperties('AWS::Logs::LogGroup', {
+      KmsKeyId: stack.resolve(logKey.keyArn),
+    });
+    const statements = (key: kms.Key) =>
+      (resourceOf(template, key).Properties as { KeyPolicy: { Statement: KeyStatement[] } })
+        .KeyPolicy.Statement;
+    const forLogs = (key: kms.Key) =>
+      statements(key).filter((s) => JSON.stringify(s.Principal ?? {}).includes('logs.'));
+    expect(forLogs(logKey)).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Condition: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': [expect.anything(), expect.anything()],
+          },
+        },
+      }),
+    ]);
+    expect(scheduler.encryptionKey).toBeDefined();
+    expect(forLogs(scheduler.encryptionKey!)).toEqual([]);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: stack.resolve(scheduler.encryptionKey!.keyArn),
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('logEncryptionKey'));
+  });
+
+  test('with alarmTopic as well, the scheduler creates no key', () => {
+    const stack = testStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      logEncryptionKey: new kms.Key(stack, 'LogKey'),
+      alarmTopic: sns.Topic.fromTopicArn(stack, 'Ops', 'arn:aws:sns:us-east-1:111122223333:ops'),
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    expect(scheduler.encryptionKey).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 1);
+  });
+
+  test('an imported key encrypts the log groups; synth warns that its policy must let CloudWatch Logs use it', () => {
+    const stack = testStack();
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      logEncryptionKey: kms.Key.fromKeyArn(stack, 'LogKey', arn),
+    });
+    scheduler.addSchedule('evening', { stop: WEEKDAYS_17 });
+    Template.fromStack(stack).allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: arn });
+    Annotations.fromStack(stack).hasWarning(
+      '/Stack/Scheduler',
+      Match.stringLikeRegexp(
+        'logEncryptionKey is not a key of this stack.*logs.<region>.amazonaws.com.*kms:EncryptionContext:aws:logs:arn.*/ec2-scheduler/',
+      ),
+    );
   });
 });

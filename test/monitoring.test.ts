@@ -12,6 +12,7 @@ import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
 import {
   ANY_INSTANCE_ARN,
   actionsOf,
+  deployedValue,
   exactly,
   statementsOf,
   testStack,
@@ -42,6 +43,32 @@ function referencedId(ref: unknown): string {
   const id = r.Ref ?? r['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`not a reference: ${JSON.stringify(ref)}`);
   return id;
+}
+
+/**
+ * The ARNs of the scheduler's four alarms as deployed (see `deployedValue`): fixed names, so the
+ * ARNs are known before the alarms exist.
+ */
+function deployedAlarmArns(template: Template, scheduler: Ec2Scheduler): string[] {
+  return [
+    scheduler.failedInstancesAlarm,
+    scheduler.functionErrorsAlarm,
+    scheduler.deadLetterAlarm,
+    scheduler.throttlesAlarm,
+  ].map(
+    (alarm) =>
+      `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${deployedValue(resourceOf(template, alarm).Properties.AlarmName)}`,
+  );
+}
+
+/** The service principals the scheduler's own key lets in. */
+function keyPrincipals(template: Template, scheduler: Ec2Scheduler): unknown[] {
+  const key = resourceOf(template, scheduler.encryptionKey!) as {
+    Properties: { KeyPolicy: { Statement: { Principal?: { Service?: unknown } }[] } };
+  };
+  return key.Properties.KeyPolicy.Statement.map((s) => s.Principal?.Service).filter(
+    (service) => service !== undefined,
+  );
 }
 
 interface AlarmMetric {
@@ -277,6 +304,63 @@ describe('default props', () => {
       );
     });
 
+    test("the key lets CloudWatch use it for this scheduler's four alarms only, from this account", () => {
+      const key = template.toJSON().Resources[
+        referencedId(resourceOf(template, scheduler.alarmTopic).Properties.KmsMasterKeyId)
+      ] as { Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } } };
+      const forCloudWatch = key.Properties.KeyPolicy.Statement.filter(
+        (s) =>
+          JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+      );
+      expect(forCloudWatch).toHaveLength(1);
+      expect(forCloudWatch[0].Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnEquals: { 'aws:SourceArn': expect.any(Array) },
+      });
+      expect(
+        deployedValue(
+          (forCloudWatch[0].Condition as { ArnEquals: Record<string, unknown> }).ArnEquals[
+            'aws:SourceArn'
+          ],
+        ),
+      ).toEqual(deployedAlarmArns(template, scheduler));
+    });
+
+    test("CloudWatch may publish to the topic, for this scheduler's alarms only; the only deny is of requests without SSL", () => {
+      const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as Array<{
+        Properties: { Topics: unknown[]; PolicyDocument: { Statement: Record<string, unknown>[] } };
+      }>;
+      expect(policies).toHaveLength(1);
+      const topicRef = stack.resolve(scheduler.alarmTopic.topicArn);
+      expect(policies[0].Properties.Topics).toEqual([topicRef]);
+      const statements = policies[0].Properties.PolicyDocument.Statement;
+
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topicRef,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': expect.any(Array) },
+          },
+        }),
+      ]);
+      expect(
+        deployedValue(
+          (allows[0].Condition as { ArnEquals: Record<string, unknown> }).ArnEquals[
+            'aws:SourceArn'
+          ],
+        ),
+      ).toEqual(deployedAlarmArns(template, scheduler));
+
+      // CloudWatch publishes over TLS, so no deny applies to it.
+      for (const deny of statements.filter((s) => s.Effect !== 'Allow')) {
+        expect(deny.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+      }
+    });
+
     test('refuses publishing without SSL', () => {
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [stack.resolve(scheduler.alarmTopic.topicArn)],
@@ -487,7 +571,7 @@ describe('metricsNamespace, notificationEmails, dashboard, custom tagKey and ver
 });
 
 describe('a given alarmTopic', () => {
-  test('an imported topic receives every alarm; no topic or key is created', () => {
+  test('an imported topic receives every alarm; no topic is created, and the only key is for the logs', () => {
     const stack = testStack();
     const arn = 'arn:aws:sns:us-east-1:111122223333:ops-alarms';
     const topic = sns.Topic.fromTopicArn(stack, 'Ops', arn);
@@ -495,18 +579,21 @@ describe('a given alarmTopic', () => {
     expect(scheduler.alarmTopic).toBe(topic);
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(keyPrincipals(template, scheduler)).not.toContain('cloudwatch.amazonaws.com');
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [arn] });
   });
 
-  test("a topic of the user's stack is used as is: the only topic, and no key of ours", () => {
+  test("a topic of the user's stack is used as is: the only topic, and our only key is for the logs", () => {
     const stack = testStack();
     const topic = new sns.Topic(stack, 'Ops');
     const { scheduler, template } = build({ alarmTopic: topic }, stack);
     expect(scheduler.alarmTopic).toBe(topic);
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(keyPrincipals(template, scheduler)).not.toContain('cloudwatch.amazonaws.com');
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [stack.resolve(topic.topicArn)],
     });

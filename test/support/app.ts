@@ -78,3 +78,97 @@ export function unacknowledgedNagErrors(app: App): string[] {
     .violations.filter((v) => v.severity === 'error')
     .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 }
+
+/**
+ * A dependency cycle among the resources of `template` (through `Ref`, `Fn::GetAtt`, `Fn::Sub`
+ * and `DependsOn`), as the logical ids around it; undefined when there is none. CloudFormation
+ * refuses a template with a cycle, and CDK does not check for one within a stack.
+ */
+export function dependencyCycle(template: Template): string[] | undefined {
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { DependsOn?: string | string[]; [key: string]: unknown }
+  >;
+  const edges = new Map<string, Set<string>>();
+  const collect = (value: unknown, into: Set<string>): void => {
+    if (Array.isArray(value)) {
+      value.forEach((v) => collect(v, into));
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+        else if (key === 'Fn::GetAtt' && Array.isArray(inner)) into.add(String(inner[0]));
+        else if (key === 'Fn::GetAtt' && typeof inner === 'string') into.add(inner.split('.')[0]);
+        else if (key === 'Fn::Sub') {
+          const text = Array.isArray(inner) ? inner[0] : inner;
+          for (const m of String(text).matchAll(/\$\{([^}.!]+)/g)) into.add(m[1]);
+          if (Array.isArray(inner)) collect(inner[1], into);
+        } else collect(inner, into);
+      }
+    }
+  };
+  for (const [id, resource] of Object.entries(resources)) {
+    const targets = new Set<string>([resource.DependsOn ?? []].flat());
+    collect({ ...resource, DependsOn: undefined }, targets);
+    edges.set(id, new Set([...targets].filter((t) => t in resources)));
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+/** The pseudo parameters {@link deployedValue} assumes: a stack named `Stack` in us-east-1. */
+export const DEPLOYED = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '111122223333',
+  'AWS::StackName': 'Stack',
+  'AWS::StackId':
+    'arn:aws:cloudformation:us-east-1:111122223333:stack/Stack/1c2fa620-982a-11e3-aff7-50e2416294e0',
+  'AWS::URLSuffix': 'amazonaws.com',
+} as const;
+
+/**
+ * What a template value becomes when deployed with the {@link DEPLOYED} pseudo parameters:
+ * `Fn::Join`, `Fn::Select`, `Fn::Split` and `Ref` to a pseudo parameter are evaluated. Anything
+ * else (a `Ref` to a resource, `Fn::GetAtt`, ...) throws: the value depends on a resource.
+ */
+export function deployedValue(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(deployedValue);
+  const [fn, args] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+  if (fn === 'Ref' && typeof args === 'string' && args in DEPLOYED) {
+    return DEPLOYED[args as keyof typeof DEPLOYED];
+  }
+  if (fn === 'Fn::Join') {
+    const [separator, parts] = args as [string, unknown[]];
+    return parts.map((p) => String(deployedValue(p))).join(separator);
+  }
+  if (fn === 'Fn::Select') {
+    const [index, list] = args as [number, unknown];
+    return (deployedValue(list) as unknown[])[Number(index)];
+  }
+  if (fn === 'Fn::Split') {
+    const [separator, text] = args as [string, unknown];
+    return String(deployedValue(text)).split(separator);
+  }
+  throw new Error(`not known before deployment: ${JSON.stringify(value)}`);
+}
