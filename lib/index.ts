@@ -1,6 +1,7 @@
 export * from './ec2-scheduler';
 export type { SchedulerEvent, ScheduleAction, FollowUpState, BucketSnapshot } from './event';
-export { CronError, parseEventBridgeCron, nextFirings } from './cron';
+export { CronError, parseEventBridgeCron } from './cron';
+export { nextFirings } from './firings';
 export type { EventBridgeCron } from './cron';
 export { previewSchedule, describePreview, formatLocal } from './preview';
 export type {

@@ -2,7 +2,8 @@
  * When a schedule will start and stop instances, and what that adds up to, computed with the
  * same EventBridge cron adapter that validation and the handlers use.
  */
-import { EventBridgeCron, firings } from './cron';
+import type { EventBridgeCron } from './cron';
+import { firings, skippedByDaylightSaving } from './firings';
 import { localDate, utcOffsetMinutes, wallClock } from './time-zone';
 import { validateSchedule } from './validation';
 
@@ -243,4 +244,79 @@ export function describePreview(name: string, preview: SchedulePreview): string 
     return `${name}: ${preview.note ?? 'no weekly figures'}`;
   }
   return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+}
+
+/** A warning for `Annotations.addWarningV2`: its id (to acknowledge it by) and message. */
+export interface SynthWarning {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** What synth tells about one schedule: an info line, and warnings. */
+export interface SynthNotes {
+  readonly info: string;
+  readonly warnings: readonly SynthWarning[];
+}
+
+/**
+ * What synth tells about a schedule: when it next acts and what it adds up to (an info line),
+ * and warnings when a start or stop can fall in local times that daylight saving skips, or
+ * uses an `nW` that skips months.
+ */
+export function synthNotes(
+  name: string,
+  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  timeZone: string,
+  skipDates: readonly string[],
+  now: Date,
+): SynthNotes {
+  const warnings: SynthWarning[] = [];
+  const yearAhead = new Date(now.getTime() + 366 * 86_400_000);
+  for (const action of ['start', 'stop'] as const) {
+    const cron = crons[action];
+    if (!cron) continue;
+    const effect = action === 'start' ? 'will not start' : 'will not stop';
+    const [skipped] = skippedByDaylightSaving(cron, timeZone, now, yearAhead);
+    if (skipped) {
+      warnings.push({
+        id: 'cdk-ec2-scheduler:daylightSavingSkip',
+        message: `schedule "${name}": ${action} "${cron.expression}" falls in the hour that daylight saving time skips in ${timeZone} (next on ${skipped.localTime.slice(0, 10)}); EventBridge Scheduler does not run it that day, so instances ${effect}. Pick a time outside the skipped hour`,
+      });
+    }
+    const nearest = cron.days.kind === 'nearestWeekday' ? cron.days.day : 0;
+    if (nearest > 28) {
+      warnings.push({
+        id: 'cdk-ec2-scheduler:nearestWeekdayOfMissingDay',
+        message: `schedule "${name}": ${action} "${cron.expression}" uses ${nearest}W, the weekday nearest day ${nearest}; in months without a day ${nearest} it does not fire at all, so instances ${effect} those months. Use LW for the last weekday of every month`,
+      });
+    }
+  }
+  return { info: `schedule "${name}": ${weekAhead(crons, timeZone, skipDates, now)}`, warnings };
+}
+
+/** The next 7 days in one line: hours run, and the next start and stop. */
+function weekAhead(
+  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  timeZone: string,
+  skipDates: readonly string[],
+  now: Date,
+): string {
+  // One week keeps synth fast; `cdk-ec2-scheduler preview` averages over 52.
+  const preview = previewCrons(crons, timeZone, skipDates, now, { count: 4, weeks: 1 });
+  const next = (action: 'start' | 'stop') =>
+    (
+      preview.transitions.find((t) => t.action === action) ??
+      // e.g. a weekly start behind several daily stops
+      previewCrons({ [action]: crons[action] }, timeZone, skipDates, now, { count: 1, weeks: 1 })
+        .transitions[0]
+    )?.local;
+  const figures =
+    preview.runningHoursPerWeek === null || preview.stoppedShare === null
+      ? `${crons.start ? 'start' : 'stop'}-only schedule`
+      : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+  const nexts = (['start', 'stop'] as const)
+    .filter((a) => crons[a])
+    .map((a) => `next ${a} ${next(a) ?? 'none'}`)
+    .join(', ');
+  return `${figures}; ${nexts} (${timeZone})`;
 }

@@ -2,7 +2,8 @@
  * Synth-time checks. Every error names the schedule, the field, the value received and the fix.
  * Pure: the construct, the preview and the tests share it.
  */
-import { CronError, EventBridgeCron, firings, nextFiring, parseEventBridgeCron } from './cron';
+import { CronError, EventBridgeCron, parseEventBridgeCron } from './cron';
+import { firings, nextFiring } from './firings';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
 
 /** Characters EC2 allows in tag keys and values. */

@@ -1,0 +1,183 @@
+/**
+ * The public options of an Ec2Scheduler and of each schedule it holds. Their defaults are
+ * written once, in `resolve-props.ts`.
+ */
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** Properties of an {@link Ec2Scheduler}. */
+export interface Ec2SchedulerProps {
+  /**
+   * The tag key that opts an instance in; its value names the schedule.
+   * @default 'Schedule'
+   */
+  readonly tagKey?: string;
+
+  /**
+   * IANA time zone for every schedule that does not set its own.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+
+  /**
+   * KMS keys that encrypt the instances' EBS volumes. The start function may create grants on
+   * them (for AWS resources only); without this, starts of such instances fail.
+   * @default - no KMS permissions
+   */
+  readonly encryptionKeys?: kms.IKey[];
+
+  /**
+   * Run every schedule without starting or stopping anything: the functions log and return
+   * what they would do.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+
+  /**
+   * How long the functions' logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log groups when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * KMS key that encrypts the functions' log groups. A `kms.Key` of the same stack gets a key
+   * policy statement that lets CloudWatch Logs use it for these two log groups only; for any other
+   * key, allow that yourself (synth warns), or CloudWatch Logs cannot create the log groups.
+   * @default - the key created here (rotation on), which also encrypts the alarm topic created here
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * VPC to run the functions in. They then need a route to the EC2 and Lambda APIs: a NAT gateway,
+   * or interface VPC endpoints for `ec2` and `lambda`. CloudWatch Logs needs none: the Lambda
+   * service, not the function, writes the logs.
+   * @default - the functions run outside a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` for the functions; only with `vpc`.
+   * @default - the VPC's default selection: its private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the functions; only with `vpc`.
+   * @default - one security group created here that allows outbound HTTPS and nothing else
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How many times EventBridge Scheduler retries delivering an invocation before the event goes
+   * to the dead-letter queue.
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long EventBridge Scheduler keeps trying to deliver an invocation.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+
+  /**
+   * CloudWatch namespace of the functions' metrics.
+   * @default 'Ec2Scheduler'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * Where alarms are sent.
+   * @default - a topic created here, encrypted with a KMS key of its own and SSL-only
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Email addresses subscribed to the alarm topic created here (ignored with `alarmTopic`).
+   * Each address gets a confirmation email from SNS.
+   * @default - no subscriptions
+   */
+  readonly notificationEmails?: string[];
+
+  /**
+   * Create a CloudWatch dashboard (dashboards cost money).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Tag each instance the functions start or stop with `<tagKey>:last-action`, e.g.
+   * `stopped 2026-11-27T17:00:03Z by office-hours`.
+   * @default true
+   */
+  readonly auditTags?: boolean;
+
+  /**
+   * After starting instances, follow them this long until they are running, so a start that EC2
+   * accepts and then undoes (e.g. a missing KMS grant) is reported as failed. Must be shorter
+   * than `timeout`; `Duration.seconds(0)` turns verification off.
+   * @default - 3 minutes, or half the `timeout` when that is shorter
+   */
+  readonly verifyTimeout?: Duration;
+}
+
+/** Options of one named schedule. */
+export interface ScheduleOptions {
+  /**
+   * When to start instances: an EventBridge cron expression read in the schedule's time zone.
+   * @default - the schedule never starts instances (stop-only)
+   */
+  readonly start?: string;
+
+  /**
+   * When to stop instances: an EventBridge cron expression read in the schedule's time zone.
+   * @default - the schedule never stops instances (start-only)
+   */
+  readonly stop?: string;
+
+  /**
+   * IANA time zone the expressions are read in.
+   * @default - the scheduler's `timeZone`
+   */
+  readonly timeZone?: string;
+
+  /**
+   * Local dates (YYYY-MM-DD) on which the schedule does not start instances, e.g. holidays.
+   * Stops always run.
+   * @default - no skipped dates
+   */
+  readonly skipDates?: string[];
+
+  /**
+   * Hibernate instead of stop, for instances configured for hibernation. Others get a plain
+   * stop.
+   * @default false
+   */
+  readonly hibernate?: boolean;
+}
+
+/** The EventBridge Scheduler schedules created for one named schedule. */
+export interface ScheduleResources {
+  /** The schedule name: the tag value that opts instances in. */
+  readonly name: string;
+  /** Invokes the start function. Undefined for a stop-only schedule. */
+  readonly startSchedule?: scheduler.Schedule;
+  /** Invokes the stop function. Undefined for a start-only schedule. */
+  readonly stopSchedule?: scheduler.Schedule;
+}
