@@ -1,8 +1,7 @@
-export * from './ec2-scheduler';
-export type { SchedulerEvent, ScheduleAction, FollowUpState, BucketSnapshot } from './event';
-export { CronError, parseEventBridgeCron } from './cron';
-export { nextFirings } from './firings';
-export type { EventBridgeCron } from './cron';
+// The product: the construct, its options, and the schedule preview. Nothing of the wire
+// protocol between schedules and functions, or of the cron engine, is public API.
+export { Ec2Scheduler } from './ec2-scheduler';
+export type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
 export { previewSchedule, describePreview, formatLocal } from './preview';
 export type {
   PreviewScheduleOptions,

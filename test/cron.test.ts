@@ -1,4 +1,5 @@
-import { CronError, nextFiring, nextFirings, parseEventBridgeCron } from '../lib/cron';
+import { CronError, parseEventBridgeCron } from '../lib/cron';
+import { nextFiring, nextFirings } from '../lib/firings';
 import { isCalendarDate, isValidTimeZone, localDate } from '../lib/time-zone';
 
 /** The first `count` firings of `expression` in `timeZone` after `after`, as ISO strings. */

@@ -8,7 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
+import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
+import type { SchedulerEvent } from '../lib/event';
 import {
   ANY_INSTANCE_ARN,
   TemplateStatement,

@@ -8,7 +8,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
-import { Ec2Scheduler, Ec2SchedulerProps, SchedulerEvent } from '../lib';
+import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
+import type { SchedulerEvent } from '../lib/event';
 import {
   ANY_INSTANCE_ARN,
   actionsOf,

@@ -12,7 +12,8 @@ import {
   CloudAssembly,
   type CloudFormationStackArtifact,
 } from 'aws-cdk-lib/cx-api';
-import { nextFiring, parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
+import { parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
+import { nextFiring } from '../../lib/firings';
 import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/event';
 import type { FunctionSpec } from './lambda-runtime';
 
