@@ -9,7 +9,7 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { nextFiring } from '../lib/cron';
+import { nextFiring } from '../lib/firings';
 import { localDate } from '../lib/time-zone';
 import type { ScheduleAction, SchedulerEvent } from '../lib/event';
 import { parseEvent, RunInput } from './event';
