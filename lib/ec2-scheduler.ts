@@ -24,6 +24,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { localDate, skippedByDaylightSaving } from './cron';
 import { auditTagKey, SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { previewCrons } from './preview';
 import {
@@ -206,8 +207,8 @@ export class Ec2Scheduler extends Construct {
   /** Role EventBridge Scheduler assumes to invoke the functions. */
   public readonly schedulerRole: iam.Role;
   /**
-   * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
-   * after Lambda's own retries.
+   * Receives invocations that EventBridge Scheduler could not deliver and runs that failed (the
+   * functions have no asynchronous retries: a follow-up chain's last run reports the chain).
    */
   public readonly deadLetterQueue: sqs.Queue;
   /** Receives the alarms: the given `alarmTopic` or the one created here. */
@@ -583,13 +584,17 @@ export class Ec2Scheduler extends Construct {
       memorySize: 256,
       timeout: this.props.timeout ?? Duration.minutes(15),
       deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 2,
+      // No re-run of a failed run: it retries calls itself, hands what is left to a follow-up,
+      // and only a chain's last run fails; a re-run would repeat its report or start a 2nd chain.
+      retryAttempts: 0,
       recursiveLoop: lambda.RecursiveLoop.ALLOW,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
         POWERTOOLS_METRICS_NAMESPACE: this.props.metricsNamespace ?? 'Ec2Scheduler',
+        ...deploymentEnvironment(this.tagKey, () => this.scheduleList.map((s) => s.name)),
       },
     });
+    fn.node.addValidation({ validate: () => environmentSizeErrors(fn) });
 
     // The run hands what it cannot finish in time to a follow-up run of itself. A separate
     // policy (not the role's default policy, which the function depends on) avoids a cycle.

@@ -60,6 +60,15 @@ export interface FollowUpState {
   readonly relist?: boolean;
 }
 
+/**
+ * Environment variables the construct sets on both functions: the tag key and the schedule names
+ * of the deployment (a JSON list). The functions reject any event that names others.
+ */
+export const DEPLOYMENT_ENV = {
+  tagKey: 'EC2_SCHEDULER_TAG_KEY',
+  schedules: 'EC2_SCHEDULER_SCHEDULES',
+} as const;
+
 /** Instance ids a follow-up run acts on directly. */
 export interface CarriedInstances {
   /** Plain start or stop. */
