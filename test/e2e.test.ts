@@ -8,117 +8,51 @@
  * and are run by the same function. The functions' clock reads as if the schedule had just fired.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
-  functionSpec,
-  nextScheduledTime,
   scheduledPayload,
-  synthesize,
-  type AssemblyFunction,
   type AssemblySchedule,
   type StackAssembly,
 } from './support/assembly';
 import {
-  instanceIdFor,
-  KMS_BOUNCE,
-  makeInstances,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-  type RecordedRequest,
-} from './support/ec2-endpoint';
-import { startLambdaEndpoint, type LambdaEndpoint } from './support/lambda-endpoint';
-import { LambdaRuntime, type Invocation } from './support/lambda-runtime';
+  E2eWorld,
+  ids,
+  instanceLogs,
+  MONDAY_MORNING,
+  OFFICE,
+  RAISED,
+  scaled,
+  TAG,
+} from './support/e2e';
+import { instanceIdFor, KMS_BOUNCE, makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
+import type { LambdaEndpoint } from './support/lambda-endpoint';
+import type { Invocation, LambdaRuntime } from './support/lambda-runtime';
 
 // Every test forks the functions' execution environments and some wait on EC2's buckets.
 jest.setTimeout(30_000);
 
-/**
- * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with
- * the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
- */
-const scaled = (scale: number, share = 1) =>
-  JSON.stringify({
-    start: { request: [5, 2 * scale * share], resource: [1000, 2 * scale * share] },
-    stop: { request: [50, 5 * scale * share], resource: [1000, 20 * scale * share] },
-  });
-/** A raised-limits account, as EC2_API_LIMITS documents it (the endpoint has no limits then). */
-const RAISED = JSON.stringify({
-  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-});
-
-const TAG = 'Schedule';
-const OFFICE = { [TAG]: 'office-hours' };
-/** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */
-const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
-
+let world: E2eWorld;
 let outdir: string;
 let stack: StackAssembly;
 let ec2: Ec2Endpoint;
 let lambda: LambdaEndpoint;
-let runtimes: LambdaRuntime[] = [];
 
-/**
- * A Lambda runtime for the scheduler's start and stop functions, each in its own execution
- * environment, started on first use with the environment Lambda would give it.
- * @param limits EC2_API_LIMITS; undefined for the shipped configuration (EC2's documented limits)
- * @param timeoutMs the function timeout; default the template's
- */
-function runtime(limits: string | undefined, timeoutMs?: number): LambdaRuntime {
-  const rt = new LambdaRuntime(lambda);
-  for (const action of ['start', 'stop'] as const) {
-    const fn: AssemblyFunction = findSchedule(stack, 'office-hours', action).target;
-    rt.register(
-      functionSpec(
-        fn,
-        { ec2: ec2.url, lambda: lambda.url },
-        {
-          // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
-          // mode, where the runtime collects them.
-          env: {
-            POWERTOOLS_DEV: 'true',
-            POWERTOOLS_METRICS_DISABLED: 'false',
-            ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}),
-          },
-          timeoutMs,
-          captureLogs: true,
-        },
-      ),
-    );
-  }
-  runtimes.push(rt);
-  return rt;
-}
-
-/**
- * Fires `schedule` at its first firing after `after`: invokes its target with its own input,
- * with the function's clock set to the firing time (plus Scheduler's delivery delay).
- */
-async function fire(
+const runtime = (limits: string | undefined, timeoutMs?: number): LambdaRuntime =>
+  world.runtime(limits, timeoutMs);
+const fire = (
   rt: LambdaRuntime,
   schedule: AssemblySchedule,
   after: Date,
-): Promise<{ at: Date; invocations: Invocation[] }> {
-  const at = nextScheduledTime(schedule, after);
-  rt.setClock(new Date(at.getTime() + 1500));
-  return { at, invocations: await rt.invoke(schedule.target.arn, scheduledPayload(schedule, at)) };
-}
-
-const calls = (action: string): RecordedRequest[] =>
-  ec2.requests.filter((r) => r.action === action);
+): Promise<{ at: Date; invocations: Invocation[] }> => world.fire(rt, schedule, after);
+const calls = (action: string) => world.calls(action);
 const stateOf = (id: string) => ec2.instance(id)?.state;
-const ids = (list: ReadonlyArray<{ instanceId: string }>) => list.map((i) => i.instanceId);
-const instanceLogs = (invocations: Invocation[]) =>
-  invocations.flatMap((i) => i.logs).filter((l) => l.message === 'instance');
 
 beforeAll(async () => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-e2e-'));
-  stack = synthesize(outdir, (app) => {
+  world = await E2eWorld.start((app) => {
     const s = new Stack(app, 'E2eScheduler');
     const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
     scheduler.addSchedule('office-hours', {
@@ -138,26 +72,14 @@ beforeAll(async () => {
     });
     return s;
   });
-  ec2 = await startEc2Endpoint();
-  lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
+  ({ outdir, stack, ec2, lambda } = world);
 });
 
-beforeEach(() => {
-  ec2.reset();
-  ec2.setLimits(false);
-  lambda.reset();
-});
+beforeEach(() => world.reset());
 
-afterEach(async () => {
-  await Promise.all(runtimes.map((rt) => rt.close()));
-  runtimes = [];
-});
+afterEach(() => world.closeRuntimes());
 
-afterAll(async () => {
-  await ec2?.close();
-  await lambda?.close();
-  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
-});
+afterAll(() => world?.close());
 
 test('the assembly wires each schedule to the shipped start or stop bundle', () => {
   const start = findSchedule(stack, 'office-hours', 'start');
