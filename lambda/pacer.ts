@@ -150,14 +150,20 @@ export class Pacer {
   /**
    * How many of `want` ids to send, and when. The pacer waits for a worthwhile batch (about five
    * seconds of refill) rather than sending one id at a time; when that wait would not fit in
-   * `maxWaitMs`, it sends what the bucket holds now instead.
+   * `maxWaitMs`, it sends what the bucket holds now instead. `urgent` (isolating a bad instance)
+   * sends what the bucket holds at once, waiting at most for one token.
    */
-  plan(want: number, now: number, maxWaitMs = Number.POSITIVE_INFINITY): PacedBatch {
+  plan(
+    want: number,
+    now: number,
+    maxWaitMs = Number.POSITIVE_INFINITY,
+    urgent = false,
+  ): PacedBatch {
     const limit = Math.min(want, this.cap, MAX_BATCH, Math.floor(this.limits.resource.capacity));
     const available = Math.floor(this.resource.level(now));
     const requestWait = this.request.waitFor(1, now);
     if (available >= limit) return { size: limit, waitMs: requestWait };
-    const size = Math.min(limit, Math.max(available, this.chunk));
+    const size = Math.min(limit, Math.max(available, urgent ? 1 : this.chunk));
     const waitMs = Math.max(this.resource.waitFor(size, now), requestWait);
     if (waitMs > maxWaitMs) {
       // Not worth the wait in the time left: send what the bucket will hold by then.
@@ -177,15 +183,23 @@ export class Pacer {
    * time during the call; counting from the end keeps the estimate on the safe side, whatever
    * the latency.
    */
-  succeeded(size: number, now: number): void {
-    this.request.take(1, now);
-    this.resource.take(size, now);
+  succeeded(size: number, now: number, attempts = 1): void {
+    this.charge(size, now, attempts);
     this.cap = Math.min(MAX_BATCH, this.cap * 2);
   }
 
-  /** A call failed for a reason other than throttling: EC2 acted on none of its ids. */
-  failed(now: number): void {
-    this.request.take(1, now);
+  /**
+   * A call failed for a reason other than throttling. EC2 acted on none of its ids, but does not
+   * document whether a failed call still spends tokens, so it is charged as if it did: a request
+   * token and the ids' resource tokens for each attempt the SDK made.
+   */
+  failed(size: number, now: number, attempts = 1): void {
+    this.charge(size, now, attempts);
+  }
+
+  private charge(size: number, now: number, attempts: number): void {
+    this.request.take(attempts, now);
+    this.resource.take(size * attempts, now);
   }
 
   /** EC2 said RequestLimitExceeded: the buckets are emptier than the model thought. */
