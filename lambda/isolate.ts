@@ -16,8 +16,8 @@ export interface Placement {
 export interface Isolation {
   /** Ids the error is about: each is settled on its own with this error. */
   readonly settle: string[];
-  /** Groups to send again, in this order; a suspect group may hold the bad instance. */
-  readonly resend: { readonly ids: string[]; readonly suspect: boolean }[];
+  /** Groups to send again, in this order (each split further by the pacer as the buckets allow). */
+  readonly resend: string[][];
 }
 
 export function isolate(
@@ -29,7 +29,7 @@ export function isolate(
   const named = namedInstances(err, ids);
   if (named.length > 0) {
     const rest = ids.filter((id) => !named.includes(id));
-    return { settle: named, resend: rest.length > 0 ? [{ ids: rest, suspect: false }] : [] };
+    return { settle: named, resend: rest.length > 0 ? [rest] : [] };
   }
   const short = capacityShortfall(err);
   if (short) {
@@ -39,22 +39,9 @@ export function isolate(
     });
     if (suspects.length > 0 && suspects.length < ids.length) {
       // The others first: they do not need the capacity that is missing.
-      const others = ids.filter((id) => !suspects.includes(id));
-      return {
-        settle: [],
-        resend: [
-          { ids: others, suspect: false },
-          { ids: suspects, suspect: true },
-        ],
-      };
+      return { settle: [], resend: [ids.filter((id) => !suspects.includes(id)), suspects] };
     }
   }
   const half = Math.ceil(ids.length / 2);
-  return {
-    settle: [],
-    resend: [
-      { ids: ids.slice(0, half), suspect: true },
-      { ids: ids.slice(half), suspect: true },
-    ],
-  };
+  return { settle: [], resend: [ids.slice(0, half), ids.slice(half)] };
 }

@@ -142,8 +142,6 @@ interface Batch {
   readonly fallback?: boolean;
   /** Handed over by the previous run: to be looked at again before anything is done. */
   readonly carried?: boolean;
-  /** Part of a failed call that may hold the bad instance: sent with what the buckets hold. */
-  readonly suspect?: boolean;
 }
 
 function batchesOf(ids: readonly string[], hibernate: boolean, carried = false): Batch[] {
@@ -434,11 +432,10 @@ class Run {
         if (!(await this.lookAgain(batch))) return queue.splice(0);
         continue;
       }
-      const { size, waitMs } = this.pacer.plan(
+      const { size, waitMs, probe } = this.pacer.plan(
         batch.ids.length,
         this.clock.now(),
         this.timeToAct() - this.callEstimateMs,
-        batch.suspect,
       );
       if (size < batch.ids.length) {
         queue.unshift({ ...batch, ids: batch.ids.slice(size) });
@@ -456,7 +453,7 @@ class Run {
         return queue.splice(0);
       }
       if (waitMs > 0) await this.clock.sleep(waitMs);
-      const outcome = await this.send(ids, batch);
+      const outcome = await this.send(ids, batch, probe);
       if (outcome === 'done') continue;
       if (outcome === 'throttled') {
         queue.unshift({ ...batch, ids });
@@ -466,9 +463,7 @@ class Run {
       } else {
         // One bad instance (or a few) failed the call: set apart what the error names, or halve.
         const { settle, resend } = isolate(outcome, ids, (id) => this.placement.get(id));
-        queue.unshift(
-          ...resend.map((group) => ({ ...batch, ids: group.ids, suspect: group.suspect })),
-        );
+        queue.unshift(...resend.map((ids) => ({ ...batch, ids })));
         for (const instanceId of settle) this.settle(outcome, instanceId, batch);
       }
     }
@@ -540,6 +535,7 @@ class Run {
   private async send(
     ids: string[],
     batch: Batch,
+    probe = false,
   ): Promise<'done' | 'throttled' | 'aborted' | unknown> {
     const start = this.event.action === 'start';
     let attempts: number;
@@ -560,7 +556,7 @@ class Run {
       const at = this.clock.now();
       if (isThrottle(err)) {
         this.throttledCalls++;
-        this.pacer.throttled(ids.length, at);
+        this.pacer.throttled(ids.length, at, probe);
         this.deps.logger.warn('throttled by EC2; shrinking the batch', {
           schedule: this.event.schedule,
           batch: ids.length,
@@ -573,12 +569,13 @@ class Run {
         ids.length,
         at,
         (err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1,
+        probe,
       );
       if (isAbort(err)) return 'aborted';
       return err;
     }
     const at = this.clock.now();
-    this.pacer.succeeded(ids.length, at, attempts);
+    this.pacer.succeeded(ids.length, at, attempts, probe);
     await this.tag(ids, start ? 'started' : 'stopped', at);
     for (const instanceId of ids) {
       this.log({

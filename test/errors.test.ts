@@ -119,7 +119,7 @@ describe('what an error names', () => {
     });
     expect(isolate(named, ids, placement)).toEqual({
       settle: [ids[1]],
-      resend: [{ ids: [ids[0], ids[2]], suspect: false }],
+      resend: [[ids[0], ids[2]]],
     });
     const ice = sdkError({
       name: 'InsufficientInstanceCapacity',
@@ -128,17 +128,11 @@ describe('what an error names', () => {
     });
     expect(isolate(ice, ids, placement)).toEqual({
       settle: [],
-      resend: [
-        { ids: [ids[0], ids[1]], suspect: false },
-        { ids: [ids[2]], suspect: true },
-      ],
+      resend: [[ids[0], ids[1]], [ids[2]]],
     });
     expect(isolate(new Error('?'), ids, placement)).toEqual({
       settle: [],
-      resend: [
-        { ids: [ids[0], ids[1]], suspect: true },
-        { ids: [ids[2]], suspect: true },
-      ],
+      resend: [[ids[0], ids[1]], [ids[2]]],
     });
     expect(isolate(new Error('?'), [ids[0]], placement)).toEqual({ settle: [ids[0]], resend: [] });
   });

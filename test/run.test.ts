@@ -658,7 +658,7 @@ describe('a bad instance costs seconds (issue 9)', () => {
     ]);
   });
 
-  test('failed calls are charged to the pacer as EC2 may charge them: isolating one bad instance among 1,000 is never throttled', async () => {
+  test('failed calls are charged to the pacer as EC2 may charge them: isolating one bad instance among 1,000 costs at most one throttled call, the probe that finds out', async () => {
     setup(EC2_DEFAULT_LIMITS);
     fake.chargesFailedCalls = true;
     fake.add(1000);
@@ -673,13 +673,35 @@ describe('a bad instance costs seconds (issue 9)', () => {
       started: 999,
       failed: 1,
       deferred: 0,
+      throttledCalls: 1,
+    });
+    // The call after the failed 1,000 counts on their tokens once, and is refused: from then on
+    // batches follow the refill, and the bad one costs a few small calls.
+    const calls = fake.actionCalls();
+    expect(calls[0]).toMatchObject({ error: 'InsufficientInstanceCapacity' });
+    expect(calls[0].ids).toHaveLength(1000);
+    expect(calls[1]).toMatchObject({ error: 'RequestLimitExceeded' });
+    expect(calls.slice(2).every((c) => c.ids.length <= 10)).toBe(true);
+    expect(calls.slice(2).filter((c) => c.error === 'RequestLimitExceeded')).toEqual([]);
+  });
+
+  test('when EC2 keeps no tokens for failed calls, the probe finds out and the other 999 start within the burst', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1000);
+    const bad = instanceId(1000);
+    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+
+    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+
+    expect((error as RunFailedError).summary).toMatchObject({
+      started: 999,
+      failed: 1,
       throttledCalls: 0,
     });
-    expect(fake.actionCalls().filter((c) => c.error === 'RequestLimitExceeded')).toEqual([]);
-    // After the drained burst, batches follow the refill; the bad one costs a few small calls.
-    const failed = fake.actionCalls().filter((c) => c.error);
-    expect(failed[0].ids).toHaveLength(1000);
-    expect(failed.slice(1).every((c) => c.ids.length <= 10)).toBe(true);
+    // Halving down to the bad one, within the 1,000 instance tokens: about 2 log2(1,000) calls.
+    expect(fake.actionCalls().length).toBeLessThanOrEqual(2 * 10 + 2);
   });
 });
 
