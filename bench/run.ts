@@ -552,6 +552,7 @@ async function main(): Promise<void> {
   const env = environment();
   log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));
+  const leanDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-'));
   const rows: ScenarioRow[] = [];
   const figures: FigureRow[] = [env];
   try {
@@ -566,7 +567,7 @@ async function main(): Promise<void> {
       return s;
     });
     // The same schedule with audit tags and verified starts off: the work the baseline does.
-    const lean = synthesize(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-')), (app) => {
+    const lean = synthesize(leanDir, (app) => {
       const s = new Stack(app, 'BenchLean');
       new Ec2Scheduler(s, 'Scheduler', {
         timeZone: 'America/New_York',
@@ -654,6 +655,7 @@ async function main(): Promise<void> {
     );
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(leanDir, { recursive: true, force: true });
   }
 
   const results = [...rows, ...figures];
