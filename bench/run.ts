@@ -37,7 +37,11 @@ import { LambdaRuntime } from '../test/support/lambda-runtime';
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.argv.includes('--quick');
-/** Development aid: `--only=scheduler:start:3000:true` runs that one scenario and nothing else. */
+/**
+ * Development aid: `--only=scheduler:start:3000:true[:variant]` runs that one scenario and
+ * nothing else; `--only=ice` runs the 1,000 starts with and without an instance that lacks
+ * capacity, side by side.
+ */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
 const TIME_SCALE = 15;
@@ -104,9 +108,30 @@ export interface ScenarioRow {
   readonly lost: number;
   readonly invocations?: number;
   readonly extrapolated?: string;
-  /** Set for the scheduler with audit tags and verification off: what the baseline does. */
-  readonly variant?: 'lean';
+  /**
+   * lean: the scheduler with audit tags and verification off (what the baseline does). ice-*:
+   * one instance of the fleet lacks capacity (InsufficientInstanceCapacity, HTTP 500); charged or
+   * free: whether the endpoint keeps the tokens of a failed call; other-type: the bad instance is
+   * of another instance type than the rest.
+   */
+  readonly variant?: Variant;
 }
+
+type Variant =
+  'lean' | 'ice-charged' | 'ice-free' | 'ice-other-type-charged' | 'ice-other-type-free';
+const ICE_VARIANTS: readonly Variant[] = [
+  'ice-charged',
+  'ice-free',
+  'ice-other-type-charged',
+  'ice-other-type-free',
+];
+const VARIANT_LABELS: Record<Variant, string> = {
+  lean: 'no audit tags, no verification',
+  'ice-charged': '1 lacks capacity; failed calls charged',
+  'ice-free': '1 lacks capacity; failed calls free',
+  'ice-other-type-charged': '1 of another type lacks capacity; failed calls charged',
+  'ice-other-type-free': '1 of another type lacks capacity; failed calls free',
+};
 
 interface FigureRow {
   readonly name: string;
@@ -133,10 +158,18 @@ function callSeconds(limits: boolean): number {
  * The least EC2 time (ms) to act on n instances: the listing pages and the last call at the
  * configured latency, plus the time the buckets need beyond their capacity.
  */
-function floorMs(name: ScenarioRow['name'], action: Action, n: number): number {
+function floorMs(name: ScenarioRow['name'], action: Action, n: number, variant?: Variant): number {
   const call = callSeconds(true);
   const listing = pages(n) * call;
   const { request, resource } = BUCKETS[action];
+  if (variant?.startsWith('ice') && variant.endsWith('-charged')) {
+    // The first call, with all ids, fails and takes its tokens: the others wait for the refill.
+    return (listing + call + (n - 1) / resource[1] + call) * 1000;
+  }
+  if (variant?.startsWith('ice')) {
+    // Within the request bucket: the failed call, then the others in one call.
+    return (listing + 2 * call) * 1000;
+  }
   if (name === 'scheduler') {
     // Batches of up to 1,000 ids: the resource bucket binds.
     return (listing + Math.max(0, n - resource[0]) / resource[1] + call) * 1000;
@@ -146,8 +179,8 @@ function floorMs(name: ScenarioRow['name'], action: Action, n: number): number {
   return (listing + Math.max(n * call, bucket)) * 1000;
 }
 
-function scaledClock(ep: Ec2Endpoint, limits: boolean): void {
-  ep.setLimits(limits ? { timeScale: TIME_SCALE } : false);
+function scaledClock(ep: Ec2Endpoint, limits: boolean, chargeFailedCalls = true): void {
+  ep.setLimits(limits ? { timeScale: TIME_SCALE, chargeFailedCalls } : false);
   ep.resetClock();
 }
 
@@ -157,7 +190,7 @@ async function runScheduler(
   action: Action,
   n: number,
   limits: boolean,
-  variant?: 'lean',
+  variant?: Variant,
 ): Promise<ScenarioRow> {
   const schedule: AssemblySchedule = findSchedule(stack, SCHEDULE, action);
   const fn = schedule.target;
@@ -183,10 +216,18 @@ async function runScheduler(
         state: action === 'start' ? 'stopped' : 'running',
       }),
     );
+    let bad = 0;
+    if (variant?.startsWith('ice')) {
+      // An instance in the middle of the fleet (it takes bisection as long as any).
+      const id = ep.instances()[Math.floor(n / 2)].instanceId;
+      if (variant.includes('other-type')) ep.updateInstance(id, { instanceType: 'p5.48xlarge' });
+      ep.failInstance(id, 'InsufficientInstanceCapacity');
+      bad = 1;
+    }
     const host = await rt.host(fn.arn); // the cold start is not timed
     const at = nextScheduledTime(schedule, MONDAY_MORNING);
     rt.setClock(new Date(at.getTime() + 1000));
-    scaledClock(ep, limits);
+    scaledClock(ep, limits, !variant?.endsWith('-free'));
     const t0 = performance.now();
     const invocations = await rt.invoke(fn.arn, scheduledPayload(schedule, at));
     const wallMs = performance.now() - t0;
@@ -200,12 +241,13 @@ async function runScheduler(
     }
     const target = action === 'start' ? 'running' : 'stopped';
     const done = ep.instances().filter((i) => i.state === target).length;
-    const reported = invocations.reduce(
-      (sum, i) => sum + ((i.result as { failed?: number } | undefined)?.failed ?? 0),
-      0,
+    // Only the chain's last run fails, naming how many instances failed in the whole chain.
+    const last = invocations[invocations.length - 1];
+    const reported = Number(
+      /^(\d+) instance\(s\) failed/.exec(last?.error?.message ?? '')?.[1] ?? 0,
     );
     const errors = invocations.filter((i) => i.error).map((i) => i.error?.message);
-    if (errors.length > 0) log(`  ${errors.length} invocation(s) failed: ${errors[0]}`);
+    if (errors.length > bad) log(`  ${errors.length} invocation(s) failed: ${errors[0]}`);
     return {
       name: 'scheduler',
       ...(variant ? { variant } : {}),
@@ -222,7 +264,7 @@ async function runScheduler(
       ...(limits
         ? {
             timeScale: TIME_SCALE,
-            floorMs: round(floorMs('scheduler', action, n)),
+            floorMs: round(floorMs('scheduler', action, n, variant)),
             throttled: ep.throttledCount(),
           }
         : {}),
@@ -468,7 +510,7 @@ function table(rows: readonly ScenarioRow[]): string {
     [
       r.name +
         (r.extrapolated ? ' (extrapolated)' : '') +
-        (r.variant ? ' (no audit tags, no verification)' : ''),
+        (r.variant ? ` (${VARIANT_LABELS[r.variant]})` : ''),
       r.action,
       r.instances.toLocaleString('en-US'),
       r.limits ? `EC2 x${r.timeScale}` : 'none',
@@ -510,6 +552,7 @@ async function main(): Promise<void> {
   const env = environment();
   log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));
+  const leanDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-'));
   const rows: ScenarioRow[] = [];
   const figures: FigureRow[] = [env];
   try {
@@ -524,7 +567,7 @@ async function main(): Promise<void> {
       return s;
     });
     // The same schedule with audit tags and verified starts off: the work the baseline does.
-    const lean = synthesize(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-')), (app) => {
+    const lean = synthesize(leanDir, (app) => {
       const s = new Stack(app, 'BenchLean');
       new Ec2Scheduler(s, 'Scheduler', {
         timeZone: 'America/New_York',
@@ -536,11 +579,27 @@ async function main(): Promise<void> {
       });
       return s;
     });
+    if (ONLY === 'ice') {
+      const ice: ScenarioRow[] = [];
+      for (const variant of [undefined, ...ICE_VARIANTS]) {
+        log(`scheduler start 1000 limits=true ${variant ?? ''}`);
+        ice.push(await runScheduler(stack, 'start', 1000, true, variant));
+        log(`  ${JSON.stringify(ice[ice.length - 1])}`);
+      }
+      process.stdout.write(`${table(ice)}\n`);
+      return;
+    }
     if (ONLY) {
-      const [name, action, n, limits] = ONLY.split(':');
+      const [name, action, n, limits, variant] = ONLY.split(':');
       const row =
         name === 'scheduler'
-          ? await runScheduler(stack, action as Action, Number(n), limits === 'true')
+          ? await runScheduler(
+              variant === 'lean' ? lean : stack,
+              action as Action,
+              Number(n),
+              limits === 'true',
+              variant as Variant | undefined,
+            )
           : await runBaseline(action as Action, Number(n), limits === 'true');
       process.stdout.write(`${JSON.stringify(row)}\n${table([row])}\n`);
       return;
@@ -554,6 +613,14 @@ async function main(): Promise<void> {
           log(`scheduler ${action} ${n} limits=${limits}`);
           rows.push(await runScheduler(stack, action, n, limits));
           log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+        }
+        if (limits && n === 1000) {
+          // Next to the 1,000 starts above: the same with one instance that lacks capacity.
+          for (const variant of ICE_VARIANTS) {
+            log(`scheduler start ${n} limits=${limits} ${variant}`);
+            rows.push(await runScheduler(stack, 'start', n, limits, variant));
+            log(`  ${JSON.stringify(rows[rows.length - 1])}`);
+          }
         }
         if (!limits && n === NO_LIMIT_SIZES[NO_LIMIT_SIZES.length - 1]) {
           log(`scheduler (lean) start ${n} limits=false`);
@@ -588,6 +655,7 @@ async function main(): Promise<void> {
     );
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(leanDir, { recursive: true, force: true });
   }
 
   const results = [...rows, ...figures];

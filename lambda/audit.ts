@@ -6,6 +6,8 @@
  */
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { auditTagKey } from '../lib/event';
+import { errorCode } from './errors';
+import type { CallRunner } from './list';
 
 /** Most resource ids one CreateTags call takes. */
 export const MAX_TAG_BATCH = 1000;
@@ -23,7 +25,7 @@ export interface AuditOptions {
   readonly ids: readonly string[];
   /** The tag value, from `auditTagValue`. */
   readonly value: string;
-  readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  readonly call: CallRunner;
   /** False when the run has no time left for another call. */
   readonly haveTime: () => boolean;
 }
@@ -46,15 +48,15 @@ export async function writeAuditTags(options: AuditOptions): Promise<AuditResult
       continue;
     }
     try {
-      await options.call((abortSignal) =>
+      await options.call((httpOptions) =>
         options.ec2.send(
           new CreateTagsCommand({ Resources: batch, Tags: [{ Key: key, Value: value }] }),
-          { abortSignal },
+          httpOptions,
         ),
       );
       taggedIds.push(...batch);
     } catch (err) {
-      untagged.push({ count: batch.length, errorCode: (err as Error).name ?? 'Error' });
+      untagged.push({ count: batch.length, errorCode: errorCode(err) });
     }
   }
   return { taggedIds, untagged };

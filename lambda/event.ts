@@ -1,20 +1,28 @@
-/** Checks the input a schedule (or a follow-up run) sends, before any API call. */
+/**
+ * Checks the input a schedule (or a follow-up run) sends, before any API call: its shape, its
+ * sizes, that it names this deployment's tag key and one of its schedules, strict ISO 8601
+ * times, and a follow-up state within range.
+ */
 import { EventBridgeCron, parseEventBridgeCron } from '../lib/cron';
 import { isCalendarDate, isValidTimeZone } from '../lib/time-zone';
-import {
-  BucketSnapshot,
-  CarriedInstances,
-  FollowUpState,
-  SCHEDULED_TIME_ATTRIBUTE,
-  ScheduleAction,
-  SchedulerEvent,
-} from '../lib/event';
+import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from '../lib/event';
+import { flag, isObject, isoDate, MalformedEventError, show, text } from './checks';
+import { FollowUpBounds, followUpOf } from './follow-up-state';
 
-export class MalformedEventError extends Error {
-  constructor(message: string) {
-    super(`malformed event: ${message}`);
-    this.name = 'MalformedEventError';
-  }
+export { MalformedEventError };
+
+/** What the stack configured: the only tag key and schedule names a function acts for. */
+export interface Deployment {
+  readonly tagKey: string;
+  readonly schedules: readonly string[];
+}
+
+export interface ParseOptions extends FollowUpBounds {
+  /**
+   * The deployment the event must name. Absent (unit tests of the run), the event's tagKey and
+   * schedule are not checked against one; the Lambda shell always passes it.
+   */
+  readonly deployment?: Deployment;
 }
 
 /** A checked event, with its parsed parts. */
@@ -25,117 +33,60 @@ export interface RunInput {
   readonly scheduledTime?: Date;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function isoDate(field: string, value: unknown): Date {
-  const at = typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (typeof value !== 'string' || Number.isNaN(at.getTime())) {
-    throw new MalformedEventError(
-      `${field} ${JSON.stringify(value)} is not an ISO 8601 time such as "2026-11-27T13:00:00Z"`,
-    );
-  }
-  return at;
-}
-
-function text(raw: Record<string, unknown>, field: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new MalformedEventError(`${field} ${JSON.stringify(value)} must be a non-empty string`);
-  }
-  return value;
-}
-
-function flag(raw: Record<string, unknown>, field: string): boolean {
-  const value = raw[field] ?? false;
-  if (typeof value !== 'boolean') {
-    throw new MalformedEventError(`${field} ${JSON.stringify(value)} must be true or false`);
-  }
-  return value;
-}
+/** A tag value's limit: schedule names are tag values. */
+const MAX_SCHEDULE = 256;
+const MAX_TAG_KEY = 128;
+const MAX_TIME_ZONE = 64;
+const MAX_OPPOSITE = 256;
+const MAX_SKIP_DATES = 1000;
 
 function seconds(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 900) {
     throw new MalformedEventError(
-      `verifyTimeoutSeconds ${JSON.stringify(value)} must be a whole number of seconds from 0 to 900`,
+      `verifyTimeoutSeconds ${show(value)} must be a whole number of seconds from 0 to 900`,
     );
   }
   return value;
 }
 
-function followUpOf(value: unknown): FollowUpState | undefined {
-  if (value === undefined) return undefined;
-  if (!isObject(value)) {
-    throw new MalformedEventError(`followUp ${JSON.stringify(value)} must be an object`);
-  }
-  const attempt = value.attempt;
-  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) {
+/** The event names this deployment's tag key and one of its schedules. */
+function checkDeployment(tagKey: string, schedule: string, deployment: Deployment): void {
+  if (tagKey !== deployment.tagKey) {
     throw new MalformedEventError(
-      `followUp.attempt ${JSON.stringify(attempt)} must be a whole number of at least 1`,
+      `tagKey ${show(tagKey)} is not this scheduler's tag key ${show(deployment.tagKey)}`,
     );
   }
-  const notAfter = isoDate('followUp.notAfter', value.notAfter).toISOString();
-  let buckets: BucketSnapshot | undefined;
-  if (value.buckets !== undefined) {
-    const b = value.buckets;
-    if (
-      !isObject(b) ||
-      ![b.request, b.resource, b.at].every((n) => typeof n === 'number' && Number.isFinite(n))
-    ) {
-      throw new MalformedEventError(
-        `followUp.buckets ${JSON.stringify(b)} must be {request, resource, at} numbers`,
-      );
-    }
-    buckets = { request: b.request as number, resource: b.resource as number, at: b.at as number };
-  }
-  let instances: CarriedInstances | undefined;
-  if (value.instances !== undefined) {
-    const v = value.instances;
-    const ids = (list: unknown) =>
-      Array.isArray(list) &&
-      list.every((id) => typeof id === 'string' && /^i-[0-9a-f]{8,17}$/.test(id));
-    if (!isObject(v) || !ids(v.plain) || !ids(v.hibernate)) {
-      throw new MalformedEventError(
-        'followUp.instances must be {plain, hibernate}, each a list of instance ids like "i-0123456789abcdef0"',
-      );
-    }
-    instances = { plain: v.plain as string[], hibernate: v.hibernate as string[] };
-  }
-  if (value.relist !== undefined && typeof value.relist !== 'boolean') {
+  if (!deployment.schedules.includes(schedule)) {
+    const names = deployment.schedules.slice(0, 5).map((n) => show(n));
+    const more = deployment.schedules.length > 5 ? ', ...' : '';
     throw new MalformedEventError(
-      `followUp.relist ${JSON.stringify(value.relist)} must be true or false`,
+      `schedule ${show(schedule)} is not a schedule of this scheduler (${names.join(', ')}${more})`,
     );
   }
-  return {
-    attempt,
-    notAfter,
-    ...(buckets ? { buckets } : {}),
-    ...(instances ? { instances } : {}),
-    ...(value.relist ? { relist: true } : {}),
-  };
 }
 
 /**
  * Checks a raw event for the function that handles `action`.
  * @throws MalformedEventError naming the field, the value and what is expected
  */
-export function parseEvent(raw: unknown, action: ScheduleAction): RunInput {
+export function parseEvent(raw: unknown, action: ScheduleAction, options: ParseOptions): RunInput {
   if (!isObject(raw)) {
     throw new MalformedEventError(
-      `expected a JSON object with action, schedule, tagKey and timeZone; got ${JSON.stringify(raw)}`,
+      `expected a JSON object with action, schedule, tagKey and timeZone; got ${show(raw)}`,
     );
   }
   if (raw.version !== undefined && raw.version !== 1) {
-    throw new MalformedEventError(`version ${JSON.stringify(raw.version)} is not supported; use 1`);
+    throw new MalformedEventError(`version ${show(raw.version)} is not supported; use 1`);
   }
   if (raw.action !== action) {
     throw new MalformedEventError(
-      `action ${JSON.stringify(raw.action)} does not match this function, which only runs "${action}"`,
+      `action ${show(raw.action)} does not match this function, which only runs "${action}"`,
     );
   }
-  const schedule = text(raw, 'schedule');
-  const tagKey = text(raw, 'tagKey');
-  const timeZone = text(raw, 'timeZone');
+  const schedule = text(raw, 'schedule', MAX_SCHEDULE);
+  const tagKey = text(raw, 'tagKey', MAX_TAG_KEY);
+  if (options.deployment) checkDeployment(tagKey, schedule, options.deployment);
+  const timeZone = text(raw, 'timeZone', MAX_TIME_ZONE);
   if (!isValidTimeZone(timeZone)) {
     throw new MalformedEventError(
       `timeZone "${timeZone}" is not an IANA time zone such as "America/New_York"`,
@@ -143,18 +94,23 @@ export function parseEvent(raw: unknown, action: ScheduleAction): RunInput {
   }
   const skipDates = raw.skipDates ?? [];
   if (!Array.isArray(skipDates)) {
-    throw new MalformedEventError(`skipDates ${JSON.stringify(skipDates)} must be a list of dates`);
+    throw new MalformedEventError(`skipDates ${show(skipDates)} must be a list of dates`);
+  }
+  if (skipDates.length > MAX_SKIP_DATES) {
+    throw new MalformedEventError(
+      `skipDates has ${skipDates.length} dates; at most ${MAX_SKIP_DATES} are allowed`,
+    );
   }
   skipDates.forEach((d, i) => {
     if (typeof d !== 'string' || !isCalendarDate(d)) {
       throw new MalformedEventError(
-        `skipDates[${i}] ${JSON.stringify(d)} is not a real date in YYYY-MM-DD form`,
+        `skipDates[${i}] ${show(d)} is not a real date in YYYY-MM-DD form`,
       );
     }
   });
   let opposite: EventBridgeCron | undefined;
   if (raw.opposite !== undefined) {
-    const expression = text(raw, 'opposite');
+    const expression = text(raw, 'opposite', MAX_OPPOSITE);
     try {
       opposite = parseEventBridgeCron(expression);
     } catch (err) {
@@ -166,7 +122,7 @@ export function parseEvent(raw: unknown, action: ScheduleAction): RunInput {
   if (raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE) {
     scheduledTime = isoDate('scheduledTime', raw.scheduledTime);
   }
-  const followUp = followUpOf(raw.followUp);
+  const followUp = followUpOf(raw.followUp, options, scheduledTime);
   const event: SchedulerEvent = {
     version: 1,
     action,
@@ -185,4 +141,31 @@ export function parseEvent(raw: unknown, action: ScheduleAction): RunInput {
     ...(followUp ? { followUp } : {}),
   };
   return { event, opposite, scheduledTime };
+}
+
+/**
+ * The deployment from the functions' environment, as the construct sets it.
+ * @throws Error when the variables are missing or not what the construct writes
+ */
+export function deploymentFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  names: { tagKey: string; schedules: string },
+): Deployment {
+  const tagKey = env[names.tagKey];
+  let schedules: unknown;
+  try {
+    schedules = JSON.parse(env[names.schedules] ?? '');
+  } catch {
+    schedules = undefined;
+  }
+  if (
+    !tagKey ||
+    !Array.isArray(schedules) ||
+    !schedules.every((s): s is string => typeof s === 'string')
+  ) {
+    throw new Error(
+      `the function's environment lacks ${names.tagKey} or ${names.schedules} (a JSON list of schedule names); deploy it with the Ec2Scheduler construct, which sets both`,
+    );
+  }
+  return { tagKey, schedules };
 }

@@ -1,6 +1,10 @@
 /** The one way the handlers find a schedule's instances: DescribeInstances by tag and state. */
-import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, Filter, Instance } from '@aws-sdk/client-ec2';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { MAX_BATCH } from './pacer';
+
+/** Runs one API call with the run's per-call options (timeouts, abort at the deadline). */
+export type CallRunner = <T>(fn: (options: HttpHandlerOptions) => Promise<T>) => Promise<T>;
 
 export interface ListOptions {
   readonly ec2: EC2Client;
@@ -8,7 +12,32 @@ export interface ListOptions {
   readonly schedule: string;
   readonly states: readonly string[];
   /** Runs one API call (the run counts calls and bounds each by its deadline). */
-  readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  readonly call: CallRunner;
+}
+
+/** EC2 refuses a call with more filter values than this, over all its filters (FilterLimitExceeded). */
+const MAX_FILTER_VALUES = 200;
+
+/**
+ * EC2 reads `*` and `?` in filter values as wildcards; a backslash makes them literal. Schedule
+ * names cannot hold them, and the event is checked against the deployment's names, so this only
+ * guarantees that a filter value never matches more than itself.
+ */
+export function literalFilterValue(value: string): string {
+  return value.replace(/[\\*?]/g, '\\$&');
+}
+
+function filters(options: ListOptions): Filter[] {
+  return [
+    { Name: `tag:${options.tagKey}`, Values: [literalFilterValue(options.schedule)] },
+    { Name: 'instance-state-name', Values: [...options.states] },
+  ];
+}
+
+function instancesOf(page: { Reservations?: { Instances?: Instance[] }[] }): Instance[] {
+  return (page.Reservations ?? [])
+    .flatMap((r) => r.Instances ?? [])
+    .filter((i) => i.InstanceId !== undefined);
 }
 
 /**
@@ -18,22 +47,57 @@ export interface ListOptions {
 export async function* listInstances(options: ListOptions): AsyncGenerator<Instance[]> {
   let nextToken: string | undefined;
   do {
-    const page = await options.call((abortSignal) =>
+    const page = await options.call((httpOptions) =>
       options.ec2.send(
         new DescribeInstancesCommand({
-          Filters: [
-            { Name: `tag:${options.tagKey}`, Values: [options.schedule] },
-            { Name: 'instance-state-name', Values: [...options.states] },
-          ],
+          Filters: filters(options),
           MaxResults: MAX_BATCH,
           NextToken: nextToken,
         }),
-        { abortSignal },
+        httpOptions,
       ),
     );
-    yield (page.Reservations ?? [])
-      .flatMap((r) => r.Instances ?? [])
-      .filter((i) => i.InstanceId !== undefined);
+    yield instancesOf(page);
     nextToken = page.NextToken || undefined;
   } while (nextToken);
+}
+
+/**
+ * Those of `ids` still tagged `<tagKey>=<schedule>` and in one of `states` (matching), and the
+ * others (gone: re-tagged, untagged, in another state, or terminated). Looked up with an
+ * `instance-id` filter next to the tag and state filters, as many ids per call as EC2's filter
+ * limit leaves room for; before each call after the first, `haveTime` says whether to go on
+ * (notLooked: the ids it did not get to).
+ */
+export async function describeStillMatching(
+  options: ListOptions & { readonly ids: readonly string[]; readonly haveTime: () => boolean },
+): Promise<{ matching: Instance[]; gone: string[]; notLooked: string[] }> {
+  const perCall = MAX_FILTER_VALUES - 1 - options.states.length;
+  const out: Instance[] = [];
+  let i = 0;
+  for (; i < options.ids.length; i += perCall) {
+    if (i > 0 && !options.haveTime()) break;
+    const Values = options.ids.slice(i, i + perCall);
+    let nextToken: string | undefined;
+    do {
+      const page = await options.call((httpOptions) =>
+        options.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [...filters(options), { Name: 'instance-id', Values }],
+            MaxResults: MAX_BATCH,
+            NextToken: nextToken,
+          }),
+          httpOptions,
+        ),
+      );
+      out.push(...instancesOf(page));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+  }
+  const seen = new Set(out.map((instance) => instance.InstanceId));
+  return {
+    matching: out,
+    gone: options.ids.slice(0, i).filter((id) => !seen.has(id)),
+    notLooked: options.ids.slice(i),
+  };
 }

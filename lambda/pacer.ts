@@ -107,6 +107,11 @@ class Bucket {
     this.tokens = this.level(now) - n;
   }
 
+  /** Tokens taken that were not spent after all. */
+  giveBack(n: number, now: number): void {
+    this.tokens = Math.min(this.limit.capacity, this.level(now) + n);
+  }
+
   /** EC2 says the bucket is empty. */
   empty(now: number): void {
     this.level(now);
@@ -119,6 +124,11 @@ export interface PacedBatch {
   readonly size: number;
   /** How long to wait before sending. */
   readonly waitMs: number;
+  /**
+   * The batch counts on tokens that failed calls were charged in the model but EC2 may not have
+   * taken: its answer tells which (pass it back to succeeded, failed or throttled).
+   */
+  readonly probe?: boolean;
 }
 
 export class Pacer {
@@ -127,6 +137,14 @@ export class Pacer {
   private cap = MAX_BATCH;
   /** Smallest batch worth waiting for: about five seconds of refill. */
   private readonly chunk: number;
+  /**
+   * Instance tokens charged for failed calls that EC2 may not have taken. Whether EC2 charges a
+   * failed call is not documented: the model assumes it does, and the first batch short of
+   * tokens counts on them once to find out (at most one throttled call).
+   */
+  private unconfirmed = 0;
+  /** Whether EC2 takes instance tokens for failed calls, once a probe has told. */
+  private failedCallsCharged: boolean | undefined;
 
   constructor(
     private readonly limits: ActionLimits,
@@ -157,6 +175,8 @@ export class Pacer {
     const available = Math.floor(this.resource.level(now));
     const requestWait = this.request.waitFor(1, now);
     if (available >= limit) return { size: limit, waitMs: requestWait };
+    const probe = Math.min(limit, available + Math.floor(this.unconfirmed));
+    if (probe > available) return { size: probe, waitMs: requestWait, probe: true };
     const size = Math.min(limit, Math.max(available, this.chunk));
     const waitMs = Math.max(this.resource.waitFor(size, now), requestWait);
     if (waitMs > maxWaitMs) {
@@ -177,19 +197,41 @@ export class Pacer {
    * time during the call; counting from the end keeps the estimate on the safe side, whatever
    * the latency.
    */
-  succeeded(size: number, now: number): void {
-    this.request.take(1, now);
-    this.resource.take(size, now);
+  succeeded(size: number, now: number, attempts = 1, probe = false): void {
+    if (probe) this.learn(false, now);
+    this.charge(size, now, attempts);
     this.cap = Math.min(MAX_BATCH, this.cap * 2);
   }
 
-  /** A call failed for a reason other than throttling: EC2 acted on none of its ids. */
-  failed(now: number): void {
-    this.request.take(1, now);
+  /**
+   * A call failed for a reason other than throttling. EC2 acted on none of its ids, but does not
+   * document whether a failed call still spends tokens, so it is charged as if it did (a request
+   * token and the ids' resource tokens for each attempt the SDK made) until a probe says
+   * otherwise. A probe that EC2 admitted (it failed for another reason) says it does not.
+   */
+  failed(size: number, now: number, attempts = 1, probe = false): void {
+    if (probe) this.learn(false, now);
+    this.request.take(attempts, now);
+    if (this.failedCallsCharged === false) return;
+    this.resource.take(size * attempts, now);
+    if (this.failedCallsCharged === undefined) this.unconfirmed += size * attempts;
+  }
+
+  private charge(size: number, now: number, attempts: number): void {
+    this.request.take(attempts, now);
+    this.resource.take(size * attempts, now);
+  }
+
+  /** A probe's answer: whether EC2 took the tokens of failed calls. */
+  private learn(charged: boolean, now: number): void {
+    this.failedCallsCharged = charged;
+    if (!charged) this.resource.giveBack(this.unconfirmed, now);
+    this.unconfirmed = 0;
   }
 
   /** EC2 said RequestLimitExceeded: the buckets are emptier than the model thought. */
-  throttled(size: number, now: number): void {
+  throttled(size: number, now: number, probe = false): void {
+    if (probe) this.learn(true, now);
     this.request.empty(now);
     this.resource.empty(now);
     this.cap = Math.max(1, Math.floor(size / 2));

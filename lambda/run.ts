@@ -9,14 +9,27 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { nextFiring } from '../lib/firings';
 import { localDate } from '../lib/time-zone';
-import type { ScheduleAction, SchedulerEvent } from '../lib/event';
-import { parseEvent, RunInput } from './event';
+import {
+  MAX_CARRIED,
+  MAX_FOLLOW_UPS,
+  MAX_STALLED_RUNS,
+  type ScheduleAction,
+  type SchedulerEvent,
+} from '../lib/event';
+import { addFailures, chainFailures, failureMessage, problemsOf, RunFaults } from './chain';
+import { callOptions } from './clients';
+import { Deployment, parseEvent, RunInput } from './event';
 import { auditTagValue, writeAuditTags } from './audit';
-import { listInstances } from './list';
+import { describeError, errorCode, GONE_CODES, isAbort, isThrottle, logAttributes } from './errors';
+import { isolate, Placement } from './isolate';
+import { describeStillMatching, listInstances } from './list';
 import { EC2_DEFAULT_LIMITS, Ec2Limits, MAX_BATCH, Pacer } from './pacer';
 import { FIRST_POLL_MS, verifyStarts } from './verify';
+
+export { MAX_CARRIED, MAX_FOLLOW_UPS };
 
 export type Outcome = 'started' | 'stopped' | 'skipped' | 'deferred' | 'failed';
 
@@ -34,7 +47,7 @@ export interface InstanceResult {
   readonly verified?: boolean;
 }
 
-export interface RunSummary {
+export interface RunSummary extends RunFaults {
   readonly schedule: string;
   readonly action: ScheduleAction;
   readonly dryRun: boolean;
@@ -91,43 +104,32 @@ export interface RunDeps {
   readonly clock?: Clock;
   /** Receives the summary of every run that is not a dry run (CloudWatch metrics in Lambda). */
   readonly metrics?: RunMetrics;
+  /**
+   * The tag key and schedule names the stack configured; an event naming others is malformed.
+   * The Lambda shell reads them from the environment the construct sets. Absent (unit tests of
+   * the run), events are not checked against a deployment.
+   */
+  readonly deployment?: Deployment;
 }
 
 export interface RunMetrics {
   publish(summary: RunSummary): void;
 }
 
-/** The invocation fails with this when any instance failed, after every other was handled. */
+/**
+ * The invocation fails with this, after the summary and metrics, when the run is the last of its
+ * chain (it queued no follow-up) and anything in the chain failed.
+ */
 export class RunFailedError extends Error {
   constructor(readonly summary: RunSummary) {
-    super(
-      `${summary.failed} instance(s) failed to ${summary.action} for schedule "${summary.schedule}": ` +
-        summary.failures
-          .slice(0, 10)
-          .map((f) => `${f.instanceId} (${f.errorCode})`)
-          .join(', '),
-    );
+    super(failureMessage(summary));
     this.name = 'RunFailedError';
   }
 }
 
 const ASG_TAG = 'aws:autoscaling:groupName';
-/** A follow-up chain never outlives the next opposite transition; this bounds it in count too. */
-export const MAX_FOLLOW_UPS = 1000;
+
 const NO_OPPOSITE_WINDOW_MS = 24 * 3600_000;
-/**
- * Most instance ids a follow-up input carries (about 22 bytes each, well inside Lambda's
- * payload limit for asynchronous invocations); beyond this the follow-up lists again.
- */
-export const MAX_CARRIED = 8000;
-const THROTTLE_CODES = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'RequestThrottled',
-]);
-/** Errors that mean the instance is gone: nothing to start or stop. */
-const GONE_CODES = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 
 const realClock: Clock = {
   now: () => Date.now(),
@@ -139,35 +141,38 @@ interface Batch {
   readonly hibernate: boolean;
   /** Plain stop after hibernation was refused. */
   readonly fallback?: boolean;
+  /** Handed over by the previous run: to be looked at again before anything is done. */
+  readonly carried?: boolean;
 }
 
-function batchesOf(ids: string[], hibernate: boolean): Batch[] {
+function batchesOf(ids: readonly string[], hibernate: boolean, carried = false): Batch[] {
   const out: Batch[] = [];
   for (let i = 0; i < ids.length; i += MAX_BATCH) {
-    out.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate });
+    out.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate, ...(carried ? { carried } : {}) });
   }
   return out;
 }
 
-function errorCode(err: unknown): string {
-  const e = err as { name?: string; Code?: string };
-  return e.Code ?? e.name ?? 'Error';
-}
+/** Carried ids are looked at again this many at a time (what one DescribeInstances call takes). */
+const LOOK_AGAIN_CHUNK = 198;
 
-function isAbort(err: unknown): boolean {
-  const name = (err as { name?: string }).name;
-  return name === 'AbortError' || name === 'TimeoutError';
-}
-
-/** Parses the raw event, runs it, and fails the invocation when any instance failed. */
+/**
+ * Parses the raw event, runs it, and fails the invocation (after the summary and metrics) when
+ * the run is the last of its chain and anything in the chain failed.
+ */
 export async function handle(
   raw: unknown,
   action: ScheduleAction,
   deps: RunDeps,
 ): Promise<RunSummary> {
-  const input = parseEvent(raw, action);
+  const input = parseEvent(raw, action, {
+    deployment: deps.deployment,
+    limits: (deps.limits ?? EC2_DEFAULT_LIMITS)[action],
+    now: (deps.clock ?? realClock).now(),
+  });
   const summary = await runSchedule(input, deps);
-  if (summary.failed > 0) throw new RunFailedError(summary);
+  // A run with a successor never fails: a retry of it would start a second chain.
+  if (!summary.followUp && chainFailures(summary)) throw new RunFailedError(summary);
   return summary;
 }
 
@@ -182,6 +187,12 @@ class Run {
   private readonly started: number;
   private readonly marginMs: number;
   private readonly verifyReserveMs: number;
+  /** Kept back for queuing the follow-up run, which comes after everything else. */
+  private readonly handOverReserveMs: number;
+  /** Batches waiting to be sent. */
+  private queue: Batch[] = [];
+  /** Instance type and Availability Zone of each listed instance. */
+  private readonly placement = new Map<string, Placement>();
   /** One result per instance; a later result for the same instance replaces the earlier. */
   private readonly results = new Map<string, InstanceResult>();
   /** Instances given the audit tag. */
@@ -203,6 +214,7 @@ class Run {
     // The safety margin scales with the time the run has: 10%, between 100 ms and 5 s.
     const budget = deps.remainingMs();
     this.marginMs = Math.round(Math.min(5000, Math.max(100, budget * 0.1)));
+    this.handOverReserveMs = deps.followUp ? Math.round(Math.min(1000, budget * 0.1)) : 0;
     // Starts keep back 10% of the run's time (at most the verification timeout) to be verified
     // in this run, when that is enough for a poll. Starting comes first: a short run may leave
     // no time to verify.
@@ -216,8 +228,9 @@ class Run {
     this.pacer = new Pacer(limits, this.started, this.event.followUp?.buckets);
   }
 
+  /** Time left for the run's calls: the margin and the hand-over's time are kept back. */
   private timeLeft(): number {
-    return this.deps.remainingMs() - this.marginMs;
+    return this.deps.remainingMs() - this.marginMs - this.handOverReserveMs;
   }
 
   /** Time left for starting or stopping: what verification needs is kept back. */
@@ -230,7 +243,30 @@ class Run {
     this.results.set(result.instanceId, result);
   }
 
+  /** Runs the schedule; whatever happens, every instance reached has its line, and the summary is written. */
   async execute(): Promise<RunSummary> {
+    let outcome: Partial<RunSummary>;
+    try {
+      outcome = await this.work();
+    } catch (err) {
+      // A fault nothing else handled: what is still waiting fails with it, and the run reports.
+      const error = describeError(err);
+      this.failAll(
+        this.queue.flatMap((b) => b.ids),
+        error.errorCode,
+        error.message,
+      );
+      this.queue = [];
+      this.deps.logger.error('run failed', {
+        schedule: this.event.schedule,
+        ...logAttributes(error),
+      });
+      outcome = { error };
+    }
+    return this.summary(outcome);
+  }
+
+  private async work(): Promise<Partial<RunSummary>> {
     const { event } = this;
     const firedAt = this.input.scheduledTime ?? new Date(this.started);
     if (event.action === 'start' && event.skipDates.length > 0) {
@@ -241,26 +277,27 @@ class Run {
           localDate: today,
           timeZone: event.timeZone,
         });
-        return this.summary({ skipDate: today });
+        return { skipDate: today };
       }
     }
     const notAfter = this.notAfter(firedAt);
 
     const carried = event.followUp?.instances;
-    let batches: Batch[];
+    const outcome: { listingFailed?: RunSummary['listingFailed'] } = {};
     // Whether a later run must list again: the listing was cut short here, or before.
     let relist: boolean;
     if (carried) {
-      // The previous run listed these and could not reach them: act without listing again.
+      // The previous run listed these and could not reach them: they are looked at again (by id)
+      // before anything is done to them, not listed again.
       relist = event.followUp?.relist ?? false;
       this.found = carried.plain.length + carried.hibernate.length;
-      batches = [
-        ...batchesOf([...carried.hibernate], true),
-        ...batchesOf([...carried.plain], false),
+      this.queue = [
+        ...batchesOf(carried.hibernate, true, true),
+        ...batchesOf(carried.plain, false, true),
       ];
     } else {
       const listing = await this.describe();
-      relist = !listing.complete;
+      relist = listing.cutShort;
       if (relist) {
         // The deadline came while listing: act on what was listed, and let a follow-up run
         // list again (instances started or stopped here no longer match its filter).
@@ -269,16 +306,28 @@ class Run {
           listed: listing.instances.length,
         });
       }
-      batches = this.plan(listing.instances);
+      if (listing.error) {
+        outcome.listingFailed = listing.error;
+        this.deps.logger.error('listing instances failed; instances not listed are not reached', {
+          schedule: event.schedule,
+          listed: listing.instances.length,
+          ...logAttributes(listing.error),
+        });
+      }
+      this.queue = this.plan(listing.instances);
     }
     if (this.clock.now() >= notAfter.getTime()) {
-      for (const batch of batches)
-        this.failAll(batch.ids, 'WindowClosed', this.windowMessage(notAfter));
-      return this.summary();
+      this.failAll(
+        this.queue.flatMap((b) => b.ids),
+        'WindowClosed',
+        this.windowMessage(notAfter),
+      );
+      this.queue = [];
+      return { ...outcome, ...(relist ? { notListed: true } : {}) };
     }
-    const left = event.dryRun ? this.dryRun(batches) : await this.act(batches, notAfter);
+    const left = event.dryRun ? this.dryRun() : await this.act(notAfter);
     if (!event.dryRun) await this.verify();
-    return this.summary(await this.handOver(left, relist, notAfter));
+    return { ...outcome, ...(await this.handOver(left, relist, notAfter, problemsOf(outcome))) };
   }
 
   private notAfter(firedAt: Date): Date {
@@ -294,30 +343,46 @@ class Run {
   }
 
   /**
-   * The tagged instances in the state this action applies to: all of them, or (complete false)
-   * the pages listed before the deadline.
+   * The tagged instances in the state this action applies to: all of them, or the pages listed
+   * before the deadline (cutShort), or before a call failed after the SDK's retries (error).
    */
-  private async describe(): Promise<{ instances: Instance[]; complete: boolean }> {
+  private async describe(): Promise<{
+    instances: Instance[];
+    cutShort: boolean;
+    error?: { errorCode: string; message: string };
+  }> {
     const instances: Instance[] = [];
     // Before each page, the first included: is there time for it?
-    let complete = this.callEstimateMs <= this.timeLeft();
-    if (!complete) return { instances, complete };
+    if (this.callEstimateMs > this.timeLeft()) return { instances, cutShort: true };
     const pages = listInstances({
       ec2: this.deps.ec2,
       tagKey: this.event.tagKey,
       schedule: this.event.schedule,
-      states: [this.event.action === 'start' ? 'stopped' : 'running'],
+      states: [this.state()],
       call: (fn) => this.call(fn),
     });
-    for await (const page of pages) {
-      instances.push(...page);
-      if (this.callEstimateMs > this.timeLeft()) {
-        complete = false;
-        break;
+    let cutShort = false;
+    let error: { errorCode: string; message: string } | undefined;
+    try {
+      for await (const page of pages) {
+        instances.push(...page);
+        if (this.callEstimateMs > this.timeLeft()) {
+          cutShort = true;
+          break;
+        }
       }
+    } catch (err) {
+      // The deadline cut a page off: a follow-up lists again. Any other fault ends the listing.
+      if (isAbort(err)) cutShort = true;
+      else error = describeError(err);
     }
     this.found = instances.length;
-    return { instances, complete };
+    return { instances, cutShort, ...(error ? { error } : {}) };
+  }
+
+  /** The state this action applies to. */
+  private state(): string {
+    return this.event.action === 'start' ? 'stopped' : 'running';
   }
 
   /** Applies the skip rules and groups the rest into batches of at most 1,000 ids. */
@@ -327,6 +392,10 @@ class Run {
     const hibernate: string[] = [];
     for (const instance of instances) {
       const instanceId = instance.InstanceId as string;
+      this.placement.set(instanceId, {
+        type: instance.InstanceType,
+        zone: instance.Placement?.AvailabilityZone,
+      });
       const skip = (reason: string) => this.log({ instanceId, outcome: 'skipped', reason });
       if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
         skip('member of an Auto Scaling group, which would replace it');
@@ -343,8 +412,10 @@ class Run {
     return [...batchesOf(hibernate, true), ...batchesOf(plain, false)];
   }
 
-  private dryRun(batches: Batch[]): Batch[] {
+  private dryRun(): Batch[] {
     const outcome = this.event.action === 'start' ? 'started' : 'stopped';
+    const batches = this.queue;
+    this.queue = [];
     for (const batch of batches) {
       for (const instanceId of batch.ids) {
         this.log({ instanceId, outcome, ...(batch.hibernate ? { hibernated: true } : {}) });
@@ -353,11 +424,16 @@ class Run {
     return [];
   }
 
-  /** Sends the batches; returns what the deadline left unreached. */
-  private async act(queue: Batch[], notAfter: Date): Promise<Batch[]> {
+  /** Sends the queued batches; returns what the deadline left unreached. */
+  private async act(notAfter: Date): Promise<Batch[]> {
+    const queue = this.queue;
     while (queue.length > 0) {
       const batch = queue.shift() as Batch;
-      const { size, waitMs } = this.pacer.plan(
+      if (batch.carried) {
+        if (!(await this.lookAgain(batch))) return queue.splice(0);
+        continue;
+      }
+      const { size, waitMs, probe } = this.pacer.plan(
         batch.ids.length,
         this.clock.now(),
         this.timeToAct() - this.callEstimateMs,
@@ -368,42 +444,83 @@ class Run {
       const ids = batch.ids.slice(0, size);
       if (this.clock.now() + waitMs >= notAfter.getTime()) {
         // The schedule's opposite transition comes first: acting now would undo it.
-        const rest = [...ids, ...queue.flatMap((b) => b.ids)];
+        const rest = [...ids, ...queue.splice(0).flatMap((b) => b.ids)];
         this.failAll(rest, 'WindowClosed', this.windowMessage(notAfter));
         return [];
       }
       // The audit tag that follows is best effort: only the start or stop call must fit.
       if (waitMs + this.callEstimateMs > this.timeToAct()) {
         queue.unshift({ ...batch, ids });
-        return queue;
+        return queue.splice(0);
       }
       if (waitMs > 0) await this.clock.sleep(waitMs);
-      const outcome = await this.send(ids, batch);
+      const outcome = await this.send(ids, batch, probe);
       if (outcome === 'done') continue;
       if (outcome === 'throttled') {
         queue.unshift({ ...batch, ids });
       } else if (outcome === 'aborted') {
         // The call ran into the deadline: EC2 may or may not have acted; acting again is safe.
-        return [{ ...batch, ids }, ...queue];
+        return [{ ...batch, ids }, ...queue.splice(0)];
       } else {
-        this.isolate(outcome, ids, batch, queue);
+        // One bad instance (or a few) failed the call: set apart what the error names, or halve.
+        const { settle, resend } = isolate(outcome, ids, (id) => this.placement.get(id));
+        queue.unshift(...resend.map((ids) => ({ ...batch, ids })));
+        for (const instanceId of settle) this.settle(outcome, instanceId, batch);
       }
     }
     return [];
   }
 
-  /** A call failed for a reason other than throttling: split it, or settle a single instance. */
-  private isolate(err: unknown, ids: string[], batch: Batch, queue: Batch[]): void {
+  /**
+   * Looks again at carried instances before acting on them: those no longer tagged for this
+   * schedule or no longer in the state the action applies to are left alone, and the skip rules
+   * apply again (an instance may have joined an Auto Scaling group). Looks at about what the
+   * next calls will send. Returns false when the deadline leaves no time to look and act.
+   */
+  private async lookAgain(batch: Batch): Promise<boolean> {
+    const queue = this.queue;
+    if (2 * this.callEstimateMs > this.timeToAct()) {
+      queue.unshift(batch);
+      return false;
+    }
+    const { size } = this.pacer.plan(batch.ids.length, this.clock.now());
+    const head = batch.ids.slice(0, Math.max(size, LOOK_AGAIN_CHUNK));
+    if (head.length < batch.ids.length)
+      queue.unshift({ ...batch, ids: batch.ids.slice(head.length) });
+    let looked: Awaited<ReturnType<typeof describeStillMatching>>;
+    try {
+      looked = await describeStillMatching({
+        ec2: this.deps.ec2,
+        tagKey: this.event.tagKey,
+        schedule: this.event.schedule,
+        states: [this.state()],
+        ids: head,
+        call: (fn) => this.call(fn),
+        // Another look only when there is time to spare for acting on what it finds.
+        haveTime: () => 3 * this.callEstimateMs <= this.timeToAct(),
+      });
+    } catch (err) {
+      if (isAbort(err)) {
+        queue.unshift({ ...batch, ids: head });
+        return false;
+      }
+      const { errorCode: code, message } = describeError(err);
+      this.failAll(head, code, `could not look at the instance again before acting: ${message}`);
+      return true;
+    }
+    const reason = `no longer tagged ${this.event.tagKey}=${this.event.schedule} and ${this.state()}`;
+    for (const instanceId of looked.gone) this.log({ instanceId, outcome: 'skipped', reason });
+    if (looked.notLooked.length > 0) queue.unshift({ ...batch, ids: looked.notLooked });
+    queue.unshift(...this.plan(looked.matching));
+    return true;
+  }
+
+  /** Settles one instance a call failed for. */
+  private settle(err: unknown, instanceId: string, batch: Batch): void {
     const code = errorCode(err);
     const message = (err as Error).message ?? String(err);
-    if (ids.length > 1) {
-      const half = Math.ceil(ids.length / 2);
-      queue.unshift({ ...batch, ids: ids.slice(0, half) }, { ...batch, ids: ids.slice(half) });
-      return;
-    }
-    const instanceId = ids[0];
     if (batch.hibernate && code === 'UnsupportedHibernationConfiguration') {
-      queue.unshift({ ids, hibernate: false, fallback: true });
+      this.queue.unshift({ ids: [instanceId], hibernate: false, fallback: true });
     } else if (GONE_CODES.has(code)) {
       this.log({
         instanceId,
@@ -419,25 +536,28 @@ class Run {
   private async send(
     ids: string[],
     batch: Batch,
+    probe = false,
   ): Promise<'done' | 'throttled' | 'aborted' | unknown> {
     const start = this.event.action === 'start';
+    let attempts: number;
     try {
-      await this.call((abortSignal) =>
+      const output = await this.call((httpOptions) =>
         start
-          ? this.actions.send(new StartInstancesCommand({ InstanceIds: ids }), { abortSignal })
+          ? this.actions.send(new StartInstancesCommand({ InstanceIds: ids }), httpOptions)
           : this.actions.send(
               new StopInstancesCommand({
                 InstanceIds: ids,
                 ...(batch.hibernate ? { Hibernate: true } : {}),
               }),
-              { abortSignal },
+              httpOptions,
             ),
       );
+      attempts = output.$metadata?.attempts ?? 1;
     } catch (err) {
       const at = this.clock.now();
-      if (THROTTLE_CODES.has(errorCode(err))) {
+      if (isThrottle(err)) {
         this.throttledCalls++;
-        this.pacer.throttled(ids.length, at);
+        this.pacer.throttled(ids.length, at, probe);
         this.deps.logger.warn('throttled by EC2; shrinking the batch', {
           schedule: this.event.schedule,
           batch: ids.length,
@@ -445,12 +565,18 @@ class Run {
         });
         return 'throttled';
       }
-      this.pacer.failed(at);
+      // Every attempt the SDK made may have cost EC2's tokens.
+      this.pacer.failed(
+        ids.length,
+        at,
+        (err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1,
+        probe,
+      );
       if (isAbort(err)) return 'aborted';
       return err;
     }
     const at = this.clock.now();
-    this.pacer.succeeded(ids.length, at);
+    this.pacer.succeeded(ids.length, at, attempts, probe);
     await this.tag(ids, start ? 'started' : 'stopped', at);
     for (const instanceId of ids) {
       this.log({
@@ -464,14 +590,14 @@ class Run {
   }
 
   /**
-   * Counts the call, bounds it by the run's deadline, and keeps a running estimate of how long
-   * calls take.
+   * Counts the call, bounds it by the run's deadline (and its request timeout by the time left),
+   * and keeps a running estimate of how long calls take.
    */
-  private async call<T>(fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(fn: (options: HttpHandlerOptions) => Promise<T>): Promise<T> {
     const t0 = this.clock.now();
     this.apiCalls++;
     try {
-      return await fn(AbortSignal.timeout(Math.max(1, Math.floor(this.timeLeft()))));
+      return await fn(callOptions(this.timeLeft()));
     } finally {
       const took = this.clock.now() - t0;
       this.callEstimateMs = Math.max(50, 0.7 * this.callEstimateMs + 0.3 * took);
@@ -501,6 +627,15 @@ class Run {
       call: (fn) => this.call(fn),
       callEstimateMs: () => this.callEstimateMs,
     });
+    if (result.fault) {
+      this.deps.logger.warn(
+        'verification stopped; the instances not yet seen running stay unverified',
+        {
+          schedule: this.event.schedule,
+          ...logAttributes(result.fault),
+        },
+      );
+    }
     for (const instanceId of result.running) {
       this.log({ instanceId, outcome: 'started', verified: true });
     }
@@ -511,8 +646,9 @@ class Run {
       'start failed',
       this.clock.now(),
     );
-    const reason =
-      result.polls === 0
+    const reason = result.fault
+      ? `not verified: DescribeInstances failed (${result.fault.errorCode}): ${result.fault.message}`
+      : result.polls === 0
         ? "not verified: the run's deadline left no time to look"
         : `still pending after ${Math.round(result.waitedMs / 1000)} s`;
     for (const instanceId of result.unverified) {
@@ -556,19 +692,36 @@ class Run {
     left: Batch[],
     relist: boolean,
     notAfter: Date,
+    problems: string[],
   ): Promise<Partial<RunSummary>> {
     const ids = left.flatMap((b) => b.ids);
     if (ids.length === 0 && !relist) return {};
     const attempt = (this.event.followUp?.attempt ?? 0) + 1;
     const now = this.clock.now();
-    const giveUp = (code: string, message: string): Partial<RunSummary> => {
+    const giveUp = (code: string, message: string, failed: boolean): Partial<RunSummary> => {
       this.failAll(ids, code, message);
-      // Instances never listed have no line of their own: fail the invocation for them.
-      if (relist) throw new Error(`schedule "${this.event.schedule}": ${message}`);
-      return {};
+      // Instances never listed have no line of their own: the summary says so.
+      this.deps.logger.error('work left for a follow-up run that will not come', {
+        schedule: this.event.schedule,
+        errorCode: code,
+        errorMessage: message,
+        instances: ids.length,
+        notListed: relist,
+      });
+      return {
+        ...(failed ? { handOverFailed: { errorCode: code, message } } : {}),
+        ...(relist ? { notListed: true } : {}),
+      };
     };
     if (now >= notAfter.getTime() || attempt > MAX_FOLLOW_UPS) {
-      return giveUp('WindowClosed', this.windowMessage(notAfter));
+      return giveUp('WindowClosed', this.windowMessage(notAfter), false);
+    }
+    // Runs that reach no instance (each run's time too short for EC2's answers) end the chain.
+    const reached = [...this.results.values()].some((r) => r.outcome !== 'deferred');
+    const stalled = reached ? 0 : (this.event.followUp?.stalled ?? 0) + 1;
+    if (stalled >= MAX_STALLED_RUNS) {
+      const message = `${stalled} runs in a row reached no instance: each had too little time for EC2's answers (about ${Math.round(this.callEstimateMs)} ms a call); give the functions a longer timeout`;
+      return giveUp('Stalled', message, false);
     }
     const carry =
       ids.length > 0 && ids.length <= MAX_CARRIED
@@ -580,6 +733,10 @@ class Run {
             ...(relist ? { relist: true } : {}),
           }
         : {};
+    const own = [...this.results.values()]
+      .filter((r) => r.outcome === 'failed')
+      .map((r) => ({ instanceId: r.instanceId, errorCode: r.errorCode ?? 'Error' }));
+    const failures = addFailures(this.event.followUp?.failures, own.length, own, problems);
     const next: SchedulerEvent = {
       ...this.event,
       followUp: {
@@ -587,17 +744,21 @@ class Run {
         notAfter: notAfter.toISOString(),
         buckets: this.pacer.snapshot(now),
         ...carry,
+        ...(failures ? { failures } : {}),
+        ...(stalled > 0 ? { stalled } : {}),
       },
     };
     if (!this.deps.followUp) {
-      return giveUp('NoFollowUp', 'the deadline came and no follow-up run can be queued');
+      return giveUp('NoFollowUp', 'the deadline came and no follow-up run can be queued', true);
     }
     try {
       await this.deps.followUp(next);
     } catch (err) {
+      const { errorCode: code, message } = describeError(err);
       return giveUp(
         'FollowUpFailed',
-        `could not queue the follow-up run: ${errorCode(err)}: ${(err as Error).message}`,
+        `could not queue the follow-up run: ${code}: ${message}`,
+        true,
       );
     }
     for (const instanceId of ids) {
@@ -639,13 +800,21 @@ class Run {
       unverified: results.filter((r) => r.verified === false).length,
       auditTagged: this.tagged.size,
       failures,
+      ...(this.event.followUp?.failures ? { earlierFailures: this.event.followUp.failures } : {}),
       apiCalls: this.apiCalls,
       throttledCalls: this.throttledCalls,
       durationMs: this.clock.now() - this.started,
       ...extra,
     };
     this.deps.logger.info('summary', { ...summary });
-    if (!this.event.dryRun) this.deps.metrics?.publish(summary);
+    try {
+      if (!this.event.dryRun) this.deps.metrics?.publish(summary);
+    } catch (err) {
+      this.deps.logger.error('metrics not published', {
+        schedule: summary.schedule,
+        ...logAttributes(describeError(err)),
+      });
+    }
     return summary;
   }
 }

@@ -5,7 +5,8 @@
  * look tells.
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { listInstances } from './list';
+import { describeError } from './errors';
+import { CallRunner, listInstances } from './list';
 
 export interface Bounce {
   readonly instanceId: string;
@@ -24,6 +25,11 @@ export interface VerifyResult {
   readonly polls: number;
   /** How long verification waited. */
   readonly waitedMs: number;
+  /**
+   * Why verification stopped early: a poll failed (after the SDK's retries) or ran into the
+   * deadline. Verification is best effort: the instances it could not follow stay unverified.
+   */
+  readonly fault?: { readonly errorCode: string; readonly message: string };
 }
 
 export interface VerifyOptions {
@@ -36,7 +42,7 @@ export interface VerifyOptions {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   /** Runs one API call (the run counts calls and bounds each by its deadline). */
-  readonly call: <T>(fn: (abortSignal: AbortSignal) => Promise<T>) => Promise<T>;
+  readonly call: CallRunner;
   /** Expected duration of one call, to avoid starting a poll that cannot finish in time. */
   readonly callEstimateMs: () => number;
 }
@@ -60,12 +66,20 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
   const bounced: Bounce[] = [];
   let delay = FIRST_POLL_MS;
   let polls = 0;
+  let fault: VerifyResult['fault'];
   const began = options.now();
   while (waiting.size > 0) {
     if (options.now() + delay + options.callEstimateMs() > options.until) break;
     await options.sleep(delay);
     delay = Math.min(MAX_POLL_MS, delay * 1.5);
-    const seen = await notYetRunning(options);
+    let seen: Map<string, Instance>;
+    try {
+      seen = await notYetRunning(options);
+    } catch (err) {
+      // A poll cut short says nothing (a missing page would look like "running"): stop here.
+      fault = describeError(err);
+      break;
+    }
     polls++;
     for (const id of [...waiting]) {
       const instance = seen.get(id);
@@ -91,7 +105,14 @@ export async function verifyStarts(options: VerifyOptions): Promise<VerifyResult
       // pending, or stopped with no failure reason yet (EC2's eventual consistency): wait.
     }
   }
-  return { running, bounced, unverified: [...waiting], polls, waitedMs: options.now() - began };
+  return {
+    running,
+    bounced,
+    unverified: [...waiting],
+    polls,
+    waitedMs: options.now() - began,
+    ...(fault ? { fault } : {}),
+  };
 }
 
 /** The schedule's tagged instances that are pending or stopped, by id. */

@@ -5,7 +5,6 @@
 import {
   Annotations,
   Duration,
-  Lazy,
   Names,
   RemovalPolicy,
   Stack,
@@ -72,8 +71,8 @@ export class Ec2Scheduler extends Construct {
   /** Security groups of the functions, with `vpc`; empty outside a VPC. */
   public readonly securityGroups: ec2.ISecurityGroup[];
   /**
-   * Receives invocations that EventBridge Scheduler could not deliver and runs that failed
-   * after Lambda's own retries.
+   * Receives invocations that EventBridge Scheduler could not deliver and runs that failed (the
+   * functions have no asynchronous retries: a follow-up chain's last run reports the chain).
    */
   public readonly deadLetterQueue: sqs.Queue;
   /** Receives the alarms: the given `alarmTopic` or the one created here. */
@@ -310,7 +309,7 @@ export class Ec2Scheduler extends Construct {
       props: this.props,
       logKey,
       // Resolved at synth, so schedules added after the construct are included.
-      scheduleNames: Lazy.list({ produce: () => this.scheduleList.map((s) => s.name) }),
+      scheduleNames: () => this.scheduleList.map((s) => s.name),
       deadLetterQueue: this.deadLetterQueue,
       securityGroups: this.securityGroups,
     };

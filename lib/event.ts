@@ -58,7 +58,47 @@ export interface FollowUpState {
    * started or stopped no longer match the filter, so each listing gets further).
    */
   readonly relist?: boolean;
+  /**
+   * What failed in the chain's earlier runs. A run that queued its follow-up does not fail its
+   * invocation; the chain's last run does, naming these.
+   */
+  readonly failures?: ChainFailures;
+  /** How many runs in a row (up to the one that queued this) reached no instance. */
+  readonly stalled?: number;
 }
+
+/** The failures of a follow-up chain so far. */
+export interface ChainFailures {
+  /** Instances that failed. */
+  readonly count: number;
+  /** The first of them (at most {@link MAX_NAMED_FAILURES}). */
+  readonly first: readonly { readonly instanceId: string; readonly errorCode: string }[];
+  /** Faults of a whole run, e.g. `listing failed: UnauthorizedOperation`. */
+  readonly problems?: readonly string[];
+}
+
+/** A follow-up chain never outlives the next opposite transition; this bounds it in count too. */
+export const MAX_FOLLOW_UPS = 1000;
+/**
+ * Most instance ids a follow-up input carries (about 22 bytes each, well inside Lambda's
+ * payload limit for asynchronous invocations); beyond this the follow-up lists again.
+ */
+export const MAX_CARRIED = 8000;
+/** Most failures a chain names (in its follow-up state and in the last run's error). */
+export const MAX_NAMED_FAILURES = 10;
+/** A chain whose runs reach no instance this many times in a row ends. */
+export const MAX_STALLED_RUNS = 5;
+/** Most whole-run faults a chain carries. */
+export const MAX_CHAIN_PROBLEMS = 5;
+
+/**
+ * Environment variables the construct sets on both functions: the tag key and the schedule names
+ * of the deployment (a JSON list). The functions reject any event that names others.
+ */
+export const DEPLOYMENT_ENV = {
+  tagKey: 'EC2_SCHEDULER_TAG_KEY',
+  schedules: 'EC2_SCHEDULER_SCHEDULES',
+} as const;
 
 /** Instance ids a follow-up run acts on directly. */
 export interface CarriedInstances {

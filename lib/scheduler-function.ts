@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { auditTagKey, type ScheduleAction } from './event';
+import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 
 /** Where the prebuilt handler bundles are, from `lib/` (source) or `dist/lib/` (package). */
@@ -23,8 +24,8 @@ export interface SchedulerFunctionOptions {
   readonly props: ResolvedProps;
   readonly logGroupName: string;
   readonly logKey: kms.IKey;
-  /** The scheduler's schedule names, resolved at synth so later schedules are included. */
-  readonly scheduleNames: string[];
+  /** The scheduler's schedule names, read at synth so later schedules are included. */
+  readonly scheduleNames: () => string[];
   readonly deadLetterQueue: sqs.IQueue;
   /** Empty outside a VPC. */
   readonly securityGroups: readonly ec2.ISecurityGroup[];
@@ -66,7 +67,9 @@ export function createSchedulerFunction(
     memorySize: 256,
     timeout: props.timeout,
     deadLetterQueue: options.deadLetterQueue,
-    retryAttempts: 2,
+    // No re-run of a failed run: it retries calls itself, hands what is left to a follow-up,
+    // and only a chain's last run fails; a re-run would repeat its report or start a 2nd chain.
+    retryAttempts: 0,
     recursiveLoop: lambda.RecursiveLoop.ALLOW,
     vpc: props.vpc,
     vpcSubnets: props.vpcSubnets,
@@ -74,8 +77,10 @@ export function createSchedulerFunction(
     environment: {
       POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      ...deploymentEnvironment(props.tagKey, options.scheduleNames),
     },
   });
+  fn.node.addValidation({ validate: () => environmentSizeErrors(fn) });
   // The run hands what it cannot finish in time to a follow-up run of itself. A separate
   // policy (not the role's default policy, which the function depends on) avoids a cycle.
   new iam.Policy(scope, `${title}FollowUpPolicy`, {
@@ -110,7 +115,8 @@ function createRole(
     resourceName: '*',
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
-  const scheduled = { [`aws:ResourceTag/${tagKey}`]: options.scheduleNames };
+  const scheduleNames = Lazy.list({ produce: options.scheduleNames });
+  const scheduled = { [`aws:ResourceTag/${tagKey}`]: scheduleNames };
   const statements = [
     new iam.PolicyStatement({
       sid: 'FindTaggedInstances',

@@ -476,6 +476,50 @@ describe('throttling', () => {
   });
 });
 
+describe('injected faults and limits on failed calls', () => {
+  test('a fault rule answers matching requests with an EC2 error, a raw answer, or nothing at all', async () => {
+    ep.addInstances(makeInstances(2, { state: 'stopped' }));
+    const c = client();
+    ep.injectFault({ action: 'DescribeInstances', times: 1, respond: { code: 'InternalError' } });
+    const err = await failure(c.send(new DescribeInstancesCommand({})));
+    expect(err).toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    ep.injectFault({
+      action: 'StartInstances',
+      times: 1,
+      respond: { status: 502, contentType: 'text/html', body: '<html>502 Bad Gateway</html>' },
+    });
+    const html = await failure(
+      c.send(new StartInstancesCommand({ InstanceIds: [instanceIdFor(1)] })),
+    );
+    expect(html.$metadata.httpStatusCode).toBe(502);
+    expect(ep.instance(instanceIdFor(1))?.state).toBe('stopped');
+    ep.injectFault({ action: 'StopInstances', respond: 'hang' });
+    const hung = await c
+      .send(new StopInstancesCommand({ InstanceIds: [instanceIdFor(2)] }), {
+        abortSignal: AbortSignal.timeout(100),
+      })
+      .catch((e: Error) => e);
+    expect((hung as Error).name).toBe('AbortError');
+    expect(ep.requests.map((r) => [r.action, r.status])).toEqual([
+      ['DescribeInstances', 500],
+      ['StartInstances', 502],
+      ['StopInstances', 0],
+    ]);
+  });
+
+  test('failed calls take their tokens unless chargeFailedCalls is false', async () => {
+    ep.addInstances(makeInstances(1000, { state: 'stopped' }));
+    ep.failInstance(instanceIdFor(1000), 'InsufficientInstanceCapacity');
+    const ids = ep.instances().map((i) => i.instanceId);
+    ep.setLimits({ timeScale: 0.001 });
+    await failure(client().send(new StartInstancesCommand({ InstanceIds: ids })));
+    expect(ep.tokens('StartInstances')?.resource).toBeLessThan(1);
+    ep.setLimits({ timeScale: 0.001, chargeFailedCalls: false });
+    await failure(client().send(new StartInstancesCommand({ InstanceIds: ids })));
+    expect(ep.tokens('StartInstances')).toEqual({ request: 5, resource: 1000 });
+  });
+});
+
 describe('other calls', () => {
   test('CreateTags sets tags', async () => {
     ep.addInstances(makeInstances(2, { tags: { Schedule: 'office-hours' } }));

@@ -834,3 +834,50 @@ describe('logEncryptionKey', () => {
     );
   });
 });
+
+describe('what the functions are told of their deployment (issue 9)', () => {
+  test('both functions know the tag key and every schedule name, including schedules added after them', () => {
+    const stack = testStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { tagKey: 'Team' });
+    scheduler.addSchedule('office-hours', { start: WEEKDAYS_8, stop: WEEKDAYS_17 });
+    scheduler.addSchedule('evening-stop', { stop: 'cron(0 19 * * ? *)' });
+    const template = Template.fromStack(stack);
+    for (const fn of [scheduler.startFunction, scheduler.stopFunction]) {
+      const variables = (
+        resourceOf(template, fn).Properties as {
+          Environment: { Variables: Record<string, string> };
+        }
+      ).Environment.Variables;
+      expect(variables.EC2_SCHEDULER_TAG_KEY).toBe('Team');
+      expect(JSON.parse(variables.EC2_SCHEDULER_SCHEDULES)).toEqual([
+        'office-hours',
+        'evening-stop',
+      ]);
+    }
+  });
+
+  test("schedule names that do not fit in Lambda's 4 KB of environment fail synth, naming the limit", () => {
+    const stack = testStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler');
+    for (let k = 0; k < 20; k++) {
+      scheduler.addSchedule(`${'team-'.repeat(40)}${k}`, { stop: 'cron(0 19 * * ? *)' });
+    }
+    expect(() => Template.fromStack(stack)).toThrow(
+      /environment of Stack\/Scheduler\/StartFunction takes \d+ bytes, over Lambda's limit of 4 KB \(4096 bytes\).*fewer or shorter schedule names/,
+    );
+  });
+
+  test('Lambda does not re-run a failed run: the functions have no asynchronous retries', () => {
+    const stack = testStack();
+    new Ec2Scheduler(stack, 'Scheduler').addSchedule('office-hours', {
+      start: WEEKDAYS_8,
+      stop: WEEKDAYS_17,
+    });
+    const template = Template.fromStack(stack);
+    const configs = template.findResources('AWS::Lambda::EventInvokeConfig');
+    expect(Object.values(configs).map((c) => (c as { Properties: unknown }).Properties)).toEqual([
+      expect.objectContaining({ MaximumRetryAttempts: 0, Qualifier: '$LATEST' }),
+      expect.objectContaining({ MaximumRetryAttempts: 0, Qualifier: '$LATEST' }),
+    ]);
+  });
+});

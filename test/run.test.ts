@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
-import { MalformedEventError } from '../lambda/event';
+import { deploymentFromEnv, MalformedEventError } from '../lambda/event';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/event';
@@ -190,7 +190,7 @@ describe('deadline and follow-up runs', () => {
     expect(followUp).toMatchObject({ attempt: 1, notAfter: '2026-11-30T22:00:00.000Z' });
   });
 
-  test('the follow-up acts on the instances it was handed, without listing them again', async () => {
+  test('the follow-up acts on the instances it was handed, looking at them again by id instead of listing', async () => {
     setup(EC2_DEFAULT_LIMITS);
     fake.add(1100);
     const { deps } = await run(officeHoursEvent(), 10_000, EC2_DEFAULT_LIMITS);
@@ -200,7 +200,10 @@ describe('deadline and follow-up runs', () => {
 
     const describesBefore = fake.describeCalls().length;
     const { summary } = await run(deps.followUps[0], FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS);
-    expect(fake.describeCalls()).toHaveLength(describesBefore);
+    // Changed with issue 9 (follow-ups look again): no listing, only the carried ids, by id.
+    const looks = fake.describeCalls().slice(describesBefore);
+    expect(looks.length).toBeGreaterThan(0);
+    expect(looks.flatMap((c) => c.ids).sort()).toEqual([...(carried?.plain ?? [])].sort());
     expect(summary).toMatchObject({ found: carried?.plain.length, failed: 0, deferred: 0 });
     expect(fake.count('running')).toBe(1100);
   });
@@ -245,8 +248,11 @@ describe('deadline and follow-up runs', () => {
   test('a follow-up never runs past the next opposite transition', async () => {
     setup();
     fake.add(10);
+    // Delivered a second after the schedule's stop (a notAfter before the scheduled time is
+    // malformed since issue 9, so the clock moves instead).
+    fake.clock.at = Date.parse('2026-11-30T22:00:01Z');
     const late = officeHoursEvent({
-      followUp: { attempt: 3, notAfter: new Date(fake.clock.now() - 1000).toISOString() },
+      followUp: { attempt: 3, notAfter: '2026-11-30T22:00:00.000Z' },
     });
     const error = await run(late).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunFailedError);
@@ -539,4 +545,196 @@ test('the summary accounts for every instance exactly once, with one log line ea
   expect(lines).toHaveLength(22);
   expect(new Set(lines.map((l) => l.attributes?.instanceId)).size).toBe(22);
   expect(deps.logger.lines.at(-1)).toMatchObject({ message: 'summary', attributes: { failed: 1 } });
+});
+
+describe('one chain, one report (issue 9)', () => {
+  /** Runs the chain as Lambda would, without retries: each run's error is kept, not thrown. */
+  async function chainOf(event: SchedulerEvent, budgetMs: number, limits = EC2_DEFAULT_LIMITS) {
+    const runs: { summary: RunSummary; error?: RunFailedError; deps: TestDeps }[] = [];
+    let next: SchedulerEvent | undefined = event;
+    while (next) {
+      const deps = depsFor(fake, budgetMs, limits);
+      const ran: RunSummary | RunFailedError = await handle(next, next.action, deps).catch(
+        (e: unknown) => e as RunFailedError,
+      );
+      runs.push(
+        ran instanceof RunFailedError
+          ? { summary: ran.summary, error: ran, deps }
+          : { summary: ran, deps },
+      );
+      next = deps.followUps[0];
+    }
+    return runs;
+  }
+
+  test('a run that queued its follow-up never fails; its failures go forward and the last run fails naming them', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1300);
+    // Reached after the burst, by a run that still has work to hand over.
+    const bad = instanceId(1001);
+    fake.failing.set(bad, 'IncorrectInstanceState');
+
+    const runs = await chainOf(officeHoursEvent(), 60_000);
+
+    const failedIn = runs.findIndex((r) => r.summary.failures.some((f) => f.instanceId === bad));
+    expect(runs[failedIn].summary.followUp).toBeDefined();
+    expect(runs.slice(0, -1).map((r) => r.error)).toEqual(runs.slice(0, -1).map(() => undefined));
+    const last = runs[runs.length - 1];
+    expect(last.summary.followUp).toBeUndefined();
+    expect(last.summary.earlierFailures).toEqual({
+      count: 1,
+      first: [{ instanceId: bad, errorCode: 'IncorrectInstanceState' }],
+    });
+    expect(last.error?.message).toBe(
+      `1 instance(s) failed to start for schedule "office-hours" (1 in earlier runs of this chain): ${bad} (IncorrectInstanceState)`,
+    );
+    // Each instance counted once over the chain.
+    expect(runs.reduce((n, r) => n + r.summary.started, 0)).toBe(1299);
+    expect(runs.reduce((n, r) => n + r.summary.failed, 0)).toBe(1);
+  });
+
+  test('a verification fault still hands the unreached instances to a follow-up', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1300, { afterStart: 'pending' });
+    // The listing answers; every later DescribeInstances (the verification polls) fails.
+    fake.describeFault = { code: 'RequestLimitExceeded', after: 2, times: 1e6 };
+
+    const { summary, deps } = await run(
+      officeHoursEvent(WITH_OPERATIONS),
+      60_000,
+      EC2_DEFAULT_LIMITS,
+    );
+
+    expect(summary.started).toBeGreaterThanOrEqual(1000);
+    expect(summary.deferred).toBe(1300 - summary.started);
+    expect(summary.unverified).toBe(summary.started);
+    expect(deps.followUps).toHaveLength(1);
+    const reasons = new Set(
+      deps.logger.lines
+        .filter((l) => l.attributes?.outcome === 'started')
+        .map((l) => l.attributes?.reason),
+    );
+    expect([...reasons]).toEqual([
+      expect.stringMatching(/^not verified: DescribeInstances failed \(RequestLimitExceeded\)/),
+    ]);
+  });
+
+  test('runs that reach no instance end the chain after a few, failing what is left with the cause', async () => {
+    setup();
+    fake = new FakeEc2(new VirtualClock(), undefined, 2000);
+    fake.setLimits(UNLIMITED);
+    fake.add(5);
+    // Every call takes 2 s and each run has 1.5 s: no run can look again and act.
+    const runs = await chainOf(
+      officeHoursEvent({
+        followUp: {
+          attempt: 1,
+          notAfter: '2026-11-30T22:00:00.000Z',
+          instances: { plain: [1, 2, 3, 4, 5].map(instanceId), hibernate: [] },
+        },
+      }),
+      1500,
+      UNLIMITED,
+    );
+    expect(runs).toHaveLength(5);
+    expect(runs[4].error?.message).toMatch(/\(Stalled\)/);
+    expect(runs[4].summary.failures[0].message).toMatch(
+      /^5 runs in a row reached no instance: .*give the functions a longer timeout$/,
+    );
+  });
+});
+
+describe('a bad instance costs seconds (issue 9)', () => {
+  test('an error that names the instance sets it apart at once: one failed call, then the rest in one', async () => {
+    setup();
+    fake.add(1000);
+    const bad = instanceId(500);
+    fake.failing.set(bad, 'IncorrectInstanceState');
+    const error = await run(officeHoursEvent()).catch((e: unknown) => e as RunFailedError);
+    expect((error as RunFailedError).summary).toMatchObject({ started: 999, failed: 1 });
+    expect(fake.actionCalls().map((c) => [c.ids.length, c.error])).toEqual([
+      [1000, 'IncorrectInstanceState'],
+      [999, undefined],
+    ]);
+  });
+
+  test('failed calls are charged to the pacer as EC2 may charge them: isolating one bad instance among 1,000 costs at most one throttled call, the probe that finds out', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.chargesFailedCalls = true;
+    fake.add(1000);
+    const bad = instanceId(1000);
+    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+
+    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+
+    expect((error as RunFailedError).summary).toMatchObject({
+      started: 999,
+      failed: 1,
+      deferred: 0,
+      throttledCalls: 1,
+    });
+    // The call after the failed 1,000 counts on their tokens once, and is refused: from then on
+    // batches follow the refill, and the bad one costs a few small calls.
+    const calls = fake.actionCalls();
+    expect(calls[0]).toMatchObject({ error: 'InsufficientInstanceCapacity' });
+    expect(calls[0].ids).toHaveLength(1000);
+    expect(calls[1]).toMatchObject({ error: 'RequestLimitExceeded' });
+    expect(calls.slice(2).every((c) => c.ids.length <= 10)).toBe(true);
+    expect(calls.slice(2).filter((c) => c.error === 'RequestLimitExceeded')).toEqual([]);
+  });
+
+  test('when EC2 keeps no tokens for failed calls, the probe finds out and the other 999 start within the burst', async () => {
+    setup(EC2_DEFAULT_LIMITS);
+    fake.add(1000);
+    const bad = instanceId(1000);
+    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+
+    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+
+    expect((error as RunFailedError).summary).toMatchObject({
+      started: 999,
+      failed: 1,
+      throttledCalls: 0,
+    });
+    // Halving down to the bad one, within the 1,000 instance tokens: about 2 log2(1,000) calls.
+    expect(fake.actionCalls().length).toBeLessThanOrEqual(2 * 10 + 2);
+  });
+});
+
+describe('the deployment (issue 9)', () => {
+  test('an event for another tag key or schedule is malformed when the deployment is known', async () => {
+    setup();
+    fake.add(3);
+    const deps = {
+      ...depsFor(fake, FIFTEEN_MINUTES),
+      deployment: { tagKey: 'Schedule', schedules: ['office-hours'] },
+    };
+    for (const [event, message] of [
+      [officeHoursEvent({ schedule: 'lab' }), /schedule "lab" is not a schedule of this scheduler/],
+      [officeHoursEvent({ tagKey: 'Owner' }), /tagKey "Owner" is not this scheduler's tag key/],
+    ] as const) {
+      const error = await handle(event, 'start', deps).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MalformedEventError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(fake.mock.calls()).toHaveLength(0);
+    await expect(handle(officeHoursEvent(), 'start', deps)).resolves.toMatchObject({ started: 3 });
+  });
+
+  test('the Lambda shell reads the deployment from the environment, and refuses to run without it', () => {
+    const names = { tagKey: 'EC2_SCHEDULER_TAG_KEY', schedules: 'EC2_SCHEDULER_SCHEDULES' };
+    expect(
+      deploymentFromEnv(
+        { EC2_SCHEDULER_TAG_KEY: 'Schedule', EC2_SCHEDULER_SCHEDULES: '["office-hours","lab"]' },
+        names,
+      ),
+    ).toEqual({ tagKey: 'Schedule', schedules: ['office-hours', 'lab'] });
+    expect(() => deploymentFromEnv({}, names)).toThrow(
+      /lacks EC2_SCHEDULER_TAG_KEY or EC2_SCHEDULER_SCHEDULES .*deploy it with the Ec2Scheduler construct/,
+    );
+  });
 });

@@ -38,6 +38,11 @@ export interface AssemblyFunction {
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /**
+   * How many times Lambda runs a failed asynchronous invocation again: the function's
+   * `AWS::Lambda::EventInvokeConfig` `MaximumRetryAttempts`, else Lambda's default, 2.
+   */
+  readonly asyncRetries: number;
 }
 
 /** An `AWS::Scheduler::Schedule` whose target is a Lambda function of the same template. */
@@ -102,9 +107,19 @@ function fromArtifact(artifact: CloudFormationStackArtifact): StackAssembly {
   const directory = artifact.assembly.directory;
   const template = artifact.template as Template;
   const functions = new Map<string, AssemblyFunction>();
+  const retries = new Map<string, number>();
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
+    const ref = (resource.Properties?.FunctionName as { Ref?: unknown } | undefined)?.Ref;
+    const attempts = resource.Properties?.MaximumRetryAttempts;
+    if (typeof ref === 'string' && typeof attempts === 'number') retries.set(ref, attempts);
+  }
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::Lambda::Function') {
-      functions.set(logicalId, readFunction(directory, artifact.stackName, logicalId, resource));
+      functions.set(
+        logicalId,
+        readFunction(directory, artifact.stackName, logicalId, resource, retries.get(logicalId)),
+      );
     }
   }
   const schedules: AssemblySchedule[] = [];
@@ -154,6 +169,7 @@ function readFunction(
   stackName: string,
   logicalId: string,
   resource: Resource,
+  asyncRetries = 2,
 ): AssemblyFunction {
   const props = resource.Properties ?? {};
   const assetPath = resource.Metadata?.['aws:asset:path'];
@@ -181,6 +197,7 @@ function readFunction(
     environment: Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)])),
     timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
     memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
+    asyncRetries,
   };
 }
 
@@ -243,12 +260,18 @@ export function functionEnvironment(
 
 /**
  * How to run a function from the assembly in a LambdaRuntime: its handler file and export, the
- * environment Lambda would give it (see `functionEnvironment`) plus `env`, and its timeout.
+ * environment Lambda would give it (see `functionEnvironment`) plus `env`, its timeout, and how
+ * often Lambda retries a failed asynchronous invocation (the template's, unless `asyncRetries`).
  */
 export function functionSpec(
   fn: AssemblyFunction,
   endpoints: { ec2: string; lambda: string },
-  options: { env?: Record<string, string>; timeoutMs?: number; captureLogs?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    captureLogs?: boolean;
+    asyncRetries?: number;
+  } = {},
 ): FunctionSpec {
   return {
     arn: fn.arn,
@@ -258,6 +281,7 @@ export function functionSpec(
     env: functionEnvironment(fn, endpoints, options.env),
     timeoutMs: options.timeoutMs ?? fn.timeoutSeconds * 1000,
     memorySize: fn.memorySize,
+    asyncRetries: options.asyncRetries ?? fn.asyncRetries,
     ...(options.captureLogs ? { captureLogs: true } : {}),
   };
 }

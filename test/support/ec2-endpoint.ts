@@ -54,6 +54,8 @@ export interface Ec2Instance {
   readonly stateReason?: StateReason;
   /** Default `t3.micro`. */
   readonly instanceType?: string;
+  /** Default `us-east-1a`. */
+  readonly availabilityZone?: string;
   /** When set, every start goes pending -> stopped with this state reason (e.g. {@link KMS_BOUNCE}). */
   readonly bounce?: StateReason;
 }
@@ -84,6 +86,11 @@ export interface RecordedRequest {
 export interface Ec2Limits {
   /** Multiplier applied to every bucket refill rate and to {@link Ec2Endpoint.ec2Seconds}. Default 1. */
   readonly timeScale?: number;
+  /**
+   * Whether a call that is admitted and then fails (e.g. InsufficientInstanceCapacity) keeps the
+   * tokens it took. EC2 does not document it either way; the default (true) assumes it does.
+   */
+  readonly chargeFailedCalls?: boolean;
 }
 
 export interface Ec2EndpointOptions {
@@ -96,6 +103,29 @@ export interface Ec2EndpointOptions {
   readonly instances?: readonly Ec2Instance[];
   /** Default '123456789012'. */
   readonly ownerId?: string;
+}
+
+/**
+ * What an injected fault answers: an EC2 error (`code`, with EC2's HTTP status for it unless
+ * `status` is given), a raw HTTP answer (e.g. an HTML 502 from a proxy, or XML cut short), or
+ * `'hang'`: the request is read and never answered.
+ */
+export type FaultResponse =
+  | { readonly code: string; readonly message?: string; readonly status?: number }
+  | { readonly status: number; readonly body: string; readonly contentType?: string }
+  | 'hang';
+
+/** A fault applied to whole requests, before the rate limits. */
+export interface FaultRule {
+  /** Only requests of this action. Default: any. */
+  readonly action?: Ec2Action | string;
+  /** Only requests whose form fields satisfy this. */
+  readonly when?: (params: Readonly<Record<string, string>>) => boolean;
+  /** Let this many matching requests through first. Default 0. */
+  readonly skip?: number;
+  /** How many matching requests get the fault. Default: every one, until cleared. */
+  readonly times?: number;
+  readonly respond: FaultResponse;
 }
 
 export interface FailInstanceOptions {
@@ -142,6 +172,7 @@ export interface MakeInstancesOptions {
   readonly rootDeviceType?: 'ebs' | 'instance-store';
   readonly hibernationConfigured?: boolean;
   readonly instanceType?: string;
+  readonly availabilityZone?: string;
   readonly bounce?: StateReason;
 }
 
@@ -160,6 +191,7 @@ export function makeInstances(n: number, options: MakeInstancesOptions = {}): Ec
         ? { hibernationConfigured: options.hibernationConfigured }
         : {}),
       ...(options.instanceType ? { instanceType: options.instanceType } : {}),
+      ...(options.availabilityZone ? { availabilityZone: options.availabilityZone } : {}),
       ...(options.bounce ? { bounce: options.bounce } : {}),
     });
   }
@@ -178,6 +210,7 @@ interface MutableInstance {
   hibernationConfigured: boolean;
   stateReason?: StateReason;
   instanceType: string;
+  availabilityZone: string;
   bounce?: StateReason;
   /** stateTransitionReason (`reason` element). */
   reason: string;
@@ -191,6 +224,12 @@ interface Fault {
   actions: readonly Ec2Action[];
   remaining: number;
   hibernateOnly: boolean;
+}
+
+interface ActiveFault {
+  readonly rule: FaultRule;
+  skip: number;
+  remaining: number;
 }
 
 interface ThrottleRule {
@@ -210,6 +249,8 @@ class Ec2Error extends Error {
 interface Outcome {
   status: number;
   body: string;
+  /** Default text/xml. */
+  contentType?: string;
   errorCode?: string;
   /** Runs once the response has been written (used to settle transitions). */
   after?: () => void;
@@ -237,6 +278,9 @@ class TokenBucket {
 }
 
 const ID_RE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+/** EC2's limits on the filters of one call (`FilterLimitExceeded`). */
+const MAX_FILTER_VALUES = 200;
+const MAX_FILTER_VALUE_LENGTH = 255;
 const RESOURCE_ID_RE = /^[a-z]+(?:-[a-z]+)*-[0-9a-f]+$/;
 
 /** Escape element text (no attributes are ever built from data). */
@@ -312,6 +356,8 @@ function filterPredicate(name: string, values: readonly string[]): InstancePredi
       return (i) => any(i.instanceId);
     case 'instance-type':
       return (i) => any(i.instanceType);
+    case 'availability-zone':
+      return (i) => any(i.availabilityZone);
     case 'instance-lifecycle':
       return (i) => any(i.lifecycle);
     case 'root-device-type':
@@ -377,6 +423,9 @@ export class Ec2Endpoint {
   private sortedIds: string[] | undefined;
   private faults = new Map<string, Fault>();
   private throttles: ThrottleRule[] = [];
+  private faultRules: ActiveFault[] = [];
+  /** Requests held open by a `'hang'` fault (destroyed by reset/close). */
+  private readonly hung = new Set<ServerResponse>();
   private limits: false | Required<Ec2Limits> = false;
   private requestBuckets = new Map<string, TokenBucket>();
   private resourceBuckets = new Map<string, TokenBucket>();
@@ -416,6 +465,7 @@ export class Ec2Endpoint {
         hibernationConfigured: i.hibernationConfigured ?? false,
         ...(i.stateReason ? { stateReason: { ...i.stateReason } } : {}),
         instanceType: i.instanceType ?? 't3.micro',
+        availabilityZone: i.availabilityZone ?? 'us-east-1a',
         ...(i.bounce ? { bounce: { ...i.bounce } } : {}),
         reason: '',
         seq: 0,
@@ -450,6 +500,7 @@ export class Ec2Endpoint {
       i.hibernationConfigured = patch.hibernationConfigured;
     if ('stateReason' in patch) i.stateReason = patch.stateReason;
     if (patch.instanceType !== undefined) i.instanceType = patch.instanceType;
+    if (patch.availabilityZone !== undefined) i.availabilityZone = patch.availabilityZone;
     if ('bounce' in patch) i.bounce = patch.bounce;
   }
 
@@ -485,7 +536,20 @@ export class Ec2Endpoint {
     });
   }
 
-  /** Remove injected faults (for one instance, or all faults including throttleNext). */
+  /**
+   * Whole requests (of an action, matching `when`) answer with `respond` instead: an EC2 error, a
+   * raw HTTP answer, or no answer at all. Applied before throttleNext and the rate limits, so a
+   * faulted request takes no tokens. Rules apply in the order added.
+   */
+  injectFault(rule: FaultRule): void {
+    this.faultRules.push({
+      rule,
+      skip: rule.skip ?? 0,
+      remaining: rule.times ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
+  /** Remove injected faults (for one instance, or all faults including throttleNext and rules). */
   clearFaults(id?: string): void {
     if (id !== undefined) {
       this.faults.delete(id);
@@ -493,13 +557,17 @@ export class Ec2Endpoint {
     }
     this.faults.clear();
     this.throttles = [];
+    this.faultRules = [];
   }
 
   // ---- rate limits & clock -------------------------------------------------------------
 
   /** Replace the rate-limit configuration; buckets start full. */
   setLimits(limits: false | Ec2Limits): void {
-    this.limits = limits === false ? false : { timeScale: limits.timeScale ?? 1 };
+    this.limits =
+      limits === false
+        ? false
+        : { timeScale: limits.timeScale ?? 1, chargeFailedCalls: limits.chargeFailedCalls ?? true };
     this.refillBuckets();
   }
 
@@ -571,6 +639,8 @@ export class Ec2Endpoint {
     this.records.length = 0;
     this.faults.clear();
     this.throttles = [];
+    this.faultRules = [];
+    this.releaseHung();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.refillBuckets();
@@ -582,7 +652,13 @@ export class Ec2Endpoint {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const wake of [...this.sleepers]) wake();
+    this.releaseHung();
     await closeServer(this.server);
+  }
+
+  private releaseHung(): void {
+    for (const res of this.hung) res.destroy();
+    this.hung.clear();
   }
 
   // ---- HTTP ------------------------------------------------------------------------------
@@ -605,16 +681,42 @@ export class Ec2Endpoint {
     }
 
     const requestId = randomUUID();
+    const fault = this.takeFault(action, params);
+    if (fault === 'hang') {
+      this.records.push({
+        action,
+        params,
+        instanceIds,
+        status: 0,
+        errorCode: 'Hang',
+        at: arrived - this.startedAt,
+        ec2At: this.ec2SecondsAt(arrived),
+      });
+      this.hung.add(res);
+      res.once('close', () => this.hung.delete(res));
+      return;
+    }
     let outcome: Outcome;
     try {
-      outcome = this.dispatch(action, params, instanceIds, requestId);
+      if (fault && 'body' in fault) {
+        outcome = { status: fault.status, body: fault.body, contentType: fault.contentType };
+      } else if (fault) {
+        throw Object.assign(
+          new Ec2Error(fault.code, fault.message ?? `${fault.code} (injected fault)`),
+          {
+            status: fault.status,
+          },
+        );
+      } else {
+        outcome = this.dispatch(action, params, instanceIds, requestId);
+      }
     } catch (caught) {
       const e =
         caught instanceof Ec2Error
           ? caught
           : new Ec2Error('InternalError', `Fake EC2 endpoint bug: ${String(caught)}`);
       outcome = {
-        status: httpStatusFor(e.code),
+        status: (e as { status?: number }).status ?? httpStatusFor(e.code),
         errorCode: e.code,
         body:
           '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>' +
@@ -648,7 +750,7 @@ export class Ec2Endpoint {
       res.once('close', once);
     }
     res.writeHead(outcome.status, {
-      'Content-Type': 'text/xml;charset=UTF-8',
+      'Content-Type': outcome.contentType ?? 'text/xml;charset=UTF-8',
       'Content-Length': Buffer.byteLength(outcome.body),
       'x-amzn-RequestId': requestId,
       Server: 'AmazonEC2',
@@ -669,21 +771,45 @@ export class Ec2Endpoint {
       );
     }
     const act = action as Ec2Action;
-    this.admit(act, instanceIds);
-    switch (act) {
-      case 'DescribeInstances':
-        return this.describeInstances(params, instanceIds, requestId);
-      case 'StartInstances':
-        return this.startInstances(instanceIds, requestId);
-      case 'StopInstances':
-        return this.stopInstances(params, instanceIds, requestId);
-      case 'CreateTags':
-        return this.createTags(params, instanceIds, requestId);
+    const refund = this.admit(act, instanceIds);
+    try {
+      switch (act) {
+        case 'DescribeInstances':
+          return this.describeInstances(params, instanceIds, requestId);
+        case 'StartInstances':
+          return this.startInstances(instanceIds, requestId);
+        case 'StopInstances':
+          return this.stopInstances(params, instanceIds, requestId);
+        case 'CreateTags':
+          return this.createTags(params, instanceIds, requestId);
+      }
+    } catch (err) {
+      if (this.limits !== false && !this.limits.chargeFailedCalls) refund();
+      throw err;
     }
   }
 
-  /** throttleNext rules first (consume no tokens), then the token buckets. */
-  private admit(action: Ec2Action, ids: readonly string[]): void {
+  /** The injected fault this request gets, if any (and counts it). */
+  private takeFault(action: string, params: Record<string, string>): FaultResponse | undefined {
+    for (const f of this.faultRules) {
+      if (f.rule.action !== undefined && f.rule.action !== action) continue;
+      if (f.rule.when && !f.rule.when(params)) continue;
+      if (f.skip > 0) {
+        f.skip--;
+        continue;
+      }
+      if (f.remaining <= 0) continue;
+      f.remaining--;
+      return f.rule.respond;
+    }
+    return undefined;
+  }
+
+  /**
+   * throttleNext rules first (consume no tokens), then the token buckets. Returns what gives the
+   * tokens back (for a failed call, when failed calls are not charged).
+   */
+  private admit(action: Ec2Action, ids: readonly string[]): () => void {
     const rule = this.throttles.find((t) => t.action === undefined || t.action === action);
     if (rule) {
       rule.remaining--;
@@ -691,7 +817,7 @@ export class Ec2Endpoint {
       throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
     }
     const rq = this.requestBuckets.get(action);
-    if (!rq) return;
+    if (!rq) return () => undefined;
     const now = performance.now();
     rq.refill(now);
     const rs = this.resourceBuckets.get(action);
@@ -702,6 +828,10 @@ export class Ec2Endpoint {
     }
     rq.tokens -= 1;
     if (rs) rs.tokens -= cost;
+    return () => {
+      rq.tokens = Math.min(rq.capacity, rq.tokens + 1);
+      if (rs) rs.tokens = Math.min(rs.capacity, rs.tokens + cost);
+    };
   }
 
   // ---- actions -------------------------------------------------------------------------
@@ -712,9 +842,24 @@ export class Ec2Endpoint {
     requestId: string,
   ): Outcome {
     const predicates: InstancePredicate[] = [];
+    let filterValues = 0;
     for (const n of indexNumbers(params, /^Filter\.(\d+)\.Name$/)) {
       const name = params[`Filter.${n}.Name`];
-      predicates.push(filterPredicate(name, indexed(params, `Filter.${n}.Value`)));
+      const values = indexed(params, `Filter.${n}.Value`);
+      filterValues += values.length;
+      if (values.some((v) => v.length > MAX_FILTER_VALUE_LENGTH)) {
+        throw new Ec2Error(
+          'FilterLimitExceeded',
+          `The maximum length for a filter value is ${MAX_FILTER_VALUE_LENGTH} characters`,
+        );
+      }
+      predicates.push(filterPredicate(name, values));
+    }
+    if (filterValues > MAX_FILTER_VALUES) {
+      throw new Ec2Error(
+        'FilterLimitExceeded',
+        `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`,
+      );
     }
 
     let maxResults: number | undefined;
@@ -971,7 +1116,8 @@ export class Ec2Endpoint {
     switch (code) {
       case 'InsufficientInstanceCapacity': {
         const type = inst?.instanceType ?? 't3.micro';
-        return `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (us-east-1a). Our system will be working on provisioning additional capacity. You can currently get ${type} capacity by not specifying an Availability Zone in your request or choosing us-east-1b, us-east-1c, us-east-1d, us-east-1f.`;
+        const zone = inst?.availabilityZone ?? 'us-east-1a';
+        return `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (${zone}). Our system will be working on provisioning additional capacity. You can currently get ${type} capacity by not specifying an Availability Zone in your request or choosing another Availability Zone.`;
       }
       case 'IncorrectInstanceState':
         return `The instance '${id}' is not in a state from which it can be ${action === 'StartInstances' ? 'started' : 'stopped'}.`;
@@ -1047,7 +1193,7 @@ export class Ec2Endpoint {
       el('amiLaunchIndex', 0) +
       el('instanceType', i.instanceType) +
       el('launchTime', '2024-01-01T00:00:00.000Z') +
-      `<placement>${el('availabilityZone', 'us-east-1a')}${el('tenancy', 'default')}</placement>` +
+      `<placement>${el('availabilityZone', i.availabilityZone)}${el('tenancy', 'default')}</placement>` +
       `<monitoring>${el('state', 'disabled')}</monitoring>` +
       (i.lifecycle ? el('instanceLifecycle', i.lifecycle) : '') +
       el('architecture', 'x86_64') +
@@ -1080,6 +1226,7 @@ export class Ec2Endpoint {
       hibernationConfigured: i.hibernationConfigured,
       ...(i.stateReason ? { stateReason: { ...i.stateReason } } : {}),
       instanceType: i.instanceType,
+      availabilityZone: i.availabilityZone,
       ...(i.bounce ? { bounce: { ...i.bounce } } : {}),
     };
   }

@@ -30,6 +30,10 @@ export interface FakeInstance {
   describedHibernation?: boolean;
   /** EC2's StateReason: why the instance last changed state. */
   stateReason?: StateReason;
+  /** @default 't3.micro' */
+  instanceType?: string;
+  /** @default 'us-east-1a' */
+  availabilityZone?: string;
   /**
    * What a start leads to: `running` at once (the default); `pending` for good; or `bounce`:
    * pending for `bounceAfterMs`, then back to `stopped` with `bounceReason`, as EC2 does when
@@ -61,13 +65,38 @@ export const USER_INITIATED_SHUTDOWN: StateReason = {
   message: 'Client.UserInitiatedShutdown: User initiated shutdown',
 };
 
+/** HTTP status EC2 answers an error code with: 503 throttling/unavailable, 500 server errors. */
+function statusOf(code: string): number {
+  if (code === 'RequestLimitExceeded' || code === 'Unavailable') return 503;
+  if (code === 'InternalError' || code.startsWith('Insufficient')) return 500;
+  return 400;
+}
+
 export function ec2Error(code: string, message = code): EC2ServiceException {
-  return new EC2ServiceException({
-    name: code,
-    $fault: code === 'RequestLimitExceeded' ? 'server' : 'client',
-    message,
-    $metadata: { httpStatusCode: code === 'RequestLimitExceeded' ? 503 : 400 },
-  });
+  const status = statusOf(code);
+  return Object.assign(
+    new EC2ServiceException({
+      name: code,
+      $fault: status >= 500 ? 'server' : 'client',
+      message,
+      $metadata: { httpStatusCode: status },
+    }),
+    { Code: code },
+  );
+}
+
+/** EC2's message for a failed start or stop, naming what EC2 names (the id, or type and zone). */
+function faultMessage(code: string, instance: FakeInstance): string {
+  switch (code) {
+    case 'InsufficientInstanceCapacity': {
+      const type = instance.instanceType ?? 't3.micro';
+      return `We currently do not have sufficient ${type} capacity in the Availability Zone you requested (${instance.availabilityZone ?? 'us-east-1a'}). Our system will be working on provisioning additional capacity.`;
+    }
+    case 'IncorrectInstanceState':
+      return `The instance '${instance.id}' is not in a state from which it can be started.`;
+    default:
+      return `${code} for ${instance.id}`;
+  }
 }
 
 export function instanceId(n: number): string {
@@ -126,6 +155,13 @@ export class FakeEc2 {
   readonly tagFailing = new Map<string, string>();
   /** When set, every CreateTags call fails with this code (e.g. UnauthorizedOperation). */
   tagError: string | undefined;
+  /**
+   * Whether a start or stop call that fails (for a reason other than throttling) keeps the tokens
+   * it took. EC2 does not document it; false gives them back.
+   */
+  chargesFailedCalls = false;
+  /** DescribeInstances faults: after `after` good calls, the next `times` fail with `code`. */
+  describeFault: { code: string; after: number; times: number } | undefined;
   private buckets = new Map<string, { request: Bucket; resource: Bucket }>();
   private inFlight = 0;
 
@@ -210,16 +246,29 @@ export class FakeEc2 {
     await this.enter();
     try {
       const filters = input.Filters ?? [];
-      this.calls.push({
+      const record: CallRecord = {
         action: 'DescribeInstances',
-        ids: [],
+        ids: filters.find((f) => f.Name === 'instance-id')?.Values ?? [],
         states: filters.find((f) => f.Name === 'instance-state-name')?.Values,
         at: this.clock.now(),
-      });
+      };
+      this.calls.push(record);
+      const fault = this.describeFault;
+      if (fault && fault.after-- <= 0 && fault.times-- > 0) {
+        record.error = fault.code;
+        throw ec2Error(fault.code, `${fault.code} (injected)`);
+      }
+      if (filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0) > 200) {
+        throw ec2Error(
+          'FilterLimitExceeded',
+          'The maximum number of filter values specified on a single call is 200',
+        );
+      }
       this.settle();
       const matches = [...this.instances.values()].filter((i) =>
         filters.every((f) => {
           if (f.Name === 'instance-state-name') return f.Values?.includes(i.state);
+          if (f.Name === 'instance-id') return f.Values?.includes(i.id);
           if (f.Name?.startsWith('tag:')) return f.Values?.includes(i.tags[f.Name.slice(4)]);
           throw new Error(`fake EC2 does not know filter ${f.Name}`);
         }),
@@ -232,6 +281,8 @@ export class FakeEc2 {
         State: { Name: i.state },
         Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
         InstanceLifecycle: i.lifecycle,
+        InstanceType: (i.instanceType ?? 't3.micro') as Instance['InstanceType'],
+        Placement: { AvailabilityZone: i.availabilityZone ?? 'us-east-1a' },
         RootDeviceType: i.rootDeviceType ?? 'ebs',
         HibernationOptions: { Configured: i.describedHibernation ?? !!i.hibernation },
         ...(i.stateReason
@@ -303,7 +354,7 @@ export class FakeEc2 {
         try {
           return this.apply(action, ids, hibernate);
         } catch (err) {
-          bucket.resource.take(-ids.length, now);
+          if (!this.chargesFailedCalls) bucket.resource.take(-ids.length, now);
           throw err;
         }
       }
@@ -319,8 +370,9 @@ export class FakeEc2 {
   private apply(action: 'StartInstances' | 'StopInstances', ids: string[], hibernate: boolean) {
     for (const id of ids) {
       const code = this.failing.get(id);
-      if (code) throw ec2Error(code, `${code} for ${id}`);
-      const instance = this.instances.get(id);
+      const known = this.instances.get(id);
+      if (code) throw ec2Error(code, known ? faultMessage(code, known) : `${code} for ${id}`);
+      const instance = known;
       if (!instance)
         throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
       if (hibernate && !instance.hibernation) {

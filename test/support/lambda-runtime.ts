@@ -12,8 +12,12 @@
  * (recorded by the loopback {@link LambdaEndpoint}) through the function they name, until none is
  * left, so a run that hands work to a follow-up run of itself completes as a chain.
  *
- * Not modelled: Lambda's retries of a failed async invocation, concurrency, and the delay between
- * an async Invoke and its run (follow-ups run as soon as the current invocation ends).
+ * Lambda's retries of a failed asynchronous invocation are modelled as Lambda makes them: the
+ * same event runs again, up to the function's `asyncRetries` times, after the invocations
+ * already queued (Lambda waits a minute or more before a retry).
+ *
+ * Not modelled: concurrency, and the delay between an async Invoke and its run (follow-ups run as
+ * soon as the current invocation ends).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +37,8 @@ export interface FunctionSpec {
   /** Deadline of each invocation, in wall milliseconds. */
   readonly timeoutMs: number;
   readonly memorySize?: number;
+  /** How many times a failed asynchronous invocation runs again. Default 0. */
+  readonly asyncRetries?: number;
   /** Collect the handler's log lines (needs POWERTOOLS_DEV=true, so they go through console). */
   readonly captureLogs?: boolean;
 }
@@ -49,6 +55,8 @@ export interface Invocation {
   readonly requestId: string;
   /** Index of the invocation whose async Invoke queued this one. */
   readonly queuedBy?: number;
+  /** Set when this is Lambda's retry of a failed invocation: 1 for the first retry, ... */
+  readonly retry?: number;
   /** Wall time of the handler call, measured in the execution environment. */
   readonly wallMs: number;
   readonly result?: unknown;
@@ -218,31 +226,42 @@ export class LambdaRuntime {
   }
 
   /**
-   * Invokes the function with `event` (an async invocation), then every follow-up it queues, in
-   * order. Returns all invocations; a failed invocation is recorded, not thrown.
+   * Invokes the function with `event` (an async invocation), then every follow-up it queues and
+   * every retry Lambda would make, in order. Returns all invocations; a failed invocation is
+   * recorded, not thrown. `beforeEach` runs before every invocation after the first (e.g. to
+   * change the instances between runs).
    */
-  async invoke(functionArn: string, event: unknown): Promise<Invocation[]> {
+  async invoke(
+    functionArn: string,
+    event: unknown,
+    options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
+  ): Promise<Invocation[]> {
     const stray = this.endpoint.take();
     if (stray.length > 0) {
       throw new Error(`${stray.length} queued invocation(s) left over from an earlier run`);
     }
-    const queue: Array<{ arn: string; event: unknown; queuedBy?: number }> = [
-      { arn: functionArn, event },
-    ];
+    type Queued = { arn: string; event: unknown; queuedBy?: number; retry?: number };
+    const queue: Queued[] = [{ arn: functionArn, event }];
     const done: Invocation[] = [];
     while (queue.length > 0) {
-      const next = queue.shift() as (typeof queue)[number];
+      const next = queue.shift() as Queued;
       const spec = this.lookup(next.arn);
       const host = await this.host(spec.arn);
+      if (done.length > 0) await options.beforeEach?.(done);
       const ran = await host.invoke(next.event, randomUUID(), this.clockOffsetMs);
       done.push({
         functionArn: spec.arn,
         event: next.event,
         ...(next.queuedBy !== undefined ? { queuedBy: next.queuedBy } : {}),
+        ...(next.retry !== undefined ? { retry: next.retry } : {}),
         ...ran,
       });
       for (const queued of this.endpoint.take()) {
         queue.push({ arn: queued.functionName, event: queued.payload, queuedBy: done.length - 1 });
+      }
+      const retry = (next.retry ?? 0) + 1;
+      if (ran.error && retry <= (spec.asyncRetries ?? 0)) {
+        queue.push({ ...next, retry });
       }
     }
     return done;

@@ -1,0 +1,38 @@
+/**
+ * What the start and stop functions learn from their environment: the deployment's tag key and
+ * schedule names, so they reject events that name others before any API call.
+ */
+import { Lazy, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DEPLOYMENT_ENV } from './event';
+
+/** Lambda's limit on a function's environment variables, names and values together. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * The variables naming the deployment. The schedule names are rendered at synth, so schedules
+ * added after the functions are included.
+ */
+export function deploymentEnvironment(
+  tagKey: string,
+  scheduleNames: () => string[],
+): Record<string, string> {
+  return {
+    [DEPLOYMENT_ENV.tagKey]: tagKey,
+    [DEPLOYMENT_ENV.schedules]: Lazy.string({ produce: () => JSON.stringify(scheduleNames()) }),
+  };
+}
+
+/** Errors for `addValidation` when the function's environment exceeds Lambda's limit. */
+export function environmentSizeErrors(fn: lambda.Function): string[] {
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  const environment = Stack.of(fn).resolve(cfn.environment) as
+    { variables?: Record<string, unknown> } | undefined;
+  const variables = environment?.variables ?? {};
+  const bytes = Buffer.byteLength(JSON.stringify(variables));
+  if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+  const names = Buffer.byteLength(String(variables[DEPLOYMENT_ENV.schedules] ?? ''));
+  return [
+    `the environment of ${fn.node.path} takes ${bytes} bytes, over Lambda's limit of 4 KB (${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes) for all variables together; the schedule names in ${DEPLOYMENT_ENV.schedules} take ${names} of them. Use fewer or shorter schedule names, or spread the schedules over several Ec2Scheduler constructs`,
+  ];
+}

@@ -1,0 +1,153 @@
+/**
+ * The scheduler end to end: a stack synthesized through the public API, the loopback EC2 and
+ * Lambda endpoints, and Lambda runtimes that run the shipped bundles of its functions from the
+ * cloud assembly (see `lambda-runtime.ts`), fired with a schedule's own input.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { App, Stack } from 'aws-cdk-lib';
+import {
+  findSchedule,
+  functionSpec,
+  nextScheduledTime,
+  scheduledPayload,
+  synthesize,
+  type AssemblySchedule,
+  type StackAssembly,
+} from './assembly';
+import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from './ec2-endpoint';
+import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
+import { LambdaRuntime, type Invocation } from './lambda-runtime';
+
+/**
+ * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with
+ * the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
+ */
+export const scaled = (scale: number, share = 1) =>
+  JSON.stringify({
+    start: { request: [5, 2 * scale * share], resource: [1000, 2 * scale * share] },
+    stop: { request: [50, 5 * scale * share], resource: [1000, 20 * scale * share] },
+  });
+
+/** A raised-limits account, as EC2_API_LIMITS documents it (the endpoint has no limits then). */
+export const RAISED = JSON.stringify({
+  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+});
+
+export const TAG = 'Schedule';
+export const OFFICE = { [TAG]: 'office-hours' };
+/** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */
+export const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
+
+export const ids = (list: ReadonlyArray<{ instanceId: string }>) => list.map((i) => i.instanceId);
+
+/** The per-instance log lines of the invocations. */
+export const instanceLogs = (invocations: readonly Invocation[]) =>
+  invocations.flatMap((i) => i.logs).filter((l) => l.message === 'instance');
+
+/** The EMF documents the invocations wrote (one per schedule and run, one across schedules). */
+export const emfLines = (invocations: readonly Invocation[]) =>
+  invocations.flatMap((i) => i.logs).filter((l) => '_aws' in l);
+
+export interface RuntimeOptions {
+  /** Lambda's retries of a failed async invocation; default the template's. */
+  readonly asyncRetries?: number;
+}
+
+export class E2eWorld {
+  private runtimes: LambdaRuntime[] = [];
+
+  private constructor(
+    readonly outdir: string,
+    readonly stack: StackAssembly,
+    readonly ec2: Ec2Endpoint,
+    readonly lambda: LambdaEndpoint,
+  ) {}
+
+  /** Synthesizes the stack `build` adds to a fresh app and starts the endpoints. */
+  static async start(build: (app: App) => Stack): Promise<E2eWorld> {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-e2e-'));
+    const stack = synthesize(outdir, build);
+    const ec2 = await startEc2Endpoint();
+    const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
+    return new E2eWorld(outdir, stack, ec2, lambda);
+  }
+
+  /**
+   * A Lambda runtime for the scheduler's start and stop functions, each in its own execution
+   * environment, started on first use with the environment Lambda would give it.
+   * @param limits EC2_API_LIMITS; undefined for the shipped configuration (EC2's documented limits)
+   * @param timeoutMs the function timeout; default the template's
+   */
+  runtime(limits: string | undefined, timeoutMs?: number, options: RuntimeOptions = {}) {
+    const rt = new LambdaRuntime(this.lambda);
+    for (const action of ['start', 'stop'] as const) {
+      const fn = findSchedule(this.stack, 'office-hours', action).target;
+      rt.register(
+        functionSpec(
+          fn,
+          { ec2: this.ec2.url, lambda: this.lambda.url },
+          {
+            // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
+            // mode, where the runtime collects them.
+            env: {
+              POWERTOOLS_DEV: 'true',
+              POWERTOOLS_METRICS_DISABLED: 'false',
+              ...(limits !== undefined ? { EC2_API_LIMITS: limits } : {}),
+            },
+            timeoutMs,
+            captureLogs: true,
+            ...(options.asyncRetries !== undefined ? { asyncRetries: options.asyncRetries } : {}),
+          },
+        ),
+      );
+    }
+    this.runtimes.push(rt);
+    return rt;
+  }
+
+  /**
+   * Fires `schedule` at its first firing after `after`: invokes its target with its own input,
+   * with the function's clock set to the firing time (plus Scheduler's delivery delay).
+   */
+  async fire(
+    rt: LambdaRuntime,
+    schedule: AssemblySchedule,
+    after: Date,
+    options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
+  ): Promise<{ at: Date; invocations: Invocation[] }> {
+    const at = nextScheduledTime(schedule, after);
+    rt.setClock(new Date(at.getTime() + 1500));
+    const payload = scheduledPayload(schedule, at);
+    return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
+  }
+
+  /** The EC2 requests of one action. */
+  calls(action: string): RecordedRequest[] {
+    return this.ec2.requests.filter((r) => r.action === action);
+  }
+
+  /** Before each test: no instances, faults, limits, latency or recorded requests. */
+  reset(): void {
+    this.ec2.reset();
+    this.ec2.setLimits(false);
+    this.ec2.latencyMs = 0;
+    this.ec2.settleMs = 0;
+    this.lambda.reset();
+  }
+
+  /** After each test: stops the execution environments. */
+  async closeRuntimes(): Promise<void> {
+    await Promise.all(this.runtimes.map((rt) => rt.close()));
+    this.runtimes = [];
+  }
+
+  async close(): Promise<void> {
+    await this.closeRuntimes();
+    await this.ec2.close();
+    await this.lambda.close();
+    fs.rmSync(this.outdir, { recursive: true, force: true });
+  }
+}
