@@ -103,7 +103,7 @@ export class SchedulerAlarms extends Construct {
         [start.metricErrors({ period: PERIOD }), stop.metricErrors({ period: PERIOD })],
         'Errors',
       ),
-      'A start or stop run failed: an instance failed, the event was malformed, or the function crashed or timed out. First check the newest "summary" and ERROR lines in the start and stop log groups.',
+      'A start or stop run failed: the last run of a follow-up chain in which an instance failed, a malformed event, or a function that crashed or timed out. First check the newest "summary" and ERROR lines in the start and stop log groups.',
     );
     this.deadLetterMessages = alarm(
       'DeadLetterMessages',
@@ -111,7 +111,7 @@ export class SchedulerAlarms extends Construct {
         period: PERIOD,
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
-      "A schedule could not invoke its function, or a run still failed after Lambda retried it; the event waits in the dead-letter queue. First check the message attributes (ERROR_CODE, ERROR_MESSAGE or ErrorMessage) in the queue, then the functions' logs; delete or redrive the message once fixed.",
+      "A schedule could not invoke its function, or a run failed (the functions have no asynchronous retries); the event waits in the dead-letter queue. First check the message attributes (ERROR_CODE, ERROR_MESSAGE or ErrorMessage) in the queue, then the functions' logs; delete or redrive the message once fixed.",
     );
     this.throttles = alarm(
       'Throttles',

@@ -6,6 +6,9 @@ import { CronError, EventBridgeCron, parseEventBridgeCron } from './cron';
 import { firings, nextFiring } from './firings';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
 
+/** Longest schedule name: EC2's limit on a DescribeInstances filter value. */
+const MAX_SCHEDULE_NAME = 255;
+
 /** Characters EC2 allows in tag keys and values. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -28,9 +31,16 @@ export function validateTagKey(tagKey: string): void {
 }
 
 export function validateScheduleName(name: string): void {
-  if (name.length === 0 || name.length > 256) {
+  if (name.length === 0) {
     throw new Error(
-      `schedule name "${name}" is ${name.length} characters long; it is the tag value that opts instances in, and tag values are 1-256 characters`,
+      'schedule name "" is empty; it is the tag value that opts instances in, so give 1-255 characters',
+    );
+  }
+  // Tag values may have 256 characters, but the functions list a schedule's instances with a
+  // DescribeInstances filter, and EC2 refuses filter values over 255.
+  if (name.length > MAX_SCHEDULE_NAME) {
+    throw new Error(
+      `schedule name "${name}" is ${name.length} characters long; the functions find its instances with a DescribeInstances filter, and EC2 takes filter values of 1-${MAX_SCHEDULE_NAME} characters`,
     );
   }
   if (!TAG_CHARS.test(name)) {

@@ -206,6 +206,15 @@ describe('bad input fails synth with a message naming the schedule, field, value
       ),
     ],
     [
+      // A tag value may have 256 characters, but EC2 refuses filter values over 255, so the
+      // functions could never list the instances of such a schedule.
+      'schedule name of 256 characters',
+      () => newScheduler().addSchedule('s'.repeat(256), { stop: WEEKDAYS_17 }),
+      exactly(
+        `schedule name "${'s'.repeat(256)}" is 256 characters long; the functions find its instances with a DescribeInstances filter, and EC2 takes filter values of 1-255 characters`,
+      ),
+    ],
+    [
       'duplicate schedule name',
       () => {
         const scheduler = newScheduler();
