@@ -5,8 +5,9 @@
  * a failure.
  */
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { auditTagKey } from '../lib/event';
+import { auditTagKey } from '../lib/shared-names';
 import { errorCode } from './errors';
+import type { RunContext } from './context';
 import type { CallRunner } from './list';
 
 /** Most resource ids one CreateTags call takes. */
@@ -60,4 +61,31 @@ export async function writeAuditTags(options: AuditOptions): Promise<AuditResult
     }
   }
   return { taggedIds, untagged };
+}
+
+/** Writes the audit tag on instances the run just acted on (best effort; failures are logged). */
+export async function tagActedOn(
+  ctx: RunContext,
+  ids: readonly string[],
+  verb: string,
+  at: number,
+): Promise<void> {
+  const { event, budget } = ctx;
+  if (!event.auditTags || ids.length === 0) return;
+  const result = await writeAuditTags({
+    ec2: ctx.deps.ec2,
+    tagKey: event.tagKey,
+    ids,
+    value: auditTagValue(verb, at, event.schedule),
+    call: (fn) => budget.call(fn),
+    haveTime: () => budget.callEstimateMs < budget.timeLeft(),
+  });
+  for (const id of result.taggedIds) ctx.record.tagged.add(id);
+  for (const { count, errorCode } of result.untagged) {
+    ctx.deps.logger.warn('audit tag not written; the start or stop itself succeeded', {
+      schedule: event.schedule,
+      instances: count,
+      errorCode,
+    });
+  }
 }

@@ -8,7 +8,7 @@ import {
   MAX_CHAIN_PROBLEMS,
   MAX_NAMED_FAILURES,
   ScheduleAction,
-} from '../lib/event';
+} from '../lib/schedule-input';
 
 /** What a run reports beyond its instances: faults of the whole run, and of the chain before it. */
 export interface RunFaults {

@@ -1,7 +1,6 @@
 /** The one way the handlers find a schedule's instances: DescribeInstances by tag and state. */
 import { DescribeInstancesCommand, EC2Client, Filter, Instance } from '@aws-sdk/client-ec2';
 import type { HttpHandlerOptions } from '@smithy/types';
-import { MAX_BATCH } from './pacer';
 
 /** Runs one API call with the run's per-call options (timeouts, abort at the deadline). */
 export type CallRunner = <T>(fn: (options: HttpHandlerOptions) => Promise<T>) => Promise<T>;
@@ -14,6 +13,9 @@ export interface ListOptions {
   /** Runs one API call (the run counts calls and bounds each by its deadline). */
   readonly call: CallRunner;
 }
+
+/** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
+const MAX_PAGE = 1000;
 
 /** EC2 refuses a call with more filter values than this, over all its filters (FilterLimitExceeded). */
 const MAX_FILTER_VALUES = 200;
@@ -51,7 +53,7 @@ export async function* listInstances(options: ListOptions): AsyncGenerator<Insta
       options.ec2.send(
         new DescribeInstancesCommand({
           Filters: filters(options),
-          MaxResults: MAX_BATCH,
+          MaxResults: MAX_PAGE,
           NextToken: nextToken,
         }),
         httpOptions,
@@ -84,7 +86,7 @@ export async function describeStillMatching(
         options.ec2.send(
           new DescribeInstancesCommand({
             Filters: [...filters(options), { Name: 'instance-id', Values }],
-            MaxResults: MAX_BATCH,
+            MaxResults: MAX_PAGE,
             NextToken: nextToken,
           }),
           httpOptions,

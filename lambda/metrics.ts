@@ -4,7 +4,7 @@
  * with Action alone, so one alarm covers every schedule.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRIC_NAMES } from '../lib/event';
+import { METRIC_NAMES } from '../lib/shared-names';
 import type { RunMetrics, RunSummary } from './run';
 
 export function powertoolsMetrics(metrics: Metrics): RunMetrics {

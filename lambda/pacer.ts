@@ -7,7 +7,7 @@
  * whenever EC2 answers RequestLimitExceeded, since something else in the account is using the
  * same buckets. Batches shrink on throttling and grow back on success.
  */
-import type { BucketSnapshot, ScheduleAction } from '../lib/event';
+import type { BucketSnapshot, ScheduleAction } from '../lib/schedule-input';
 
 export interface BucketLimit {
   readonly capacity: number;
@@ -170,7 +170,7 @@ export class Pacer {
    * seconds of refill) rather than sending one id at a time; when that wait would not fit in
    * `maxWaitMs`, it sends what the bucket holds now instead.
    */
-  plan(want: number, now: number, maxWaitMs = Number.POSITIVE_INFINITY): PacedBatch {
+  nextBatch(want: number, now: number, maxWaitMs = Number.POSITIVE_INFINITY): PacedBatch {
     const limit = Math.min(want, this.cap, MAX_BATCH, Math.floor(this.limits.resource.capacity));
     const available = Math.floor(this.resource.level(now));
     const requestWait = this.request.waitFor(1, now);

@@ -5,7 +5,9 @@
  * look tells.
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
-import { describeError } from './errors';
+import { tagActedOn } from './audit';
+import type { RunContext } from './context';
+import { describeError, logAttributes } from './errors';
 import { CallRunner, listInstances } from './list';
 
 export interface Bounce {
@@ -122,4 +124,56 @@ async function notYetRunning(options: VerifyOptions): Promise<Map<string, Instan
     for (const instance of page) out.set(instance.InstanceId as string, instance);
   }
   return out;
+}
+
+/**
+ * Follows the run's starts until the instances are running, or the time is up, and records what
+ * it saw: verified, bounced (failed, re-tagged `start failed`), or unverified with the reason.
+ */
+export async function verifyRunStarts(ctx: RunContext): Promise<void> {
+  const { event, budget, clock, record, deps } = ctx;
+  const seconds = event.verifyTimeoutSeconds ?? 0;
+  if (event.action !== 'start' || seconds <= 0) return;
+  const ids = record.idsWith('started');
+  if (ids.length === 0) return;
+  const until = Math.min(
+    clock.now() + seconds * 1000,
+    clock.now() + budget.timeLeft() - budget.callEstimateMs,
+  );
+  const result = await verifyStarts({
+    ec2: deps.ec2,
+    tagKey: event.tagKey,
+    schedule: event.schedule,
+    ids,
+    until,
+    now: () => clock.now(),
+    sleep: (ms) => clock.sleep(ms),
+    call: (fn) => budget.call(fn),
+    callEstimateMs: () => budget.callEstimateMs,
+  });
+  if (result.fault) {
+    deps.logger.warn('verification stopped; the instances not yet seen running stay unverified', {
+      schedule: event.schedule,
+      ...logAttributes(result.fault),
+    });
+  }
+  for (const instanceId of result.running) {
+    record.record({ instanceId, outcome: 'started', verified: true });
+  }
+  for (const bounce of result.bounced) record.record({ ...bounce, outcome: 'failed' });
+  // The audit tag said "started": say what happened instead.
+  await tagActedOn(
+    ctx,
+    result.bounced.map((b) => b.instanceId),
+    'start failed',
+    clock.now(),
+  );
+  const reason = result.fault
+    ? `not verified: DescribeInstances failed (${result.fault.errorCode}): ${result.fault.message}`
+    : result.polls === 0
+      ? "not verified: the run's deadline left no time to look"
+      : `still pending after ${Math.round(result.waitedMs / 1000)} s`;
+  for (const instanceId of result.unverified) {
+    record.record({ instanceId, outcome: 'started', verified: false, reason });
+  }
 }

@@ -24,7 +24,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
-import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './event';
+import { buildScheduleInput, ScheduleAction } from './schedule-input';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { synthNotes } from './preview';
 import type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
@@ -234,8 +234,7 @@ export class Ec2Scheduler extends Construct {
     opposite: string | undefined,
   ): scheduler.Schedule {
     const timeZone = options.timeZone ?? this.timeZone;
-    const event: SchedulerEvent = {
-      version: 1,
+    const event = buildScheduleInput({
       action,
       schedule: name,
       tagKey: this.tagKey,
@@ -244,10 +243,9 @@ export class Ec2Scheduler extends Construct {
       hibernate: options.hibernate ?? false,
       dryRun: this.props.dryRun,
       auditTags: this.props.auditTags,
-      ...(action === 'start' ? { verifyTimeoutSeconds: this.props.verifyTimeoutSeconds } : {}),
-      ...(opposite !== undefined ? { opposite } : {}),
-      scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
-    };
+      verifyTimeoutSeconds: this.props.verifyTimeoutSeconds,
+      opposite,
+    });
     const schedule = new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
       description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,
       scheduleGroup: this.scheduleGroup,

@@ -7,7 +7,7 @@ import { Annotations, ArnFormat, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { ScheduleAction } from './event';
+import type { ScheduleAction } from './schedule-input';
 
 /**
  * One key by default for the log groups and the alarm topic: a default deployment pays for one

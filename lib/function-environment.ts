@@ -4,7 +4,7 @@
  */
 import { Lazy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DEPLOYMENT_ENV } from './event';
+import { DEPLOYMENT_ENV } from './schedule-input';
 
 /** Lambda's limit on a function's environment variables, names and values together. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;

@@ -7,7 +7,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { auditTagKey } from './event';
+import { auditTagKey } from './shared-names';
 import type { Ec2SchedulerProps } from './props';
 import { validateMetricsNamespace, validateTagKey, validateTimeZone } from './validation';
 

@@ -13,7 +13,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { auditTagKey, type ScheduleAction } from './event';
+import type { ScheduleAction } from './schedule-input';
+import { auditTagKey } from './shared-names';
 import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 

@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { powertoolsMetrics } from '../lambda/metrics';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, RunFailedError, RunSummary } from '../lambda/run';
-import type { SchedulerEvent } from '../lib/event';
+import type { SchedulerEvent } from '../lib/schedule-input';
 import {
   depsFor,
   FakeEc2,

@@ -1,8 +1,8 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
-import { deploymentFromEnv, MalformedEventError } from '../lambda/event';
+import { deploymentFromEnv, MalformedEventError } from '../lib/schedule-input-parser';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
-import type { SchedulerEvent } from '../lib/event';
+import type { SchedulerEvent } from '../lib/schedule-input';
 import {
   depsFor,
   FakeEc2,

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/cx-api';
 import { parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
 import { nextFiring } from '../../lib/firings';
-import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/event';
+import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/schedule-input';
 import type { FunctionSpec } from './lambda-runtime';
 
 const ACCOUNT = '123456789012';

@@ -17,7 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock, RunDeps, RunLogger } from '../../lambda/run';
 import type { Ec2Limits } from '../../lambda/pacer';
-import type { SchedulerEvent } from '../../lib/event';
+import type { SchedulerEvent } from '../../lib/schedule-input';
 
 export interface FakeInstance {
   id: string;

@@ -1,13 +1,13 @@
 /**
- * Checks the input a schedule (or a follow-up run) sends, before any API call: its shape, its
+ * Reads and checks the input a schedule (or a follow-up run) sends, before any API call: its shape, its
  * sizes, that it names this deployment's tag key and one of its schedules, strict ISO 8601
  * times, and a follow-up state within range.
  */
-import { EventBridgeCron, parseEventBridgeCron } from '../lib/cron';
-import { isCalendarDate, isValidTimeZone } from '../lib/time-zone';
-import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from '../lib/event';
-import { flag, isObject, isoDate, MalformedEventError, show, text } from './checks';
+import { EventBridgeCron, parseEventBridgeCron } from './cron';
 import { FollowUpBounds, followUpOf } from './follow-up-state';
+import { flag, isObject, isoDate, MalformedEventError, show, text } from './input-checks';
+import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './schedule-input';
+import { isCalendarDate, isValidTimeZone } from './time-zone';
 
 export { MalformedEventError };
 
@@ -17,12 +17,18 @@ export interface Deployment {
   readonly schedules: readonly string[];
 }
 
-export interface ParseOptions extends FollowUpBounds {
+export interface ParseOptions {
   /**
-   * The deployment the event must name. Absent (unit tests of the run), the event's tagKey and
-   * schedule are not checked against one; the Lambda shell always passes it.
+   * The deployment the event must name. Absent (unit tests of the run, the CLI reading a cloud
+   * assembly), the event's tagKey and schedule are not checked against one; the Lambda shell
+   * always passes it.
    */
   readonly deployment?: Deployment;
+  /**
+   * What a follow-up state is checked against. Absent, an input carrying one is malformed: only
+   * the functions read follow-up runs.
+   */
+  readonly followUpBounds?: FollowUpBounds;
 }
 
 /** A checked event, with its parsed parts. */
@@ -69,7 +75,11 @@ function checkDeployment(tagKey: string, schedule: string, deployment: Deploymen
  * Checks a raw event for the function that handles `action`.
  * @throws MalformedEventError naming the field, the value and what is expected
  */
-export function parseEvent(raw: unknown, action: ScheduleAction, options: ParseOptions): RunInput {
+export function parseScheduleInput(
+  raw: unknown,
+  action: ScheduleAction,
+  options: ParseOptions = {},
+): RunInput {
   if (!isObject(raw)) {
     throw new MalformedEventError(
       `expected a JSON object with action, schedule, tagKey and timeZone; got ${show(raw)}`,
@@ -122,7 +132,12 @@ export function parseEvent(raw: unknown, action: ScheduleAction, options: ParseO
   if (raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE) {
     scheduledTime = isoDate('scheduledTime', raw.scheduledTime);
   }
-  const followUp = followUpOf(raw.followUp, options, scheduledTime);
+  if (raw.followUp !== undefined && !options.followUpBounds) {
+    throw new MalformedEventError('followUp is only read by the start and stop functions');
+  }
+  const followUp = options.followUpBounds
+    ? followUpOf(raw.followUp, options.followUpBounds, scheduledTime)
+    : undefined;
   const event: SchedulerEvent = {
     version: 1,
     action,

@@ -1,6 +1,7 @@
 /**
- * The input each schedule sends to the start or stop function. Built by the construct, read by
- * the handlers; everything a run needs is in it, so the functions stay stateless.
+ * The input each schedule sends to the start or stop function (and a run to its follow-up): its
+ * type, and its builder. Built by the construct, checked by `schedule-input-parser.ts` in the
+ * handlers and the CLI; everything a run needs is in it, so the functions stay stateless.
  */
 export type ScheduleAction = 'start' | 'stop';
 
@@ -115,20 +116,40 @@ export interface BucketSnapshot {
   readonly at: number;
 }
 
-/** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
-export const METRIC_NAMES = {
-  started: 'InstancesStarted',
-  stopped: 'InstancesStopped',
-  skipped: 'InstancesSkipped',
-  failed: 'InstancesFailed',
-  deferred: 'InstancesDeferred',
-  unverified: 'InstancesUnverified',
-} as const;
-
-/** The tag the functions write on each instance they act on, when audit tags are on. */
-export function auditTagKey(tagKey: string): string {
-  return `${tagKey}:last-action`;
-}
-
 /** The Scheduler context attribute the construct puts in `scheduledTime`. */
 export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
+
+/** What the construct knows of one side of a schedule when it builds its input. */
+export interface ScheduleInputOptions {
+  readonly action: ScheduleAction;
+  readonly schedule: string;
+  readonly tagKey: string;
+  readonly timeZone: string;
+  readonly skipDates: readonly string[];
+  readonly hibernate: boolean;
+  readonly dryRun: boolean;
+  readonly auditTags: boolean;
+  /** Verification of starts, in seconds (0: none). Ignored for stops. */
+  readonly verifyTimeoutSeconds: number;
+  /** The schedule's opposite expression, if it has one. */
+  readonly opposite?: string;
+}
+
+/** The input a schedule sends: what the construct puts in the schedule's target. */
+export function buildScheduleInput(options: ScheduleInputOptions): SchedulerEvent {
+  const { action, opposite } = options;
+  return {
+    version: 1,
+    action,
+    schedule: options.schedule,
+    tagKey: options.tagKey,
+    timeZone: options.timeZone,
+    skipDates: options.skipDates,
+    hibernate: options.hibernate,
+    dryRun: options.dryRun,
+    auditTags: options.auditTags,
+    ...(action === 'start' ? { verifyTimeoutSeconds: options.verifyTimeoutSeconds } : {}),
+    ...(opposite !== undefined ? { opposite } : {}),
+    scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
+  };
+}

@@ -13,9 +13,15 @@ import {
   MAX_FOLLOW_UPS,
   MAX_NAMED_FAILURES,
   MAX_STALLED_RUNS,
-} from '../lib/event';
-import { INSTANCE_ID, isObject, isoDate, MalformedEventError, show, wholeNumber } from './checks';
-import type { ActionLimits } from './pacer';
+} from './schedule-input';
+import {
+  INSTANCE_ID,
+  isObject,
+  isoDate,
+  MalformedEventError,
+  show,
+  wholeNumber,
+} from './input-checks';
 
 const MAX_ERROR_CODE = 128;
 /** Longest whole-run problem a chain carries. */
@@ -30,8 +36,10 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** What the state is checked against. */
 export interface FollowUpBounds {
-  /** The action's API limits, which bound the bucket snapshot. */
-  readonly limits: ActionLimits;
+  /** The capacity of the action's request bucket, which bounds the snapshot's request level. */
+  readonly requestCapacity: number;
+  /** The capacity of the action's resource (instance) bucket. */
+  readonly resourceCapacity: number;
   /** Epoch ms now, which bounds the snapshot's time. */
   readonly now: number;
 }
@@ -49,10 +57,10 @@ function bucketsOf(b: unknown, options: FollowUpBounds): BucketSnapshot {
       `followUp.buckets ${show(b)} must be {request, resource, at} numbers`,
     );
   }
-  const { limits, now } = options;
+  const { now } = options;
   return {
-    request: bucketLevel('followUp.buckets.request', b.request, limits.request.capacity),
-    resource: bucketLevel('followUp.buckets.resource', b.resource, limits.resource.capacity),
+    request: bucketLevel('followUp.buckets.request', b.request, options.requestCapacity),
+    resource: bucketLevel('followUp.buckets.resource', b.resource, options.resourceCapacity),
     at: wholeNumber('followUp.buckets.at', b.at, now - MAX_SNAPSHOT_AGE_MS, now + CLOCK_SKEW_MS),
   };
 }

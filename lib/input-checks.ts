@@ -1,5 +1,5 @@
 /** The checks every field of an event goes through, and the error they raise. */
-import { isCalendarDate } from '../lib/time-zone';
+import { isCalendarDate } from './time-zone';
 
 export class MalformedEventError extends Error {
   constructor(message: string) {
