@@ -57,6 +57,46 @@ function sumOf(metrics: cloudwatch.IMetric[], label: string): cloudwatch.MathExp
   });
 }
 
+/** What each alarm watches, and its runbook: what it means and what to check first. */
+function watchedMetrics(props: MonitoringProps): Record<AlarmId, [cloudwatch.IMetric, string]> {
+  const [start, stop] = props.functions;
+  const failed = (action: string) =>
+    new cloudwatch.Metric({
+      namespace: props.namespace,
+      metricName: METRIC_NAMES.failed,
+      dimensionsMap: { Action: action },
+      statistic: cloudwatch.Stats.SUM,
+      period: PERIOD,
+    });
+  return {
+    FailedInstances: [
+      sumOf([failed('start'), failed('stop')], 'Instances failed'),
+      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and errorMessage name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
+    ],
+    FunctionErrors: [
+      sumOf(
+        [start, stop].map((fn) => fn.metricErrors({ period: PERIOD })),
+        'Errors',
+      ),
+      'A start or stop run failed: the last run of a follow-up chain in which an instance failed, a malformed event, or a function that crashed or timed out. First check the newest "summary" and ERROR lines in the start and stop log groups.',
+    ],
+    DeadLetterMessages: [
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      "A schedule could not invoke its function, or a run failed (the functions have no asynchronous retries); the event waits in the dead-letter queue. First check the message attributes (ERROR_CODE, ERROR_MESSAGE or ErrorMessage) in the queue, then the functions' logs; delete or redrive the message once fixed.",
+    ],
+    Throttles: [
+      sumOf(
+        [start, stop].map((fn) => fn.metricThrottles({ period: PERIOD })),
+        'Throttles',
+      ),
+      "Lambda throttled a start or stop function, so a run started late or not at all. First check the account's Lambda concurrency (ConcurrentExecutions) and the reserved concurrency of other functions.",
+    ],
+  };
+}
+
 export class SchedulerAlarms extends Construct {
   public readonly failedInstances: cloudwatch.Alarm;
   public readonly functionErrors: cloudwatch.Alarm;
@@ -65,15 +105,6 @@ export class SchedulerAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulerAlarmsProps) {
     super(scope, id);
-    const [start, stop] = props.functions;
-    const failed = (action: string) =>
-      new cloudwatch.Metric({
-        namespace: props.namespace,
-        metricName: METRIC_NAMES.failed,
-        dimensionsMap: { Action: action },
-        statistic: cloudwatch.Stats.SUM,
-        period: PERIOD,
-      });
     const alarm = (
       alarmId: AlarmId,
       metric: cloudwatch.IMetric,
@@ -92,35 +123,14 @@ export class SchedulerAlarms extends Construct {
       return created;
     };
 
-    this.failedInstances = alarm(
-      'FailedInstances',
-      sumOf([failed('start'), failed('stop')], 'Instances failed'),
-      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and errorMessage name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
+    const watched = watchedMetrics(props);
+    const [failedInstances, functionErrors, deadLetterMessages, throttles] = ALARM_IDS.map((id) =>
+      alarm(id, ...watched[id]),
     );
-    this.functionErrors = alarm(
-      'FunctionErrors',
-      sumOf(
-        [start.metricErrors({ period: PERIOD }), stop.metricErrors({ period: PERIOD })],
-        'Errors',
-      ),
-      'A start or stop run failed: the last run of a follow-up chain in which an instance failed, a malformed event, or a function that crashed or timed out. First check the newest "summary" and ERROR lines in the start and stop log groups.',
-    );
-    this.deadLetterMessages = alarm(
-      'DeadLetterMessages',
-      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: PERIOD,
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      "A schedule could not invoke its function, or a run failed (the functions have no asynchronous retries); the event waits in the dead-letter queue. First check the message attributes (ERROR_CODE, ERROR_MESSAGE or ErrorMessage) in the queue, then the functions' logs; delete or redrive the message once fixed.",
-    );
-    this.throttles = alarm(
-      'Throttles',
-      sumOf(
-        [start.metricThrottles({ period: PERIOD }), stop.metricThrottles({ period: PERIOD })],
-        'Throttles',
-      ),
-      "Lambda throttled a start or stop function, so a run started late or not at all. First check the account's Lambda concurrency (ConcurrentExecutions) and the reserved concurrency of other functions.",
-    );
+    this.failedInstances = failedInstances;
+    this.functionErrors = functionErrors;
+    this.deadLetterMessages = deadLetterMessages;
+    this.throttles = throttles;
   }
 }
 

@@ -39,8 +39,8 @@ export interface RunInput {
   readonly scheduledTime?: Date;
 }
 
-/** A tag value's limit: schedule names are tag values. */
-const MAX_SCHEDULE = 256;
+/** Longest schedule name: EC2 takes filter values of at most 255 characters. */
+const MAX_SCHEDULE = 255;
 const MAX_TAG_KEY = 128;
 const MAX_TIME_ZONE = 64;
 const MAX_OPPOSITE = 256;
@@ -71,6 +71,46 @@ function checkDeployment(tagKey: string, schedule: string, deployment: Deploymen
   }
 }
 
+function timeZoneOf(raw: Record<string, unknown>): string {
+  const timeZone = text(raw, 'timeZone', MAX_TIME_ZONE);
+  if (!isValidTimeZone(timeZone)) {
+    throw new MalformedEventError(
+      `timeZone "${timeZone}" is not an IANA time zone such as "America/New_York"`,
+    );
+  }
+  return timeZone;
+}
+
+function skipDatesOf(raw: Record<string, unknown>): string[] {
+  const skipDates = raw.skipDates ?? [];
+  if (!Array.isArray(skipDates)) {
+    throw new MalformedEventError(`skipDates ${show(skipDates)} must be a list of dates`);
+  }
+  if (skipDates.length > MAX_SKIP_DATES) {
+    throw new MalformedEventError(
+      `skipDates has ${skipDates.length} dates; at most ${MAX_SKIP_DATES} are allowed`,
+    );
+  }
+  skipDates.forEach((d, i) => {
+    if (typeof d !== 'string' || !isCalendarDate(d)) {
+      throw new MalformedEventError(
+        `skipDates[${i}] ${show(d)} is not a real date in YYYY-MM-DD form`,
+      );
+    }
+  });
+  return skipDates as string[];
+}
+
+function oppositeOf(raw: Record<string, unknown>): EventBridgeCron | undefined {
+  if (raw.opposite === undefined) return undefined;
+  const expression = text(raw, 'opposite', MAX_OPPOSITE);
+  try {
+    return parseEventBridgeCron(expression);
+  } catch (err) {
+    throw new MalformedEventError(`opposite "${expression}" ${(err as Error).message}`);
+  }
+}
+
 /**
  * Checks a raw event for the function that handles `action`.
  * @throws MalformedEventError naming the field, the value and what is expected
@@ -96,37 +136,9 @@ export function parseScheduleInput(
   const schedule = text(raw, 'schedule', MAX_SCHEDULE);
   const tagKey = text(raw, 'tagKey', MAX_TAG_KEY);
   if (options.deployment) checkDeployment(tagKey, schedule, options.deployment);
-  const timeZone = text(raw, 'timeZone', MAX_TIME_ZONE);
-  if (!isValidTimeZone(timeZone)) {
-    throw new MalformedEventError(
-      `timeZone "${timeZone}" is not an IANA time zone such as "America/New_York"`,
-    );
-  }
-  const skipDates = raw.skipDates ?? [];
-  if (!Array.isArray(skipDates)) {
-    throw new MalformedEventError(`skipDates ${show(skipDates)} must be a list of dates`);
-  }
-  if (skipDates.length > MAX_SKIP_DATES) {
-    throw new MalformedEventError(
-      `skipDates has ${skipDates.length} dates; at most ${MAX_SKIP_DATES} are allowed`,
-    );
-  }
-  skipDates.forEach((d, i) => {
-    if (typeof d !== 'string' || !isCalendarDate(d)) {
-      throw new MalformedEventError(
-        `skipDates[${i}] ${show(d)} is not a real date in YYYY-MM-DD form`,
-      );
-    }
-  });
-  let opposite: EventBridgeCron | undefined;
-  if (raw.opposite !== undefined) {
-    const expression = text(raw, 'opposite', MAX_OPPOSITE);
-    try {
-      opposite = parseEventBridgeCron(expression);
-    } catch (err) {
-      throw new MalformedEventError(`opposite "${expression}" ${(err as Error).message}`);
-    }
-  }
+  const timeZone = timeZoneOf(raw);
+  const skipDates = skipDatesOf(raw);
+  const opposite = oppositeOf(raw);
   let scheduledTime: Date | undefined;
   // Invoked by hand with the placeholder left in: treat as "now".
   if (raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE) {
@@ -144,7 +156,7 @@ export function parseScheduleInput(
     schedule,
     tagKey,
     timeZone,
-    skipDates: skipDates as string[],
+    skipDates,
     hibernate: flag(raw, 'hibernate'),
     dryRun: flag(raw, 'dryRun'),
     ...(raw.auditTags !== undefined ? { auditTags: flag(raw, 'auditTags') } : {}),

@@ -119,21 +119,18 @@ export interface BucketSnapshot {
 /** The Scheduler context attribute the construct puts in `scheduledTime`. */
 export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
 
-/** What the construct knows of one side of a schedule when it builds its input. */
-export interface ScheduleInputOptions {
-  readonly action: ScheduleAction;
-  readonly schedule: string;
-  readonly tagKey: string;
-  readonly timeZone: string;
-  readonly skipDates: readonly string[];
-  readonly hibernate: boolean;
-  readonly dryRun: boolean;
+/**
+ * What the construct knows of one side of a schedule when it builds its input: the input's own
+ * fields, with the options that are always given.
+ */
+export type ScheduleInputOptions = Omit<
+  SchedulerEvent,
+  'version' | 'auditTags' | 'verifyTimeoutSeconds' | 'scheduledTime' | 'followUp'
+> & {
   readonly auditTags: boolean;
   /** Verification of starts, in seconds (0: none). Ignored for stops. */
   readonly verifyTimeoutSeconds: number;
-  /** The schedule's opposite expression, if it has one. */
-  readonly opposite?: string;
-}
+};
 
 /** The input a schedule sends: what the construct puts in the schedule's target. */
 export function buildScheduleInput(options: ScheduleInputOptions): SchedulerEvent {
