@@ -152,7 +152,7 @@ export class Ec2Scheduler extends Construct {
   }
 
   /** The schedules added so far. */
-  public get schedules(): readonly ScheduleResources[] {
+  public get schedules(): ScheduleResources[] {
     return [...this.scheduleList];
   }
 

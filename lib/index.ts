@@ -2,7 +2,7 @@
 // protocol between schedules and functions, or of the cron engine, is public API.
 export { Ec2Scheduler } from './ec2-scheduler';
 export type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
-export { previewSchedule, describePreview, formatLocal } from './preview';
+export { Preview } from './preview';
 export type {
   PreviewScheduleOptions,
   PreviewOptions,

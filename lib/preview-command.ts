@@ -54,7 +54,7 @@ export function previewCommand(flags: PreviewFlags, args: readonly string[], io:
   if (dir === undefined && !fromFlags) {
     throw new UsageError('give --start and/or --stop, or a CDK_OUT_DIR');
   }
-  const options = { from: checkedFrom(flags.from), count: checkedCount(flags.count) };
+  const options = { after: checkedFrom(flags.from), count: checkedCount(flags.count) };
   const schedules: AssemblySchedule[] =
     dir !== undefined ? readAssembly(dir) : [scheduleFromFlags(flags)];
   const previews = schedules.map((schedule) => {
@@ -98,11 +98,12 @@ function checkedCount(value: string | undefined): number | undefined {
   return count;
 }
 
-function checkedFrom(value: string | undefined): string | undefined {
-  if (value !== undefined && Number.isNaN(Date.parse(value))) {
+function checkedFrom(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  if (Number.isNaN(Date.parse(value))) {
     throw new UsageError(`--from "${value}" is not an ISO 8601 time such as 2027-03-12T00:00:00Z`);
   }
-  return value;
+  return new Date(value);
 }
 
 /** The documented `--json` shape of one schedule. */
@@ -112,8 +113,9 @@ function jsonOf({ schedule, preview }: { schedule: AssemblySchedule; preview: Sc
     ...(schedule.stack ? { stack: schedule.stack } : {}),
     ...(schedule.tagKey ? { tagKey: schedule.tagKey } : {}),
     timeZone: preview.timeZone,
-    runningHoursPerWeek: preview.runningHoursPerWeek,
-    stoppedShare: preview.stoppedShare,
+    // null, not absent, for one-sided schedules: the documented JSON shape.
+    runningHoursPerWeek: preview.runningHoursPerWeek ?? null,
+    stoppedShare: preview.stoppedShare ?? null,
     ...(preview.note ? { note: preview.note } : {}),
     transitions: preview.transitions,
   };

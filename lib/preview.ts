@@ -21,35 +21,40 @@ export interface PreviewScheduleOptions {
   readonly name?: string;
 }
 
+/** What a preview covers. */
 export interface PreviewOptions {
-  /** Transitions strictly after this instant. @default - now */
-  readonly from?: Date | string;
+  /** List transitions strictly after this instant. @default - now */
+  readonly after?: Date;
   /** How many transitions to list. @default 10 */
   readonly count?: number;
-  /** How many weeks after `from` the weekly figures average over. @default 52 */
+  /** How many weeks after `after` the weekly figures average over. @default 52 */
   readonly weeks?: number;
 }
 
+/** One start or stop of a schedule. */
 export interface Transition {
-  readonly action: 'start' | 'stop';
+  /** `start` or `stop`. */
+  readonly action: string;
   /** ISO 8601 local time with the zone's offset, e.g. 2027-03-15T08:00:00-04:00. */
   readonly local: string;
   /** ISO 8601 UTC, e.g. 2027-03-15T12:00:00Z. */
   readonly utc: string;
 }
 
+/** When a schedule will start and stop instances, and what that adds up to. */
 export interface SchedulePreview {
+  /** The IANA time zone the schedule is read in. */
   readonly timeZone: string;
   /** The next transitions, in time order; starts on skip dates are left out. */
   readonly transitions: Transition[];
   /**
-   * Average hours per week that instances run, over the 52 weeks after `from`, counting skip
-   * dates. Null when the schedule only starts or only stops.
+   * Average hours per week that instances run, over the weeks after `after`, counting skip
+   * dates. Absent when the schedule only starts or only stops.
    */
-  readonly runningHoursPerWeek: number | null;
-  /** Share of the week instances are stopped, 0..1. Null when hours are null. */
-  readonly stoppedShare: number | null;
-  /** Why the figures are null, when they are. */
+  readonly runningHoursPerWeek?: number;
+  /** Share of the week instances are stopped, 0..1. Absent when the hours are. */
+  readonly stoppedShare?: number;
+  /** Why the figures are absent, when they are. */
   readonly note?: string;
 }
 
@@ -110,11 +115,9 @@ export function previewSchedule(
   preview: PreviewOptions = {},
 ): SchedulePreview {
   const timeZone = options.timeZone ?? 'UTC';
-  const from = preview.from === undefined ? new Date() : new Date(preview.from);
+  const from = preview.after ?? new Date();
   if (Number.isNaN(from.getTime())) {
-    throw new Error(
-      `from "${String(preview.from)}" is not an ISO 8601 time such as 2027-03-12T00:00:00Z`,
-    );
+    throw new Error(`after is not a valid date; give an instant such as 2027-03-12T00:00:00Z`);
   }
   for (const [field, value] of [
     ['count', preview.count],
@@ -176,8 +179,6 @@ export function previewCrons(
     return {
       timeZone,
       transitions,
-      runningHoursPerWeek: null,
-      stoppedShare: null,
       note: crons.start
         ? 'start-only schedule: instances run from each start until someone stops them, so its running hours depend on people'
         : 'stop-only schedule: instances run from whenever someone starts them until the next stop, so its running hours depend on people',
@@ -240,7 +241,7 @@ function runningTime(
 
 /** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
 export function describePreview(name: string, preview: SchedulePreview): string {
-  if (preview.runningHoursPerWeek === null || preview.stoppedShare === null) {
+  if (preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined) {
     return `${name}: ${preview.note ?? 'no weekly figures'}`;
   }
   return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
@@ -311,7 +312,7 @@ function weekAhead(
         .transitions[0]
     )?.local;
   const figures =
-    preview.runningHoursPerWeek === null || preview.stoppedShare === null
+    preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined
       ? `${crons.start ? 'start' : 'stop'}-only schedule`
       : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
   const nexts = (['start', 'stop'] as const)
@@ -319,4 +320,33 @@ function weekAhead(
     .map((a) => `next ${a} ${next(a) ?? 'none'}`)
     .join(', ');
   return `${figures}; ${nexts} (${timeZone})`;
+}
+
+/**
+ * Previews schedules: when they start and stop instances, in local time and UTC, and how many
+ * hours a week instances run. The same cron rules as `addSchedule`'s validation and the handlers.
+ */
+export class Preview {
+  /**
+   * Previews a schedule: its next transitions and the hours it runs per week.
+   * @throws Error for invalid options, with the same messages as `addSchedule`
+   */
+  public static schedule(
+    schedule: PreviewScheduleOptions,
+    options?: PreviewOptions,
+  ): SchedulePreview {
+    return previewSchedule(schedule, options);
+  }
+
+  /** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
+  public static describe(name: string, preview: SchedulePreview): string {
+    return describePreview(name, preview);
+  }
+
+  /** An instant as ISO 8601 local time with the zone's offset, e.g. `2027-03-15T08:00:00-04:00`. */
+  public static formatLocal(at: Date, timeZone: string): string {
+    return formatLocal(at, timeZone);
+  }
+
+  private constructor() {}
 }

@@ -142,7 +142,7 @@ function preview(c: Case): PreviewAnswer {
   try {
     const p = previewSchedule(
       { start: c.expression, timeZone: c.timeZone },
-      { from: c.from, count: c.count },
+      { after: new Date(c.from), count: c.count },
     );
     return { kind: 'utc', utc: p.transitions.map((t) => t.utc) };
   } catch (err) {

@@ -14,7 +14,9 @@ import { testStack } from './support/app';
 
 /** The UTC instants of the next `count` firings of a start-only schedule. */
 function starts(start: string, timeZone: string, from: string, count: number): string[] {
-  return previewSchedule({ start, timeZone }, { from, count }).transitions.map((t) => t.utc);
+  return previewSchedule({ start, timeZone }, { after: new Date(from), count }).transitions.map(
+    (t) => t.utc,
+  );
 }
 
 describe('a half-hour clock change (Australia/Lord_Howe, 02:00 -> 01:30 on Sun 5 April 2026)', () => {
