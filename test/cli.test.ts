@@ -1,3 +1,4 @@
+import { NO_BUILTIN_VALIDATION } from './support/app';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -70,7 +71,7 @@ afterAll(() => {
 /** Synthesizes the app that `build` fills into a fresh temporary cloud assembly directory. */
 function synth(build: (app: App) => void): string {
   const outdir = tempDir();
-  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  const app = new App({ outdir, ...NO_BUILTIN_VALIDATION });
   build(app);
   app.synth();
   return outdir;

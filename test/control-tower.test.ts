@@ -4,6 +4,7 @@
  * synthesized with `@cdklabs/cdk-validator-cfnguard` (its own cfn-guard binary and the bundled
  * Control Tower rules, offline), and the validation report is read back.
  */
+import { NO_BUILTIN_VALIDATION } from './support/app';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -45,7 +46,7 @@ function controlTowerFindings(build: (app: App) => void): Findings {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-'));
   try {
     // CloudFormation's own validation checks nothing these rules look at; it only adds time.
-    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const app = new App({ outdir, ...NO_BUILTIN_VALIDATION });
     build(app);
     Validations.of(app).addPlugins(new CfnGuardValidator());
     try {

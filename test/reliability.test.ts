@@ -301,7 +301,7 @@ describe('point 6: events are checked against the deployment before any API call
     [
       'a 256 KB schedule name',
       () => ({ ...(base() as object), schedule: 'x'.repeat(256 * 1024) }),
-      /schedule "x+\.\.\.\(262146 characters\) is 262144 characters long; at most 256/,
+      /schedule "x+\.\.\.\(262146 characters\) is 262144 characters long; at most 255/,
     ],
     [
       'a scheduled time that is a number',

@@ -12,6 +12,7 @@ import {
   CloudAssembly,
   type CloudFormationStackArtifact,
 } from 'aws-cdk-lib/cx-api';
+import { NO_BUILTIN_VALIDATION } from './app';
 import { parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
 import { nextFiring } from '../../lib/firings';
 import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/schedule-input';
@@ -89,7 +90,7 @@ export function synthesize(
 ): StackAssembly {
   const app = new App({
     outdir,
-    builtinCloudFormationValidation: false,
+    ...NO_BUILTIN_VALIDATION,
     ...appProps,
     context: { [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true, ...appProps.context },
   });
