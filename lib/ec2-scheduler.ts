@@ -96,6 +96,14 @@ export class Ec2Scheduler extends Construct {
   private readonly namePrefix: string;
   private readonly dashboardBuilder?: SchedulerDashboard;
 
+  /**
+   * Creates the start and stop functions, their roles and log groups, the dead-letter queue, the
+   * alarms and (unless given) the alarm topic and key. Add schedules with `addSchedule`.
+   * @param scope the parent construct
+   * @param id the construct id
+   * @param props options, each with a default
+   * @throws Error when a prop is invalid; the message names the prop, the value and the fix
+   */
   constructor(scope: Construct, id: string, props: Ec2SchedulerProps = {}) {
     super(scope, id);
     this.props = resolveProps(props);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Consumer test: pack the library as npm would publish it, install the tarball into a fresh
+# TypeScript CDK app (test/consumer/app.ts: the README example and a tagged instance) at the
+# minimum supported aws-cdk-lib/constructs and at the latest pinned, and in each check that
+# tsc passes, exactly one aws-cdk-lib and one constructs are installed, `cdk synth` succeeds
+# (built-in template validation on, where the aws-cdk-lib has it), and the preview command reads
+# the app's cloud assembly. Prints the figures the closing notes quote. Needs the npm registry.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# name aws-cdk-lib constructs
+VERSIONS=("minimum 2.269.0 10.5.1" "latest 2.276.0 10.8.1")
+TYPESCRIPT=6.0.3
+TYPES_NODE=20.19.43
+
+cd "$repo"
+# A fresh clone's pack: `prepare` builds the jsii assembly, the compiled library and the bundles.
+npm pack --pack-destination "$work" --json --silent > "$work/pack.json"
+tarball="$work/$(node -p "require('$work/pack.json')[0].filename")"
+node -e '
+  const [p] = require(process.argv[1]);
+  const has = (f) => p.files.some((x) => x.path === f);
+  const need = [".jsii", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
+    "dist/lib/index.js", "dist/lib/index.d.ts", "assets/start/index.js", "assets/stop/index.js",
+    "assets/cli.js", "bin/cdk-ec2-scheduler.js"];
+  const missing = need.filter((f) => !has(f));
+  if (missing.length) { console.error("the package lacks " + missing.join(", ")); process.exit(1); }
+  console.log(`package: ${p.filename}, ${p.size} bytes packed, ${p.unpackedSize} unpacked, ${p.entryCount} files`);
+' "$work/pack.json"
+cdk="$repo/node_modules/.bin/cdk"
+
+for entry in "${VERSIONS[@]}"; do
+  read -r label cdklib constructs <<<"$entry"
+  app="$work/app-$label"
+  mkdir -p "$app"
+  cp "$repo/test/consumer/app.ts" "$repo/test/consumer/tsconfig.json" "$app/"
+  cd "$app"
+  cat > package.json <<JSON
+{ "name": "consumer-$label", "version": "1.0.0", "private": true,
+  "dependencies": { "aws-cdk-lib": "$cdklib", "constructs": "$constructs" },
+  "devDependencies": { "typescript": "$TYPESCRIPT", "@types/node": "$TYPES_NODE" } }
+JSON
+  echo "== $label: aws-cdk-lib $cdklib, constructs $constructs"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
+  for name in aws-cdk-lib constructs; do
+    copies=$(npm query "#$name" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')
+    if [ "$copies" != 1 ]; then echo "$label: $copies copies of $name installed" >&2; exit 1; fi
+  done
+  echo "one aws-cdk-lib and one constructs installed; the library takes $(du -sk node_modules/cdk-ec2-scheduler | cut -f1) KiB"
+  npx tsc -p tsconfig.json
+  run_synth() {
+    local t0 t1
+    t0=$(date +%s%N)
+    "$cdk" synth -q --app "node out/app.js" -o "$1" --no-notices -c cli-telemetry=false >/dev/null
+    t1=$(date +%s%N)
+    echo $(((t1 - t0) / 1000000))
+  }
+  without=$(WITHOUT_SCHEDULER=1 run_synth cdk.out.plain)
+  with=$(run_synth cdk.out)
+  echo "cdk synth: ${without} ms without the scheduler, ${with} ms with it"
+  out=$(npx cdk-ec2-scheduler preview cdk.out --from 2026-12-21T00:00:00Z --count 2)
+  echo "$out"
+  grep -q '^office-hours (ConsumerStack, America/New_York)' <<<"$out"
+  grep -q '2026-12-21T08:00:00-05:00  2026-12-21T13:00:00Z  start' <<<"$out"
+  cd "$repo"
+done
+echo "consumer test passed"
