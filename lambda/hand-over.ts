@@ -23,7 +23,10 @@ const NO_OPPOSITE_WINDOW_MS = 24 * 3600_000;
 export function chainEnd(ctx: RunContext, firedAt: Date): Date {
   const { event, input } = ctx;
   if (event.followUp) return new Date(event.followUp.notAfter);
-  const next = input.opposite && nextFiring(input.opposite, event.timeZone, firedAt);
+  const next = input.opposites
+    .map((cron) => nextFiring(cron, event.timeZone, firedAt))
+    .filter((at): at is Date => at !== undefined)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
   return next ?? new Date(firedAt.getTime() + NO_OPPOSITE_WINDOW_MS);
 }
 

@@ -252,7 +252,8 @@ export class Ec2Scheduler extends Construct {
       dryRun: this.props.dryRun,
       auditTags: this.props.auditTags,
       verifyTimeoutSeconds: this.props.verifyTimeoutSeconds,
-      opposite,
+      opposites: opposite === undefined ? [] : [opposite],
+      maxOverrideSeconds: this.props.maxOverrideSeconds,
     });
     const schedule = new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
       description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,

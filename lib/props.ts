@@ -135,6 +135,22 @@ export interface Ec2SchedulerProps {
    * @default - 3 minutes, or half the `timeout` when that is shorter
    */
   readonly verifyTimeout?: Duration;
+
+  /**
+   * Longest an override tag (`<tagKey>:override` = `running until <time>` or `stopped until
+   * <time>`) may reach ahead. An override whose time is further away is ignored with a warning
+   * and counted in the `OverridesIgnored` metric, so a forgotten override cannot hold an instance
+   * for weeks. From 1 minute to 366 days.
+   * @default Duration.days(7)
+   */
+  readonly maxOverride?: Duration;
+
+  /**
+   * How often the check of a schedule with `enforce: true` runs: it stops instances found running
+   * outside the schedule's running window. From 5 minutes to 1 day, in whole minutes.
+   * @default Duration.hours(1)
+   */
+  readonly enforceEvery?: Duration;
 }
 
 /** Options of one named schedule. */

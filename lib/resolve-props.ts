@@ -7,6 +7,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { DEFAULT_MAX_OVERRIDE_SECONDS, MAX_OVERRIDE_LIMIT_SECONDS } from './schedule-input';
 import { auditTagKey } from './shared-names';
 import type { Ec2SchedulerProps } from './props';
 import { validateMetricsNamespace, validateTagKey, validateTimeZone } from './validation';
@@ -36,6 +37,9 @@ export interface ResolvedProps {
   readonly auditTags: boolean;
   /** 0 turns verification off. */
   readonly verifyTimeoutSeconds: number;
+  readonly maxOverrideSeconds: number;
+  /** Minutes between enforcement checks. */
+  readonly enforceEveryMinutes: number;
 }
 
 /** Longest verification by default, when the timeout leaves room for it. */
@@ -91,6 +95,8 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     dashboard: props.dashboard ?? false,
     auditTags: props.auditTags ?? true,
     verifyTimeoutSeconds: resolveVerifyTimeout(props.verifyTimeout, timeout),
+    maxOverrideSeconds: resolveMaxOverride(props.maxOverride),
+    enforceEveryMinutes: resolveEnforceEvery(props.enforceEvery),
   };
 }
 
@@ -120,6 +126,26 @@ function resolveVerifyTimeout(verifyTimeout: Duration | undefined, timeout: Dura
     );
   }
   return seconds;
+}
+
+function resolveMaxOverride(maxOverride: Duration | undefined): number {
+  const seconds = (maxOverride ?? Duration.seconds(DEFAULT_MAX_OVERRIDE_SECONDS)).toSeconds();
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > MAX_OVERRIDE_LIMIT_SECONDS) {
+    throw new Error(
+      `maxOverride ${seconds} s is not allowed; give whole seconds from 60 (1 minute) to ${MAX_OVERRIDE_LIMIT_SECONDS} (366 days), e.g. Duration.days(7)`,
+    );
+  }
+  return seconds;
+}
+
+function resolveEnforceEvery(enforceEvery: Duration | undefined): number {
+  const seconds = (enforceEvery ?? Duration.hours(1)).toSeconds();
+  if (seconds % 60 !== 0 || seconds < 300 || seconds > 86_400) {
+    throw new Error(
+      `enforceEvery ${seconds} s is not allowed; give whole minutes from 5 minutes to 1 day, e.g. Duration.hours(1)`,
+    );
+  }
+  return seconds / 60;
 }
 
 function validateEmail(email: string): void {

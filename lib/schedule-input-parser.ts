@@ -5,8 +5,23 @@
  */
 import { EventBridgeCron, parseEventBridgeCron } from './cron';
 import { FollowUpBounds, followUpOf } from './follow-up-state';
-import { flag, isObject, isoDate, MalformedEventError, show, text } from './input-checks';
-import { SCHEDULED_TIME_ATTRIBUTE, ScheduleAction, SchedulerEvent } from './schedule-input';
+import {
+  flag,
+  isObject,
+  isoDate,
+  MalformedEventError,
+  show,
+  text,
+  wholeNumber,
+} from './input-checks';
+import {
+  DEFAULT_MAX_OVERRIDE_SECONDS,
+  MAX_OVERRIDE_LIMIT_SECONDS,
+  MAX_TIMES_PER_SIDE,
+  SCHEDULED_TIME_ATTRIBUTE,
+  ScheduleAction,
+  SchedulerEvent,
+} from './schedule-input';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
 
 export { MalformedEventError };
@@ -34,7 +49,12 @@ export interface ParseOptions {
 /** A checked event, with its parsed parts. */
 export interface RunInput {
   readonly event: SchedulerEvent;
-  readonly opposite?: EventBridgeCron;
+  /** The opposite side's expressions (none for a one-sided schedule). */
+  readonly opposites: readonly EventBridgeCron[];
+  /** An enforcement check's window. */
+  readonly enforce?: { readonly starts: EventBridgeCron[]; readonly stops: EventBridgeCron[] };
+  /** How far ahead an override may reach, in milliseconds. */
+  readonly maxOverrideMs: number;
   /** When the schedule fired, if known. */
   readonly scheduledTime?: Date;
 }
@@ -43,7 +63,7 @@ export interface RunInput {
 const MAX_SCHEDULE = 255;
 const MAX_TAG_KEY = 128;
 const MAX_TIME_ZONE = 64;
-const MAX_OPPOSITE = 256;
+const MAX_CRON = 256;
 const MAX_SKIP_DATES = 1000;
 
 function seconds(value: unknown): number {
@@ -101,14 +121,38 @@ function skipDatesOf(raw: Record<string, unknown>): string[] {
   return skipDates as string[];
 }
 
-function oppositeOf(raw: Record<string, unknown>): EventBridgeCron | undefined {
-  if (raw.opposite === undefined) return undefined;
-  const expression = text(raw, 'opposite', MAX_OPPOSITE);
-  try {
-    return parseEventBridgeCron(expression);
-  } catch (err) {
-    throw new MalformedEventError(`opposite "${expression}" ${(err as Error).message}`);
+/** A list of 1 to MAX_TIMES_PER_SIDE EventBridge cron expressions. */
+function cronList(field: string, value: unknown): EventBridgeCron[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_TIMES_PER_SIDE) {
+    throw new MalformedEventError(
+      `${field} ${show(value)} must be a list of 1 to ${MAX_TIMES_PER_SIDE} cron expressions`,
+    );
   }
+  return value.map((expression, i) => {
+    const where = `${field}[${i}]`;
+    const checked = text({ [where]: expression }, where, MAX_CRON);
+    try {
+      return parseEventBridgeCron(checked);
+    } catch (err) {
+      throw new MalformedEventError(`${where} "${checked}" ${(err as Error).message}`);
+    }
+  });
+}
+
+function enforceOf(
+  raw: Record<string, unknown>,
+  action: ScheduleAction,
+): RunInput['enforce'] | undefined {
+  if (raw.enforce === undefined) return undefined;
+  if (action !== 'stop' || !isObject(raw.enforce)) {
+    throw new MalformedEventError(
+      `enforce ${show(raw.enforce)} must be an object with starts and stops, on a stop input`,
+    );
+  }
+  return {
+    starts: cronList('enforce.starts', raw.enforce.starts),
+    stops: cronList('enforce.stops', raw.enforce.stops),
+  };
 }
 
 /**
@@ -138,7 +182,12 @@ export function parseScheduleInput(
   if (options.deployment) checkDeployment(tagKey, schedule, options.deployment);
   const timeZone = timeZoneOf(raw);
   const skipDates = skipDatesOf(raw);
-  const opposite = oppositeOf(raw);
+  const opposites = raw.opposites === undefined ? [] : cronList('opposites', raw.opposites);
+  const enforce = enforceOf(raw, action);
+  const maxOverrideSeconds =
+    raw.maxOverrideSeconds === undefined
+      ? DEFAULT_MAX_OVERRIDE_SECONDS
+      : wholeNumber('maxOverrideSeconds', raw.maxOverrideSeconds, 60, MAX_OVERRIDE_LIMIT_SECONDS);
   let scheduledTime: Date | undefined;
   // Invoked by hand with the placeholder left in: treat as "now".
   if (raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE) {
@@ -163,11 +212,20 @@ export function parseScheduleInput(
     ...(raw.verifyTimeoutSeconds !== undefined
       ? { verifyTimeoutSeconds: seconds(raw.verifyTimeoutSeconds) }
       : {}),
-    ...(opposite ? { opposite: opposite.expression } : {}),
+    ...(opposites.length > 0 ? { opposites: opposites.map((c) => c.expression) } : {}),
+    ...(enforce
+      ? {
+          enforce: {
+            starts: enforce.starts.map((c) => c.expression),
+            stops: enforce.stops.map((c) => c.expression),
+          },
+        }
+      : {}),
+    ...(raw.maxOverrideSeconds !== undefined ? { maxOverrideSeconds } : {}),
     ...(scheduledTime ? { scheduledTime: scheduledTime.toISOString() } : {}),
     ...(followUp ? { followUp } : {}),
   };
-  return { event, opposite, scheduledTime };
+  return { event, opposites, enforce, maxOverrideMs: maxOverrideSeconds * 1000, scheduledTime };
 }
 
 /**

@@ -31,15 +31,39 @@ export interface SchedulerEvent {
    */
   readonly verifyTimeoutSeconds?: number;
   /**
-   * The schedule's opposite transition (the stop for a start, and the reverse), if any. A run
-   * that hands work to a follow-up never reaches past its next firing.
+   * The cron expressions of the schedule's opposite transitions (its stops for a start, and the
+   * reverse), if any. A run that hands work to a follow-up never reaches past the next of them.
    */
-  readonly opposite?: string;
+  readonly opposites?: readonly string[];
+  /**
+   * Present on the inputs of an enforcement check (action `stop`) only: the schedule's start and
+   * stop expressions, from which the check tells whether instances should be running now.
+   */
+  readonly enforce?: EnforcedWindow;
+  /**
+   * Overrides (`<tagKey>:override`) reaching further ahead than this are ignored. Absent means
+   * {@link DEFAULT_MAX_OVERRIDE_SECONDS}.
+   */
+  readonly maxOverrideSeconds?: number;
   /** When the schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
   readonly scheduledTime?: string;
   /** Present on follow-up runs only. */
   readonly followUp?: FollowUpState;
 }
+
+/** Most start (or stop) expressions one schedule has: `start` and up to 9 more. */
+export const MAX_TIMES_PER_SIDE = 10;
+/** Longest override reach a schedule may allow: a year. */
+export const MAX_OVERRIDE_LIMIT_SECONDS = 366 * 86_400;
+
+/** A schedule's running window: from each start (not on a skip date) to the next stop. */
+export interface EnforcedWindow {
+  readonly starts: readonly string[];
+  readonly stops: readonly string[];
+}
+
+/** How far ahead an override may reach unless the construct says otherwise: 7 days. */
+export const DEFAULT_MAX_OVERRIDE_SECONDS = 7 * 86_400;
 
 /** What a run hands to its follow-up. */
 export interface FollowUpState {
@@ -125,16 +149,25 @@ export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
  */
 export type ScheduleInputOptions = Omit<
   SchedulerEvent,
-  'version' | 'auditTags' | 'verifyTimeoutSeconds' | 'scheduledTime' | 'followUp'
+  | 'version'
+  | 'auditTags'
+  | 'verifyTimeoutSeconds'
+  | 'scheduledTime'
+  | 'followUp'
+  | 'opposites'
+  | 'maxOverrideSeconds'
 > & {
   readonly auditTags: boolean;
   /** Verification of starts, in seconds (0: none). Ignored for stops. */
   readonly verifyTimeoutSeconds: number;
+  /** The opposite side's expressions; none for a one-sided schedule. */
+  readonly opposites: readonly string[];
+  readonly maxOverrideSeconds: number;
 };
 
 /** The input a schedule sends: what the construct puts in the schedule's target. */
 export function buildScheduleInput(options: ScheduleInputOptions): SchedulerEvent {
-  const { action, opposite } = options;
+  const { action, opposites, enforce } = options;
   return {
     version: 1,
     action,
@@ -146,7 +179,9 @@ export function buildScheduleInput(options: ScheduleInputOptions): SchedulerEven
     dryRun: options.dryRun,
     auditTags: options.auditTags,
     ...(action === 'start' ? { verifyTimeoutSeconds: options.verifyTimeoutSeconds } : {}),
-    ...(opposite !== undefined ? { opposite } : {}),
+    ...(opposites.length > 0 ? { opposites } : {}),
+    ...(enforce ? { enforce } : {}),
+    maxOverrideSeconds: options.maxOverrideSeconds,
     scheduledTime: SCHEDULED_TIME_ATTRIBUTE,
   };
 }

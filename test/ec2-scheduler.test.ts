@@ -151,7 +151,8 @@ describe('a scheduler with three schedules and default props', () => {
         dryRun: false,
         auditTags: true,
         verifyTimeoutSeconds: 180,
-        opposite: WEEKDAYS_17,
+        opposites: [WEEKDAYS_17],
+        maxOverrideSeconds: 604800,
         scheduledTime: '<aws.scheduler.scheduled-time>',
       });
     });
@@ -167,14 +168,15 @@ describe('a scheduler with three schedules and default props', () => {
         hibernate: true,
         dryRun: false,
         auditTags: true,
-        opposite: 'cron(30 7 ? * MON-FRI *)',
+        opposites: ['cron(30 7 ? * MON-FRI *)'],
+        maxOverrideSeconds: 604800,
         scheduledTime: '<aws.scheduler.scheduled-time>',
       });
     });
 
     test('a stop-only schedule has no opposite transition', () => {
       const input = inputOf(template, 'stop', 'nightly-stop');
-      expect(input).not.toHaveProperty('opposite');
+      expect(input).not.toHaveProperty('opposites');
       expect(input).toMatchObject({ schedule: 'nightly-stop', timeZone: 'America/New_York' });
     });
   });
@@ -548,7 +550,7 @@ describe('a scheduler with custom props and a start-only schedule', () => {
       tagKey: 'ScheduleGroup',
       timeZone: 'Asia/Tokyo',
     });
-    expect(inputOf(template, 'start', 'weekday-start')).not.toHaveProperty('opposite');
+    expect(inputOf(template, 'start', 'weekday-start')).not.toHaveProperty('opposites');
   });
 
   test('a custom tagKey is the IAM condition key of both roles', () => {

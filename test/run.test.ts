@@ -495,8 +495,8 @@ describe('malformed events', () => {
     ],
     [
       'bad opposite cron',
-      { ...base, opposite: 'cron(0 25 ? * MON-FRI *)' },
-      /opposite "cron\(0 25 \? \* MON-FRI \*\)" has hour 25/,
+      { ...base, opposites: ['cron(0 25 ? * MON-FRI *)'] },
+      /opposites\[0\] "cron\(0 25 \? \* MON-FRI \*\)" has hour 25/,
     ],
     [
       'bad scheduled time',

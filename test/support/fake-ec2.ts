@@ -474,7 +474,7 @@ export function officeHoursEvent(overrides: Partial<SchedulerEvent> = {}): Sched
     skipDates: [],
     hibernate: false,
     dryRun: false,
-    opposite: 'cron(0 17 ? * MON-FRI *)',
+    opposites: ['cron(0 17 ? * MON-FRI *)'],
     scheduledTime: '2026-11-30T13:00:00.000Z',
     ...overrides,
   };
