@@ -42,6 +42,8 @@ export interface RunSummary extends RunFaults {
   readonly unverified: number;
   /** Instances given the audit tag. */
   readonly auditTagged: number;
+  /** Instances whose override tag was malformed or reached too far ahead, and was ignored. */
+  readonly overridesIgnored: number;
   /** The failed instances (at most {@link MAX_LISTED_FAILURES} listed). */
   readonly failures: readonly { instanceId: string; errorCode: string; message: string }[];
   /** The follow-up run queued for deferred instances, if any. */
@@ -75,6 +77,8 @@ export class RunRecord {
   private readonly results = new Map<string, InstanceResult>();
   /** Instances given the audit tag. */
   readonly tagged = new Set<string>();
+  /** Instances whose override was ignored (each warned about once). */
+  readonly overridesIgnored = new Set<string>();
   /** Tagged instances found in the state the action applies to. */
   found = 0;
   throttledCalls = 0;
@@ -148,6 +152,7 @@ export function writeReport(
     failed: count('failed'),
     unverified: results.filter((r) => r.verified === false).length,
     auditTagged: record.tagged.size,
+    overridesIgnored: record.overridesIgnored.size,
     failures,
     ...(event.followUp?.failures ? { earlierFailures: event.followUp.failures } : {}),
     apiCalls: ctx.budget.apiCalls,

@@ -1,9 +1,11 @@
 /**
  * Which listed instances a run leaves alone, each with its reason, and how the rest are grouped:
- * members of an Auto Scaling group (the group would replace them), and on stop spot instances and
- * instance-store roots; on stop with `hibernate`, instances configured for it are hibernated.
+ * members of an Auto Scaling group (the group would replace them), instances whose override tag
+ * holds them in their state, and on stop spot instances and instance-store roots; on stop with
+ * `hibernate`, instances configured for it are hibernated.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
+import { formatOverride, judgeOverride, overrideTagKey } from '../lib/override';
 import { Batch, batchesOf } from './batches';
 import type { RunContext } from './context';
 
@@ -24,8 +26,11 @@ export function sortInstances(ctx: RunContext, instances: readonly Instance[]): 
       zone: instance.Placement?.AvailabilityZone,
     });
     const skip = (reason: string) => ctx.record.record({ instanceId, outcome: 'skipped', reason });
+    const held = heldBy(ctx, instance);
     if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
       skip('member of an Auto Scaling group, which would replace it');
+    } else if (held) {
+      skip(held);
     } else if (stop && instance.InstanceLifecycle === 'spot') {
       skip('spot instance');
     } else if (stop && instance.RootDeviceType === 'instance-store') {
@@ -37,4 +42,35 @@ export function sortInstances(ctx: RunContext, instances: readonly Instance[]): 
     }
   }
   return [...batchesOf(hibernate, true), ...batchesOf(plain, false)];
+}
+
+/**
+ * The skip reason when the instance's override tag holds it in the state this run would change
+ * (`override: running until ...` on a stop); else undefined. A malformed override, or one
+ * reaching further than maxOverride, is ignored with a warning: the schedule applies.
+ */
+function heldBy(ctx: RunContext, instance: Instance): string | undefined {
+  const key = overrideTagKey(ctx.event.tagKey);
+  const value = instance.Tags?.find((t) => t.Key === key)?.Value;
+  if (value === undefined) return undefined;
+  const instanceId = instance.InstanceId as string;
+  const { event, input, clock, record } = ctx;
+  const verdict = judgeOverride(value, event.timeZone, new Date(clock.now()), input.maxOverrideMs);
+  if (verdict.status === 'ignored') {
+    if (!record.overridesIgnored.has(instanceId)) {
+      record.overridesIgnored.add(instanceId);
+      ctx.deps.logger.warn('override ignored', {
+        schedule: event.schedule,
+        instanceId,
+        tag: key,
+        value,
+        why: verdict.why,
+      });
+    }
+    return undefined;
+  }
+  const holds = event.action === 'stop' ? 'running' : 'stopped';
+  return verdict.status === 'active' && verdict.override.state === holds
+    ? `override: ${formatOverride(verdict.override)}`
+    : undefined;
 }

@@ -11,6 +11,7 @@ export const METRIC_NAMES = {
   failed: 'InstancesFailed',
   deferred: 'InstancesDeferred',
   unverified: 'InstancesUnverified',
+  overridesIgnored: 'OverridesIgnored',
 } as const;
 
 /** The tag the functions write on each instance they act on, when audit tags are on. */
