@@ -31,6 +31,8 @@ export interface RunSummary extends RunFaults {
   readonly scheduledTime?: string;
   /** Set when the run did nothing because the local date is in skipDates. */
   readonly skipDate?: string;
+  /** Set on enforcement checks: inside the window they do nothing (instances should run). */
+  readonly enforcement?: 'inside the running window' | 'outside the running window';
   /** Tagged instances found in the state this action applies to. */
   readonly found: number;
   readonly started: number;
@@ -144,6 +146,7 @@ export function writeReport(
     action: event.action,
     dryRun: event.dryRun,
     ...(event.scheduledTime ? { scheduledTime: event.scheduledTime } : {}),
+    ...(event.enforce ? { enforcement: 'outside the running window' as const } : {}),
     found: record.found,
     started: count('started'),
     stopped: count('stopped'),

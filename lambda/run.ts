@@ -8,6 +8,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { MAX_CARRIED, MAX_FOLLOW_UPS, type ScheduleAction } from '../lib/schedule-input';
 import { parseScheduleInput, RunInput } from '../lib/schedule-input-parser';
 import { localDate } from '../lib/time-zone';
+import { runningAt } from '../lib/timeline';
 import { Batch, batchesOf, sendBatches } from './batches';
 import { RunBudget } from './budget';
 import { chainFailures, problemsOf } from './chain';
@@ -112,6 +113,7 @@ class Run {
     const firedAt = this.ctx.input.scheduledTime ?? new Date(this.startedAt);
     const skipDate = this.skipDateOf(firedAt);
     if (skipDate) return { skipDate };
+    if (this.insideRunningWindow(firedAt)) return { enforcement: 'inside the running window' };
     const notAfter = chainEnd(this.ctx, firedAt);
 
     const carried = event.followUp?.instances;
@@ -150,6 +152,16 @@ class Run {
   }
 
   /** The local date when it is one of the schedule's skip dates and this is a start. */
+  /**
+   * An enforcement check (not its follow-ups) acts only outside the schedule's running window:
+   * after its most recent stop, or when the start before it fell on a skip date.
+   */
+  private insideRunningWindow(firedAt: Date): boolean {
+    const { input, event } = this.ctx;
+    if (!input.enforce || event.followUp) return false;
+    return runningAt(input.enforce, event.timeZone, new Set(event.skipDates), firedAt);
+  }
+
   private skipDateOf(firedAt: Date): string | undefined {
     const { event, deps } = this.ctx;
     if (event.action !== 'start' || event.skipDates.length === 0) return undefined;

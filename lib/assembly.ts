@@ -15,6 +15,10 @@ export interface AssemblySchedule {
   readonly timeZone: string;
   readonly start?: string;
   readonly stop?: string;
+  /** The schedule's other start expressions. */
+  readonly additionalStarts: string[];
+  /** The schedule's other stop expressions. */
+  readonly additionalStops: string[];
   readonly skipDates: string[];
 }
 
@@ -120,15 +124,21 @@ class AssemblyReader {
     } catch {
       return; // another library's schedule, whose input merely looks alike
     }
+    // An enforcement check runs at a rate: it is no start or stop time.
+    if (event.enforce) return;
     const key = JSON.stringify([stack, event.tagKey, event.schedule]);
     const entry = this.found.get(key) ?? {
       name: event.schedule,
       stack,
       tagKey: event.tagKey,
       timeZone,
+      additionalStarts: [],
+      additionalStops: [],
       skipDates: [],
     };
-    entry[event.action] = expression;
+    if (entry[event.action] === undefined) entry[event.action] = expression;
+    else
+      (event.action === 'start' ? entry.additionalStarts : entry.additionalStops).push(expression);
     if (event.action === 'start') entry.skipDates = [...event.skipDates];
     this.found.set(key, entry);
   }

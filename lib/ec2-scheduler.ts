@@ -2,16 +2,7 @@
  * The Ec2Scheduler construct: one start function and one stop function, shared by all its named
  * schedules, each schedule an EventBridge Scheduler schedule per start and per stop.
  */
-import {
-  Annotations,
-  Duration,
-  Names,
-  RemovalPolicy,
-  Stack,
-  TimeZone,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,14 +15,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
-import { buildScheduleInput, ScheduleAction } from './schedule-input';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
-import { synthNotes } from './preview';
+import { checkSchedule, createSchedules, ScheduleHost } from './named-schedule';
 import type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
 import { resolveProps, ResolvedProps } from './resolve-props';
 import { createFunctionSecurityGroup, createSchedulerFunction } from './scheduler-function';
-import { InvokeFunction, scheduleConstructId } from './schedule-target';
-import { validateSchedule, validateScheduleName } from './validation';
+import { validateScheduleName } from './validation';
 
 export type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
 
@@ -177,99 +166,23 @@ export class Ec2Scheduler extends Construct {
         `schedule "${name}" is added twice; schedule names are tag values and must be unique within one Ec2Scheduler`,
       );
     }
-    this.checkSchedule(name, options);
-    const scope = new Construct(this, scheduleConstructId(name));
-    const make = (action: ScheduleAction, expression: string | undefined, opposite?: string) =>
-      expression === undefined
-        ? undefined
-        : this.createSchedule(scope, name, options, action, expression, opposite);
-    const resources: ScheduleResources = {
-      name,
-      startSchedule: make('start', options.start, options.stop),
-      stopSchedule: make('stop', options.stop, options.start),
-    };
+    const host = this.scheduleHost();
+    checkSchedule(host, name, options);
+    const resources = createSchedules(host, name, options);
     this.scheduleList.push(resources);
     this.dashboardBuilder?.addSchedule(name);
     return resources;
   }
 
-  /** Validates a schedule's options and tells, at synth, what it will do. */
-  private checkSchedule(name: string, options: ScheduleOptions): void {
-    const timeZone = options.timeZone ?? this.timeZone;
-    // With a time zone known only at deploy time, firings are judged in UTC.
-    const zoneKnown = !Token.isUnresolved(timeZone);
-    const skipDates = (options.skipDates ?? []).filter((d) => !Token.isUnresolved(d));
-    const now = new Date();
-    const crons = validateSchedule(
-      {
-        name,
-        start: options.start,
-        stop: options.stop,
-        timeZone: zoneKnown ? timeZone : 'UTC',
-        skipDates,
-        unresolved: {
-          start: options.start !== undefined && Token.isUnresolved(options.start),
-          stop: options.stop !== undefined && Token.isUnresolved(options.stop),
-        },
-      },
-      now,
-    );
-    if (zoneKnown) {
-      const notes = synthNotes(name, crons, timeZone, skipDates, now);
-      for (const { id, message } of notes.warnings) Annotations.of(this).addWarningV2(id, message);
-      Annotations.of(this).addInfo(notes.info);
-    }
-    if ((options.skipDates ?? []).length > 0 && options.start === undefined) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ec2-scheduler:skipDatesWithoutStart',
-        `schedule "${name}": skipDates only suppress starts, and this schedule has no start`,
-      );
-    }
-    if (options.hibernate && options.stop === undefined) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ec2-scheduler:hibernateWithoutStop',
-        `schedule "${name}": hibernate applies to stops, and this schedule has no stop`,
-      );
-    }
-  }
-
-  private createSchedule(
-    scope: Construct,
-    name: string,
-    options: ScheduleOptions,
-    action: ScheduleAction,
-    expression: string,
-    opposite: string | undefined,
-  ): scheduler.Schedule {
-    const timeZone = options.timeZone ?? this.timeZone;
-    const event = buildScheduleInput({
-      action,
-      schedule: name,
-      tagKey: this.tagKey,
-      timeZone,
-      skipDates: options.skipDates ?? [],
-      hibernate: options.hibernate ?? false,
-      dryRun: this.props.dryRun,
-      auditTags: this.props.auditTags,
-      verifyTimeoutSeconds: this.props.verifyTimeoutSeconds,
-      opposites: opposite === undefined ? [] : [opposite],
-      maxOverrideSeconds: this.props.maxOverrideSeconds,
-    });
-    const schedule = new scheduler.Schedule(scope, action === 'start' ? 'Start' : 'Stop', {
-      description: `${action} EC2 instances tagged ${this.tagKey}=${name}`,
+  private scheduleHost(): ScheduleHost {
+    return {
+      scope: this,
+      props: this.props,
       scheduleGroup: this.scheduleGroup,
-      schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
-      target: new InvokeFunction(action === 'start' ? this.startFunction : this.stopFunction, {
-        input: scheduler.ScheduleTargetInput.fromObject(event),
-        role: this.schedulerRole,
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: this.props.retryAttempts,
-        maxEventAge: this.props.maxEventAge,
-      }),
-    });
-    // The schedule names its group by name only; create it after the group, delete it before.
-    schedule.node.addDependency(this.scheduleGroup);
-    return schedule;
+      schedulerRole: this.schedulerRole,
+      deadLetterQueue: this.deadLetterQueue,
+      functions: { start: this.startFunction, stop: this.stopFunction },
+    };
   }
 
   private createSchedulerRole(): iam.Role {

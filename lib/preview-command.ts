@@ -85,6 +85,8 @@ function scheduleFromFlags(flags: PreviewFlags): AssemblySchedule {
     timeZone: flags['time-zone'] ?? 'UTC',
     start: flags.start,
     stop: flags.stop,
+    additionalStarts: [],
+    additionalStops: [],
     skipDates: flags['skip-date'] ?? [],
   };
 }

@@ -2,9 +2,9 @@
  * When a schedule will start and stop instances, and what that adds up to, computed with the
  * same EventBridge cron adapter that validation and the handlers use.
  */
-import type { EventBridgeCron } from './cron';
-import { firings, skippedByDaylightSaving } from './firings';
-import { localDate, utcOffsetMinutes, wallClock } from './time-zone';
+import { skippedByDaylightSaving } from './firings';
+import { runningAt, runningTime, ScheduleCrons, timeline } from './timeline';
+import { utcOffsetMinutes, wallClock } from './time-zone';
 import { validateSchedule } from './validation';
 
 /** The schedule fields a preview reads (the same as `addSchedule`'s). */
@@ -13,6 +13,10 @@ export interface PreviewScheduleOptions {
   readonly start?: string;
   /** EventBridge cron expression for stops. @default - no stops */
   readonly stop?: string;
+  /** More start expressions, as `addSchedule` takes them. @default - none */
+  readonly additionalStarts?: string[];
+  /** More stop expressions, as `addSchedule` takes them. @default - none */
+  readonly additionalStops?: string[];
   /** IANA time zone the expressions are read in. @default 'UTC' */
   readonly timeZone?: string;
   /** Local dates (YYYY-MM-DD) with no start. @default - none */
@@ -76,36 +80,6 @@ function formatUtc(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-interface Timed {
-  readonly action: 'start' | 'stop';
-  readonly at: Date;
-}
-
-/** Starts (minus skip dates) and stops in (after, until], merged in time order. */
-function timeline(
-  crons: { start?: EventBridgeCron; stop?: EventBridgeCron },
-  timeZone: string,
-  skipDates: ReadonlySet<string>,
-  after: Date,
-  until: Date,
-  limit = Number.POSITIVE_INFINITY,
-): Timed[] {
-  const out: Timed[] = [];
-  for (const action of ['start', 'stop'] as const) {
-    const cron = crons[action];
-    if (!cron) continue;
-    let n = 0;
-    for (const at of firings(cron, timeZone, after)) {
-      if (at > until || n >= limit) break;
-      if (action === 'start' && skipDates.has(localDate(at, timeZone))) continue;
-      out.push({ action, at });
-      n++;
-    }
-  }
-  // A start and a stop never share a minute (validation rejects it).
-  return out.sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-
 /**
  * Previews a schedule: its next transitions and the hours it runs per week.
  * @throws Error for invalid options, with the same messages as `addSchedule`
@@ -132,6 +106,8 @@ export function previewSchedule(
       name: options.name ?? 'preview',
       start: options.start,
       stop: options.stop,
+      additionalStarts: options.additionalStarts,
+      additionalStops: options.additionalStops,
       timeZone,
       skipDates: options.skipDates,
     },
@@ -142,7 +118,7 @@ export function previewSchedule(
 
 /** `previewSchedule` for expressions that were already validated. */
 export function previewCrons(
-  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  crons: ScheduleCrons,
   timeZone: string,
   skipDateList: readonly string[],
   from: Date,
@@ -152,7 +128,7 @@ export function previewCrons(
   const weeks = preview.weeks ?? HORIZON_WEEKS;
   const skipDates = new Set(skipDateList);
   const horizonEnd = new Date(from.getTime() + weeks * WEEK_MS);
-  const twoSided = crons.start !== undefined && crons.stop !== undefined;
+  const twoSided = crons.starts.length > 0 && crons.stops.length > 0;
   // Every transition in the horizon when the hours are wanted; else only the first few.
   const inside = timeline(
     crons,
@@ -179,9 +155,10 @@ export function previewCrons(
     return {
       timeZone,
       transitions,
-      note: crons.start
-        ? 'start-only schedule: instances run from each start until someone stops them, so its running hours depend on people'
-        : 'stop-only schedule: instances run from whenever someone starts them until the next stop, so its running hours depend on people',
+      note:
+        crons.starts.length > 0
+          ? 'start-only schedule: instances run from each start until someone stops them, so its running hours depend on people'
+          : 'stop-only schedule: instances run from whenever someone starts them until the next stop, so its running hours depend on people',
     };
   }
 
@@ -193,50 +170,6 @@ export function previewCrons(
     runningHoursPerWeek: Math.round(hours * 10) / 10,
     stoppedShare: Math.round((1 - hours / 168) * 1000) / 1000,
   };
-}
-
-/** Whether instances run at `from`: set by the last transition before it. */
-function runningAt(
-  crons: { start?: EventBridgeCron; stop?: EventBridgeCron },
-  timeZone: string,
-  skipDates: ReadonlySet<string>,
-  from: Date,
-  after: readonly Timed[],
-): boolean {
-  for (const days of [2, 8, 366]) {
-    const lookBack = new Date(from.getTime() - days * 86_400_000);
-    const before = timeline(crons, timeZone, skipDates, lookBack, from);
-    if (before.length > 0) return before[before.length - 1].action === 'start';
-  }
-  // Nothing in the past year: the first transition to come tells.
-  return after.length > 0 && after[0].action === 'stop';
-}
-
-/**
- * Milliseconds instances run in [from, until], given the state at `from` and the transitions
- * after it: running from a start until the next stop. A start while running and a stop while
- * stopped change nothing, as in the handlers.
- */
-function runningTime(
-  runningAtFrom: boolean,
-  transitions: readonly Timed[],
-  from: Date,
-  until: Date,
-): number {
-  let running = runningAtFrom;
-  let since = from.getTime();
-  let total = 0;
-  for (const event of transitions) {
-    if (event.action === 'stop' && running) {
-      total += event.at.getTime() - since;
-      running = false;
-    } else if (event.action === 'start' && !running) {
-      since = event.at.getTime();
-      running = true;
-    }
-  }
-  if (running) total += until.getTime() - since;
-  return total;
 }
 
 /** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
@@ -266,16 +199,17 @@ export interface SynthNotes {
  */
 export function synthNotes(
   name: string,
-  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  crons: ScheduleCrons,
   timeZone: string,
   skipDates: readonly string[],
   now: Date,
 ): SynthNotes {
   const warnings: SynthWarning[] = [];
   const yearAhead = new Date(now.getTime() + 366 * 86_400_000);
-  for (const action of ['start', 'stop'] as const) {
-    const cron = crons[action];
-    if (!cron) continue;
+  for (const [action, cron] of [
+    ...crons.starts.map((c) => ['start', c] as const),
+    ...crons.stops.map((c) => ['stop', c] as const),
+  ]) {
     const effect = action === 'start' ? 'will not start' : 'will not stop';
     const [skipped] = skippedByDaylightSaving(cron, timeZone, now, yearAhead);
     if (skipped) {
@@ -297,7 +231,7 @@ export function synthNotes(
 
 /** The next 7 days in one line: hours run, and the next start and stop. */
 function weekAhead(
-  crons: { readonly start?: EventBridgeCron; readonly stop?: EventBridgeCron },
+  crons: ScheduleCrons,
   timeZone: string,
   skipDates: readonly string[],
   now: Date,
@@ -308,15 +242,22 @@ function weekAhead(
     (
       preview.transitions.find((t) => t.action === action) ??
       // e.g. a weekly start behind several daily stops
-      previewCrons({ [action]: crons[action] }, timeZone, skipDates, now, { count: 1, weeks: 1 })
-        .transitions[0]
+      previewCrons(
+        action === 'start'
+          ? { starts: crons.starts, stops: [] }
+          : { starts: [], stops: crons.stops },
+        timeZone,
+        skipDates,
+        now,
+        { count: 1, weeks: 1 },
+      ).transitions[0]
     )?.local;
   const figures =
     preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined
-      ? `${crons.start ? 'start' : 'stop'}-only schedule`
+      ? `${crons.starts.length > 0 ? 'start' : 'stop'}-only schedule`
       : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
   const nexts = (['start', 'stop'] as const)
-    .filter((a) => crons[a])
+    .filter((a) => (a === 'start' ? crons.starts : crons.stops).length > 0)
     .map((a) => `next ${a} ${next(a) ?? 'none'}`)
     .join(', ');
   return `${figures}; ${nexts} (${timeZone})`;

@@ -168,6 +168,29 @@ export interface ScheduleOptions {
   readonly stop?: string;
 
   /**
+   * More start times, as EventBridge cron expressions, besides `start` (which must be given):
+   * each gets its own EventBridge Scheduler schedule. At most 9.
+   * @default - none
+   */
+  readonly additionalStarts?: string[];
+
+  /**
+   * More stop times besides `stop` (which must be given), e.g. a 22:00 daily stop for whatever
+   * someone started in the evening, beside the weekday 18:00 stop. At most 9.
+   * @default - none
+   */
+  readonly additionalStops?: string[];
+
+  /**
+   * Also check every `enforceEvery` (a schedule of its own) and stop instances found running
+   * outside the running window: after the most recent stop, or on a skip date. Inside the window
+   * it does nothing, so people may stop instances during the day. Instances with a valid
+   * `running until` override are left alone. Needs both a start and a stop.
+   * @default false
+   */
+  readonly enforce?: boolean;
+
+  /**
    * IANA time zone the expressions are read in.
    * @default - the scheduler's `timeZone`
    */
@@ -196,4 +219,10 @@ export interface ScheduleResources {
   readonly startSchedule?: scheduler.Schedule;
   /** Invokes the stop function. Undefined for a start-only schedule. */
   readonly stopSchedule?: scheduler.Schedule;
+  /** One per expression in `additionalStarts`, in order. */
+  readonly additionalStartSchedules: scheduler.Schedule[];
+  /** One per expression in `additionalStops`, in order. */
+  readonly additionalStopSchedules: scheduler.Schedule[];
+  /** The enforcement check, with `enforce: true`. */
+  readonly enforceSchedule?: scheduler.Schedule;
 }

@@ -4,6 +4,8 @@
  */
 import { CronError, EventBridgeCron, parseEventBridgeCron } from './cron';
 import { firings, nextFiring } from './firings';
+import { MAX_TIMES_PER_SIDE } from './schedule-input';
+import type { ScheduleCrons } from './timeline';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
 
 /** Longest schedule name: EC2's limit on a DescribeInstances filter value. */
@@ -58,28 +60,52 @@ export function validateTimeZone(where: string, timeZone: string): void {
   }
 }
 
-/** What `validateSchedule` takes: the schedule's resolved fields (tokens already left out). */
+/** What `validateSchedule` takes: the schedule's resolved fields. */
 export interface ScheduleInput {
   readonly name: string;
   readonly start?: string;
   readonly stop?: string;
+  readonly additionalStarts?: readonly string[];
+  readonly additionalStops?: readonly string[];
   readonly timeZone: string;
   readonly skipDates?: readonly string[];
-  /** Start/stop values that are unresolved tokens: not checked. */
-  readonly unresolved?: { readonly start?: boolean; readonly stop?: boolean };
+  /** Whether an expression is an unresolved token, which is not checked. @default none is */
+  readonly isUnresolved?: (expression: string) => boolean;
 }
 
-export interface ValidatedSchedule {
-  readonly start?: EventBridgeCron;
-  readonly stop?: EventBridgeCron;
+/** One expression with the field it came from, for error messages. */
+interface Field {
+  readonly field: string;
+  readonly expression: string;
+}
+
+/** The start or the stop expressions of a schedule, each named by its field. */
+function fieldsOf(input: ScheduleInput, action: 'start' | 'stop'): Field[] {
+  const first = action === 'start' ? input.start : input.stop;
+  const more = (action === 'start' ? input.additionalStarts : input.additionalStops) ?? [];
+  const listName = action === 'start' ? 'additionalStarts' : 'additionalStops';
+  if (first === undefined && more.length > 0) {
+    throw new Error(
+      `schedule "${input.name}": ${listName} is given without ${action}; give the first ${action} time as ${action}, the others in ${listName}`,
+    );
+  }
+  if (1 + more.length > MAX_TIMES_PER_SIDE) {
+    throw new Error(
+      `schedule "${input.name}": ${listName} has ${more.length} expressions; a schedule takes at most ${MAX_TIMES_PER_SIDE - 1} besides ${action}, so split it into several schedules`,
+    );
+  }
+  return [
+    ...(first === undefined ? [] : [{ field: action, expression: first }]),
+    ...more.map((expression, i) => ({ field: `${listName}[${i}]`, expression })),
+  ];
 }
 
 /**
- * Checks one schedule.
+ * Checks one schedule: each expression, that no start and stop share a minute, and the dates.
  * @param now  the instant "never fires" is judged from
  * @throws Error naming the schedule, the field, the value and the fix
  */
-export function validateSchedule(input: ScheduleInput, now: Date = new Date()): ValidatedSchedule {
+export function validateSchedule(input: ScheduleInput, now: Date = new Date()): ScheduleCrons {
   const prefix = `schedule "${input.name}": `;
   if (input.start === undefined && input.stop === undefined) {
     throw new Error(
@@ -87,9 +113,7 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
     );
   }
   validateTimeZone(prefix, input.timeZone);
-  const check = (field: 'start' | 'stop'): EventBridgeCron | undefined => {
-    const expression = input[field];
-    if (expression === undefined || input.unresolved?.[field]) return undefined;
+  const check = ({ field, expression }: Field): EventBridgeCron => {
     let cron: EventBridgeCron;
     try {
       cron = parseEventBridgeCron(expression);
@@ -106,16 +130,21 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
     }
     return cron;
   };
-  const start = check('start');
-  const stop = check('stop');
-  if (start && stop) {
-    const clash = firstCommonFiring(start, stop, input.timeZone, now);
-    if (clash) {
-      throw new Error(
-        `${prefix}start "${input.start}" and stop "${input.stop}" both fire at ${clash.toISOString()}; move one of them to another minute`,
-      );
-    }
-  }
+  const resolved = (action: 'start' | 'stop') =>
+    fieldsOf(input, action).filter((f) => !input.isUnresolved?.(f.expression));
+  const starts = resolved('start');
+  const stops = resolved('stop');
+  const crons = { starts: starts.map(check), stops: stops.map(check) };
+  starts.forEach((start, i) =>
+    stops.forEach((stop, j) => {
+      const clash = firstCommonFiring(crons.starts[i], crons.stops[j], input.timeZone, now);
+      if (clash) {
+        throw new Error(
+          `${prefix}${start.field} "${start.expression}" and ${stop.field} "${stop.expression}" both fire at ${clash.toISOString()}; move one of them to another minute`,
+        );
+      }
+    }),
+  );
   (input.skipDates ?? []).forEach((date, index) => {
     if (!isCalendarDate(date)) {
       throw new Error(
@@ -123,7 +152,7 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
       );
     }
   });
-  return { start, stop };
+  return crons;
 }
 
 /** Looks for a minute at which both expressions fire, over the next year of firings. */
