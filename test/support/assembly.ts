@@ -202,15 +202,25 @@ function readFunction(
   };
 }
 
-/** The schedule whose input has this `schedule` name and `action`. */
+/**
+ * The schedule whose input has this `schedule` name and `action` (the first, with several), or
+ * with `action` 'enforce' the schedule's enforcement check.
+ */
 export function findSchedule(
   stack: StackAssembly,
   schedule: string,
-  action: 'start' | 'stop',
+  action: 'start' | 'stop' | 'enforce',
 ): AssemblySchedule {
   const found = stack.schedules.find((s) => {
-    const input = JSON.parse(s.input) as { schedule?: unknown; action?: unknown };
-    return input.schedule === schedule && input.action === action;
+    const input = JSON.parse(s.input) as {
+      schedule?: unknown;
+      action?: unknown;
+      enforce?: unknown;
+    };
+    if (input.schedule !== schedule) return false;
+    return action === 'enforce'
+      ? input.enforce !== undefined
+      : input.action === action && input.enforce === undefined;
   });
   if (!found) throw new Error(`no ${action} schedule for "${schedule}" in ${stack.stackName}`);
   return found;
