@@ -136,6 +136,7 @@ describe('metrics (Powertools EMF on stdout)', () => {
     'InstancesFailed',
     'InstancesDeferred',
     'InstancesUnverified',
+    'OverridesIgnored',
   ];
 
   test('a start run publishes counts per outcome with dimensions [Schedule, Action], and InstancesFailed with [Action]', async () => {
