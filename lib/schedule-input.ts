@@ -125,6 +125,23 @@ export const DEPLOYMENT_ENV = {
   schedules: 'EC2_SCHEDULER_SCHEDULES',
 } as const;
 
+/**
+ * With `targets` (many accounts and Regions), the construct sets this variable on both functions:
+ * a JSON {@link TargetsConfig}. Absent, the functions act in their own account and Region.
+ */
+export const TARGETS_ENV = 'EC2_SCHEDULER_TARGETS';
+
+/** Where a hub's functions act: each account (listed, or found in the OUs) in each Region. */
+export interface TargetsConfig {
+  /** Account ids (12 digits). */
+  readonly accounts: readonly string[];
+  /** Organizational unit ids (`ou-...`); their accounts are listed through AWS Organizations. */
+  readonly organizationalUnitIds: readonly string[];
+  readonly regions: readonly string[];
+  /** The spoke role's name in every target account. */
+  readonly spokeRoleName: string;
+}
+
 /** Instance ids a follow-up run acts on directly. */
 export interface CarriedInstances {
   /** Plain start or stop. */
