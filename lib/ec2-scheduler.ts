@@ -14,6 +14,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
+import { createGrantStatement } from './instance-statements';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { checkSchedule, createSchedules, ScheduleHost } from './named-schedule';
@@ -236,13 +237,7 @@ export class Ec2Scheduler extends Construct {
     const start = createSchedulerFunction(this, 'start', { ...common, logGroupName: names.start });
     const stop = createSchedulerFunction(this, 'stop', { ...common, logGroupName: names.stop });
     for (const key of this.props.encryptionKeys) {
-      start.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:CreateGrant'],
-          resources: [key.keyArn],
-          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-        }),
-      );
+      start.role.addToPrincipalPolicy(createGrantStatement(key.keyArn));
     }
     return [start, stop] as const;
   }

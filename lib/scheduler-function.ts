@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Lazy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,7 +14,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ScheduleAction } from './schedule-input';
-import { auditTagKey } from './shared-names';
+import {
+  auditTagStatement,
+  findInstancesStatement,
+  transitionStatement,
+} from './instance-statements';
 import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 
@@ -110,41 +114,14 @@ function createRole(
     description: `Lets the ${action} function ${action} EC2 instances that carry the ${tagKey} tag of one of its schedules`,
   });
   logGroup.grantWrite(role);
-  const instanceArn = Stack.of(scope).formatArn({
-    service: 'ec2',
-    resource: 'instance',
-    resourceName: '*',
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
-  const scheduleNames = Lazy.list({ produce: options.scheduleNames });
-  const scheduled = { [`aws:ResourceTag/${tagKey}`]: scheduleNames };
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'FindTaggedInstances',
-      actions: ['ec2:DescribeInstances'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
-      actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
-      resources: [instanceArn],
-      conditions: { StringEquals: scheduled },
-    }),
-  ];
+  const instances = {
+    scope,
+    tagKey,
+    scheduleNames: Lazy.list({ produce: options.scheduleNames }),
+  };
+  const statements = [findInstancesStatement(), transitionStatement(action, instances)];
   if (options.props.vpc) statements.push(attachToVpc());
-  if (options.props.auditTags) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'WriteAuditTag',
-        actions: ['ec2:CreateTags'],
-        resources: [instanceArn],
-        conditions: {
-          StringEquals: scheduled,
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(tagKey)] },
-        },
-      }),
-    );
-  }
+  if (options.props.auditTags) statements.push(auditTagStatement(instances));
   for (const statement of statements) role.addToPrincipalPolicy(statement);
   return role;
 }
