@@ -19,8 +19,13 @@ import {
   findInstancesStatement,
   transitionStatement,
 } from './instance-statements';
-import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
+import {
+  deploymentEnvironment,
+  environmentSizeErrors,
+  targetsEnvironment,
+} from './function-environment';
 import type { ResolvedProps } from './resolve-props';
+import { hubRoleNames } from './targets';
 
 /** Where the prebuilt handler bundles are, from `lib/` (source) or `dist/lib/` (package). */
 const HANDLER_BUNDLES = ['../assets', '../../assets'];
@@ -83,6 +88,7 @@ export function createSchedulerFunction(
       POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       ...deploymentEnvironment(props.tagKey, options.scheduleNames),
+      ...targetsEnvironment(scope, props.targets),
     },
   });
   fn.node.addValidation({ validate: () => environmentSizeErrors(fn) });
@@ -111,6 +117,8 @@ function createRole(
   const { tagKey } = options.props;
   const role = new iam.Role(scope, `${action === 'start' ? 'Start' : 'Stop'}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    // A hub's roles have fixed names: the spoke roles trust them by ARN (see lib/targets.ts).
+    roleName: options.props.targets && hubRoleNames(options.props.targets.spokeRoleName)[action],
     description: `Lets the ${action} function ${action} EC2 instances that carry the ${tagKey} tag of one of its schedules`,
   });
   logGroup.grantWrite(role);
