@@ -17,6 +17,11 @@ export interface ScheduledInstances {
   readonly tagKey: string;
   /** The schedule names; may be a lazy list, so schedules added later are included. */
   readonly scheduleNames: string[];
+  /**
+   * The Regions of the instances (`*` for any): a spoke role serves every Region the hub acts in.
+   * Undefined: the stack's own Region.
+   */
+  readonly regions?: readonly string[];
 }
 
 /** `ec2:DescribeInstances` on `*`: EC2 supports no resource-level permissions for it. */
@@ -36,7 +41,7 @@ export function transitionStatement(
   return new iam.PolicyStatement({
     sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
     actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
-    resources: [anyInstanceArn(instances.scope)],
+    resources: instanceArns(instances),
     conditions: { StringEquals: scheduledCondition(instances) },
   });
 }
@@ -49,7 +54,7 @@ export function auditTagStatement(instances: ScheduledInstances): iam.PolicyStat
   return new iam.PolicyStatement({
     sid: 'WriteAuditTag',
     actions: ['ec2:CreateTags'],
-    resources: [anyInstanceArn(instances.scope)],
+    resources: instanceArns(instances),
     conditions: {
       StringEquals: scheduledCondition(instances),
       'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(instances.tagKey)] },
@@ -69,14 +74,18 @@ export function createGrantStatement(keyArn: string): iam.PolicyStatement {
   });
 }
 
-/** `arn:<partition>:ec2:<region>:<account>:instance/*` of the scope's stack. */
-function anyInstanceArn(scope: Construct): string {
-  return Stack.of(scope).formatArn({
-    service: 'ec2',
-    resource: 'instance',
-    resourceName: '*',
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
+/** `arn:<partition>:ec2:<region>:<account>:instance/*` in the scope's account, for each Region. */
+function instanceArns(instances: ScheduledInstances): string[] {
+  const stack = Stack.of(instances.scope);
+  return (instances.regions ?? [undefined]).map((region) =>
+    stack.formatArn({
+      service: 'ec2',
+      region,
+      resource: 'instance',
+      resourceName: '*',
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    }),
+  );
 }
 
 function scheduledCondition(instances: ScheduledInstances): Record<string, string[]> {
