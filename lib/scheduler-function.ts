@@ -176,11 +176,16 @@ function acknowledgeFindings(
   action: ScheduleAction,
   props: ResolvedProps,
 ): void {
+  const organizations = props.targets?.organizationalUnitIds.length
+    ? ' organizations:ListAccountsForParent and organizations:ListChildren (read-only) walk the target OUs and their child OUs, found at run time; an OU ARN also names the management account and organization id.'
+    : '';
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: props.vpc
-      ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
-      : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
+    reason:
+      (props.vpc
+        ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
+        : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.') +
+      organizations,
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
