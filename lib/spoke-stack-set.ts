@@ -92,7 +92,8 @@ export function spokeTemplateBody(options: SpokeStackSetOptions, scheduleNames: 
       analyticsReporting: false,
       stackTraces: false,
       treeMetadata: false,
-      context: { 'aws:cdk:enable-path-metadata': false },
+      // Over the CLI's context (CDK_CONTEXT_JSON), which turns path metadata on.
+      postCliContext: { 'aws:cdk:enable-path-metadata': false },
       // aws-cdk-lib 2.276+ validates every template; this one is checked by the hub's tests.
       builtinCloudFormationValidation: false,
     } as AppProps);

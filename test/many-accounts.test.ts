@@ -4,6 +4,7 @@
  * the checks on the props, and a single-account scheduler that shows no trace of any of it.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -13,6 +14,7 @@ import { Ec2Scheduler, Ec2SchedulerProps, Ec2SchedulerSpokeRole } from '../lib';
 import type { Ec2SchedulerSpokeRoleProps } from '../lib';
 import { TARGETS_ENV, type TargetsConfig } from '../lib/schedule-input';
 import {
+  NO_BUILTIN_VALIDATION,
   TemplateStatement,
   actionsGrantedTo,
   actionsOf,
@@ -343,6 +345,31 @@ describe('StackSet options', () => {
       Statement: Array<{ Condition: object }>;
     };
     expect(Object.keys(trust.Statement[0].Condition)).toEqual(['ArnEquals']);
+  });
+
+  test("under the CDK CLI the spoke template has no path metadata, and its app writes nothing into the hub's cloud assembly", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-assembly-'));
+    const saved = { outdir: process.env.CDK_OUTDIR, context: process.env.CDK_CONTEXT_JSON };
+    process.env.CDK_OUTDIR = outdir;
+    process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:enable-path-metadata': true });
+    try {
+      const app = new App({ ...NO_BUILTIN_VALIDATION, autoSynth: false });
+      const { template } = hub({}, new Stack(app, 'Hub'));
+      const { body } = stackSetOf(template);
+      expect(Object.values(body.Resources).map((r) => Object.keys(r))).toEqual([
+        ['Type', 'Properties'],
+      ]);
+      expect(fs.readdirSync(outdir).filter((f) => f.includes('Spoke'))).toEqual([]);
+    } finally {
+      for (const [name, value] of [
+        ['CDK_OUTDIR', saved.outdir],
+        ['CDK_CONTEXT_JSON', saved.context],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test('without auditTags the spoke role may not tag', () => {
