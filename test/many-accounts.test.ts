@@ -81,6 +81,26 @@ function deployedInSpoke(value: unknown): unknown {
   return deployedDocument(withHub);
 }
 
+/** The trust policy statements of a spoke role named `roleName`, as deployed with hub {@link HUB}. */
+function trustOfHub(roleName: string, organizationId?: string) {
+  return [
+    {
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: `arn:aws:iam::${HUB}:root` },
+      Condition: {
+        ArnEquals: {
+          'aws:PrincipalArn': [
+            `arn:aws:iam::${HUB}:role/${roleName}-hub-start`,
+            `arn:aws:iam::${HUB}:role/${roleName}-hub-stop`,
+          ],
+        },
+        ...(organizationId ? { StringEquals: { 'aws:PrincipalOrgID': organizationId } } : {}),
+      },
+    },
+  ];
+}
+
 /** The statements of the one role of a spoke template (its inline policy). */
 function spokeStatements(body: SpokeTemplate): TemplateStatement[] {
   const roles = Object.values(body.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
@@ -209,22 +229,7 @@ describe('a hub for listed accounts and organizational units', () => {
     const role = Object.values(body.Resources)[0].Properties;
     expect(role.RoleName).toBe('ec2-scheduler-spoke');
     const trust = (role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement;
-    expect(deployedInSpoke(trust)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'sts:AssumeRole',
-        Principal: { AWS: `arn:aws:iam::${HUB}:root` },
-        Condition: {
-          ArnEquals: {
-            'aws:PrincipalArn': [
-              `arn:aws:iam::${HUB}:role/ec2-scheduler-spoke-hub-start`,
-              `arn:aws:iam::${HUB}:role/ec2-scheduler-spoke-hub-stop`,
-            ],
-          },
-          StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION },
-        },
-      },
-    ]);
+    expect(deployedInSpoke(trust)).toEqual(trustOfHub('ec2-scheduler-spoke', ORGANIZATION));
   });
 
   test('the spoke role may start, stop and tag only instances of the schedules (all of them, in the target Regions)', () => {
@@ -419,21 +424,9 @@ describe('Ec2SchedulerSpokeRole, for spokes deployed by your own pipeline', () =
     const { template } = spoke({ roleName: 'team-spoke' });
     const role = Object.values(template.findResources('AWS::IAM::Role'))[0].Properties;
     expect(role.RoleName).toBe('team-spoke');
-    expect(deployedDocument(role.AssumeRolePolicyDocument.Statement)).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'sts:AssumeRole',
-        Principal: { AWS: `arn:aws:iam::${HUB}:root` },
-        Condition: {
-          ArnEquals: {
-            'aws:PrincipalArn': [
-              `arn:aws:iam::${HUB}:role/team-spoke-hub-start`,
-              `arn:aws:iam::${HUB}:role/team-spoke-hub-stop`,
-            ],
-          },
-        },
-      },
-    ]);
+    expect(deployedDocument(role.AssumeRolePolicyDocument.Statement)).toEqual(
+      trustOfHub('team-spoke'),
+    );
   });
 
   test('encryptionKeys and regions narrow the grants', () => {
