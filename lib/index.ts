@@ -1,5 +1,6 @@
-// The product: the construct, its options, and the schedule preview. Nothing of the wire
-// protocol between schedules and functions, or of the cron engine, is public API.
+// The product: the constructs (the scheduler, and the spoke role of a hub), their options, and
+// the schedule preview. Nothing of the wire protocol between schedules and functions, or of the
+// cron engine, is public API.
 export { Ec2Scheduler } from './ec2-scheduler';
 export type {
   Ec2SchedulerProps,
