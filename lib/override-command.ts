@@ -152,7 +152,7 @@ async function describeOrRefuse(ec2: EC2Client, ids: string[], region?: string) 
   } catch (err) {
     if (err instanceof AwsCallError && err.code.startsWith('InvalidInstanceID.')) {
       throw new InputError(
-        `${err.message}; check the ids, and that AWS_PROFILE and AWS_REGION select the instances' account and Region (now ${region ?? 'none'})`,
+        `${err.message}; check the ids, and that AWS_PROFILE and AWS_REGION select the instances' account and Region (Region in use: ${region ?? 'none'})`,
       );
     }
     throw err;
