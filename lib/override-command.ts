@@ -237,7 +237,11 @@ function planSet(
 /** Writes the plans, a call per value (and per 1,000 ids), and prints what each wrote. */
 async function write(ec2: EC2Client, plans: readonly Plan[], key: string, io: Io): Promise<void> {
   const groups = new Map<string | undefined, Plan[]>();
-  for (const p of plans) groups.set(p.value, [...(groups.get(p.value) ?? []), p]);
+  for (const p of plans) {
+    const group = groups.get(p.value);
+    if (group) group.push(p);
+    else groups.set(p.value, [p]);
+  }
   for (const [value, group] of groups) {
     for (let i = 0; i < group.length; i += MAX_IDS) {
       const part = group.slice(i, i + MAX_IDS);
