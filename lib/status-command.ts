@@ -180,6 +180,7 @@ function aligned(rows: readonly string[][]): string[] {
   );
 }
 
+/** The table, then the notes; one write, so that 10,000 rows print fast. */
 function printStatus(io: Io, report: StatusReport, fromAssembly: boolean, schedule?: string) {
   const tag = schedule === undefined ? report.tagKey : `${report.tagKey}=${schedule}`;
   const where = report.region ?? 'the configured Region';
@@ -187,7 +188,6 @@ function printStatus(io: Io, report: StatusReport, fromAssembly: boolean, schedu
     io.out(`No instances tagged ${tag} in ${where}.`);
     return;
   }
-  io.out(`${report.instances.length} instance(s) tagged ${tag} in ${where}, at ${report.at}:`);
   const head = ['INSTANCE', 'NAME', 'STATE', 'SCHEDULE', 'OVERRIDE', 'LAST ACTION'];
   const rows = report.instances.map((i) => [
     i.instanceId,
@@ -198,19 +198,15 @@ function printStatus(io: Io, report: StatusReport, fromAssembly: boolean, schedu
     i.lastAction || '-',
     ...(fromAssembly ? [i.nextStart?.local ?? '-', i.nextStop?.local ?? '-'] : []),
   ]);
-  for (const line of aligned([
-    [...head, ...(fromAssembly ? ['NEXT START', 'NEXT STOP'] : [])],
-    ...rows,
-  ])) {
-    io.out(line);
-  }
+  const lines = [
+    `${report.instances.length} instance(s) tagged ${tag} in ${where}, at ${report.at}:`,
+    ...aligned([[...head, ...(fromAssembly ? ['NEXT START', 'NEXT STOP'] : [])], ...rows]),
+  ];
   const notes = new Set<string>();
   for (const i of report.instances) {
     const o = i.override;
-    if (o?.why)
-      notes.add(
-        `${i.instanceId}: override "${o.value}" ${o.status === 'ignored' ? 'is ignored' : 'is not judged'}: ${o.why}`,
-      );
+    const verdict = o?.status === 'ignored' ? 'is ignored' : 'is not judged';
+    if (o?.why) notes.add(`${i.instanceId}: override "${o.value}" ${verdict}: ${o.why}`);
     if (i.note) notes.add(i.note);
   }
   if (!fromAssembly) {
@@ -218,6 +214,6 @@ function printStatus(io: Io, report: StatusReport, fromAssembly: boolean, schedu
       'No cloud assembly given: next starts and stops are not shown, and overrides are judged against the default maxOverride (7 days); pass the cdk.out directory for both.',
     );
   }
-  if (notes.size > 0) io.out('');
-  for (const note of notes) io.out(note);
+  if (notes.size > 0) lines.push('', ...notes);
+  io.out(lines.join('\n'));
 }
