@@ -28,13 +28,23 @@ export function makeEc2Client(): EC2Client {
   });
 }
 
-/** The client's Region, for messages; undefined when none is configured. */
-export async function regionOf(ec2: EC2Client): Promise<string | undefined> {
+/**
+ * The client's Region.
+ * @throws Error saying how to configure one, when none is
+ */
+export async function regionOf(ec2: EC2Client): Promise<string> {
+  let region: string | undefined;
   try {
-    return await ec2.config.region();
+    region = await ec2.config.region();
   } catch {
-    return undefined;
+    region = undefined;
   }
+  if (!region) {
+    throw new Error(
+      'no AWS Region is configured; set AWS_REGION, or the region of the profile in AWS_PROFILE',
+    );
+  }
+  return region;
 }
 
 /** A filter value that matches itself only: EC2 reads `*` and `?` as wildcards. */

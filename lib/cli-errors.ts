@@ -14,7 +14,7 @@ export class AwsCallError extends Error {
     readonly code: string,
     message: string,
   ) {
-    super(`${operation} failed: ${code}: ${message}`);
+    super(`${operation} failed: ${code === 'Error' ? '' : `${code}: `}${message}`);
   }
 
   /** The error of an AWS SDK call: the service's error code, or the network's (ECONNREFUSED). */

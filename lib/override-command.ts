@@ -146,13 +146,13 @@ function checkTimeFormat(request: Extract<Request, { kind: 'set' }>): void {
   }
 }
 
-async function describeOrRefuse(ec2: EC2Client, ids: string[], region?: string) {
+async function describeOrRefuse(ec2: EC2Client, ids: string[], region: string) {
   try {
     return await describeIds(ec2, ids);
   } catch (err) {
     if (err instanceof AwsCallError && err.code.startsWith('InvalidInstanceID.')) {
       throw new InputError(
-        `${err.message}; check the ids, and that AWS_PROFILE and AWS_REGION select the instances' account and Region (Region in use: ${region ?? 'none'})`,
+        `${err.message}; check the ids, and that AWS_PROFILE and AWS_REGION select the instances' account and Region (Region in use: ${region})`,
       );
     }
     throw err;

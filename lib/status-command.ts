@@ -78,7 +78,7 @@ export interface InstanceStatus {
 /** The whole of `status --json`. */
 export interface StatusReport {
   readonly tagKey: string;
-  readonly region?: string;
+  readonly region: string;
   /** When overrides were judged and the next transitions computed (UTC). */
   readonly at: string;
   readonly instances: InstanceStatus[];
@@ -94,7 +94,7 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
   const schedules = DeployedSchedules.load(dir, flags['tag-key'], flags.schedule);
   const now = io.now?.() ?? new Date();
   const ec2 = makeEc2Client();
-  let region: string | undefined;
+  let region: string;
   let instances: Instance[];
   try {
     region = await regionOf(ec2);
@@ -104,7 +104,7 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
   }
   const report: StatusReport = {
     tagKey: schedules.tagKey,
-    ...(region ? { region } : {}),
+    region,
     at: utcSeconds(now),
     instances: instances
       .map((i) => statusOf(i, schedules, now))
@@ -183,7 +183,7 @@ function aligned(rows: readonly string[][]): string[] {
 /** The table, then the notes; one write, so that 10,000 rows print fast. */
 function printStatus(io: Io, report: StatusReport, fromAssembly: boolean, schedule?: string) {
   const tag = schedule === undefined ? report.tagKey : `${report.tagKey}=${schedule}`;
-  const where = report.region ?? 'the configured Region';
+  const where = report.region;
   if (report.instances.length === 0) {
     io.out(`No instances tagged ${tag} in ${where}.`);
     return;

@@ -49,6 +49,8 @@ beforeAll(async () => {
     });
     scheduler.addSchedule('nights', {
       start: 'cron(0 20 ? * * *)',
+      // Fridays from 18:00: the next start is the earliest of every start expression.
+      additionalStarts: ['cron(0 18 ? * FRI *)'],
       stop: 'cron(0 6 ? * * *)',
       timeZone: 'UTC',
     });
@@ -170,7 +172,7 @@ describe('with the cloud assembly', () => {
         state: 'stopped',
         until: '2026-12-25T08:00:00Z',
       },
-      nextStart: { local: '2026-12-25T20:00:00+00:00', utc: '2026-12-25T20:00:00Z' },
+      nextStart: { local: '2026-12-25T18:00:00+00:00', utc: '2026-12-25T18:00:00Z' },
       nextStop: { local: '2026-12-25T06:00:00+00:00', utc: '2026-12-25T06:00:00Z' },
     });
     expect(byId.get(id(6))).toEqual({
@@ -215,7 +217,7 @@ describe('with the cloud assembly', () => {
         'nights',
         'stopped until 2026-12-25T08:00:00Z',
         '-',
-        '2026-12-25T20:00:00+00:00',
+        '2026-12-25T18:00:00+00:00',
         '2026-12-25T06:00:00+00:00',
       ],
       [
@@ -471,6 +473,21 @@ describe('errors', () => {
     expect(err).toBe(
       'DescribeInstances failed: UnauthorizedOperation: You are not authorized to perform this operation.',
     );
+  });
+
+  test('no Region configured exits 1 and says how to set one', async () => {
+    const saved = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const { code, err } = await runCli(['status'], NOW);
+      expect(code).toBe(1);
+      expect(err).toBe(
+        'no AWS Region is configured; set AWS_REGION, or the region of the profile in AWS_PROFILE',
+      );
+    } finally {
+      process.env.AWS_REGION = saved;
+    }
+    expect(ep.countCalls()).toBe(0);
   });
 
   test.each([
