@@ -185,7 +185,9 @@ function targetOf(raw: Record<string, unknown>, deployment?: Deployment): RunTar
     const accountKnown =
       targets.accounts.includes(target.account) || targets.organizationalUnitIds.length > 0;
     if (!accountKnown || !targets.regions.includes(target.region)) {
-      throw new MalformedEventError(`target ${show(target)} is not one of this scheduler's targets`);
+      throw new MalformedEventError(
+        `target ${show(target)} is not one of this scheduler's targets`,
+      );
     }
   }
   return { account: target.account, region: target.region };
