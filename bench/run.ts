@@ -12,7 +12,7 @@
  *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,7 +40,8 @@ const QUICK = process.argv.includes('--quick');
 /**
  * Development aid: `--only=scheduler:start:3000:true[:variant]` runs that one scenario and
  * nothing else; `--only=ice` runs the 1,000 starts with and without an instance that lacks
- * capacity, side by side.
+ * capacity, side by side; `--only=status` measures `cdk-ec2-scheduler status` over 10,000
+ * instances.
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
@@ -51,6 +52,8 @@ const LIMIT_SIZES = QUICK ? [100, 1000] : [100, 1000, 3000, 10_000];
 /** Baseline under limits runs at its bucket's rate; bigger sizes are extrapolated from these. */
 const BASELINE_LIMIT_MAX = 3000;
 const MiB = 1024 * 1024;
+/** Instances `cdk-ec2-scheduler status` lists in the bench (1,000 with --quick). */
+const STATUS_INSTANCES = QUICK ? 1000 : 10_000;
 const TAG_KEY = 'Schedule';
 const SCHEDULE = 'office-hours';
 /** Monday 30 November 2026 07:00 New York; the schedules fire at 08:00 and 17:00. */
@@ -442,6 +445,77 @@ function coldImport(stack: StackAssembly, runs: number): FigureRow[] {
   });
 }
 
+/** Runs the shipped command bundle in its own `node`; resolves to its exit code and output lines. */
+function runCliBundle(args: string[], env: Record<string, string>): Promise<[number, number]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'assets', 'cli.js'), ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lines = 0;
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      for (const byte of c) if (byte === 10) lines++;
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve([code, lines]) : reject(new Error(`status exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
+/**
+ * `cdk-ec2-scheduler status <cdk.out>` (the shipped bundle, in a fresh `node` each run, table
+ * output read to the end) over n tagged instances on the endpoint: wall time of the whole process
+ * (median of `runs`) and its DescribeInstances calls. A tenth of the instances carry an override,
+ * every one an audit tag.
+ */
+async function statusFigure(stack: StackAssembly, n: number, runs: number): Promise<FigureRow> {
+  const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
+  const until = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  ep.addInstances(
+    makeInstances(n, {
+      tags: (i) => ({
+        Name: `web-${i}`,
+        [TAG_KEY]: SCHEDULE,
+        [`${TAG_KEY}:last-action`]: `stopped 2026-11-30T22:00:03Z by ${SCHEDULE}`,
+        ...(i % 10 === 0 ? { [`${TAG_KEY}:override`]: `running until ${until}` } : {}),
+      }),
+      state: 'stopped',
+    }),
+  );
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_ENDPOINT_URL_EC2: ep.url,
+  };
+  const times: number[] = [];
+  const calls: number[] = [];
+  let lines = 0;
+  try {
+    for (let k = 0; k < runs; k++) {
+      ep.clearRequests();
+      const t0 = performance.now();
+      [, lines] = await runCliBundle(['status', stack.directory], env);
+      times.push(performance.now() - t0);
+      calls.push(ep.countCalls('DescribeInstances'));
+    }
+  } finally {
+    await ep.close();
+  }
+  if (lines < n + 2) throw new Error(`status printed ${lines} lines for ${n} instances`);
+  return {
+    name: 'cli-status',
+    instances: n,
+    runs,
+    medianMs: round(median(times), 0),
+    allMs: times.map((t) => round(t, 0)),
+    describeCalls: Math.max(...calls),
+  };
+}
+
 /** `npx cdk synth -q` wall time (median), in a fresh output directory each time. */
 function synthTime(label: string, app: string | undefined, runs: number): FigureRow {
   const times: number[] = [];
@@ -539,6 +613,10 @@ function figuresTable(figures: readonly FigureRow[]): string {
       out.push(
         `| Cold import ${f.handler} (require in a fresh node, median of ${f.runs}) | ${f.requireMs} ms (max ${f.requireMsMax} ms; whole process ${f.processMs} ms) |`,
       );
+    } else if (f.name === 'cli-status') {
+      out.push(
+        `| cdk-ec2-scheduler status, ${(f.instances as number).toLocaleString('en-US')} instances (shipped bundle, table; median of ${f.runs}) | ${((f.medianMs as number) / 1000).toFixed(2)} s (${(f.allMs as number[]).map((t) => (t / 1000).toFixed(2)).join(', ')}); ${f.describeCalls} DescribeInstances calls |`,
+      );
     } else if (f.name === 'cdk-synth') {
       out.push(
         `| cdk synth -q, ${f.app} (median of ${f.runs}) | ${((f.medianMs as number) / 1000).toFixed(2)} s (${(f.allMs as number[]).map((t) => (t / 1000).toFixed(2)).join(', ')}) |`,
@@ -589,6 +667,12 @@ async function main(): Promise<void> {
       process.stdout.write(`${table(ice)}\n`);
       return;
     }
+    if (ONLY === 'status') {
+      log(`cdk-ec2-scheduler status ${STATUS_INSTANCES}`);
+      const figure = await statusFigure(stack, STATUS_INSTANCES, 3);
+      process.stdout.write(`${JSON.stringify(figure)}\n${figuresTable([figure])}\n`);
+      return;
+    }
     if (ONLY) {
       const [name, action, n, limits, variant] = ONLY.split(':');
       const row =
@@ -606,6 +690,8 @@ async function main(): Promise<void> {
     }
     figures.push(...bundleFigures(stack));
     figures.push(...coldImport(stack, QUICK ? 3 : 7));
+    log(`cdk-ec2-scheduler status ${STATUS_INSTANCES}`);
+    figures.push(await statusFigure(stack, STATUS_INSTANCES, QUICK ? 1 : 3));
 
     for (const limits of [false, true]) {
       for (const n of limits ? LIMIT_SIZES : NO_LIMIT_SIZES) {

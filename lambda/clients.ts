@@ -13,8 +13,11 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import type {
+  AwsCredentialIdentity,
   HttpHandlerOptions,
   NodeHttpHandlerOptions,
   RetryErrorInfo,
@@ -22,7 +25,10 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
+import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
+import { accountsOfUnits } from './organizations';
+import type { TargetDeps } from './targets';
 
 /**
  * TCP connect to a regional endpoint takes milliseconds; 3 s means the path is broken, and a
@@ -100,13 +106,66 @@ export interface Clients {
   readonly lambda: LambdaClient;
 }
 
-export function makeClients(): Clients {
+/** Where EC2 clients act: the function's own account and Region unless given. */
+export interface Ec2Scope {
+  readonly region?: string;
+  readonly credentials?: AwsCredentialIdentity;
+}
+
+/** The two EC2 clients of a run, in the function's account and Region or in `scope`. */
+export function makeEc2Clients(scope: Ec2Scope = {}): Pick<Clients, 'ec2' | 'ec2Actions'> {
   return {
     ec2: new EC2Client({
+      ...scope,
       retryStrategy: new AdaptiveRetryStrategy(async () => 6),
       requestHandler: HTTP,
     }),
-    ec2Actions: new EC2Client({ retryStrategy: new ActionRetryStrategy(4), requestHandler: HTTP }),
-    lambda: new LambdaClient({ requestHandler: HTTP }),
+    ec2Actions: new EC2Client({
+      ...scope,
+      retryStrategy: new ActionRetryStrategy(4),
+      requestHandler: HTTP,
+    }),
+  };
+}
+
+export function makeClients(): Clients {
+  return { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
+}
+
+/** The partition of a Region, for the spoke role's ARN. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * What a hub's runs need: the spoke role assumed through STS (the function's Region, SDK
+ * standard retry), and the organizational units' accounts through Organizations.
+ */
+export function makeTargetDeps(config: TargetsConfig): TargetDeps {
+  const sts = new STSClient({ requestHandler: HTTP });
+  const organizations = new OrganizationsClient({ requestHandler: HTTP });
+  return {
+    config,
+    connect: async (target, sessionName) => {
+      const roleArn = `arn:${partitionOf(target.region)}:iam::${target.account}:role/${config.spokeRoleName}`;
+      const { Credentials: c } = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }),
+      );
+      if (!c?.AccessKeyId || !c.SecretAccessKey) {
+        throw new Error(`AssumeRole of ${roleArn} returned no credentials`);
+      }
+      return makeEc2Clients({
+        region: target.region,
+        credentials: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        },
+      });
+    },
+    accountsOf: (units) => accountsOfUnits(organizations, units),
   };
 }

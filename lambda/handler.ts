@@ -6,12 +6,19 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { DEPLOYMENT_ENV, type ScheduleAction, type SchedulerEvent } from '../lib/schedule-input';
-import { callOptions, makeClients } from './clients';
+import {
+  DEPLOYMENT_ENV,
+  type ScheduleAction,
+  type SchedulerEvent,
+  type TargetsConfig,
+} from '../lib/schedule-input';
+import { callOptions, makeClients, makeTargetDeps } from './clients';
+import { handleHub } from './hub';
+import type { TargetDeps, TargetsSummary } from './targets';
 import { deploymentFromEnv } from '../lib/schedule-input-parser';
 import { powertoolsMetrics } from './metrics';
 import { limitsFromEnv } from './pacer';
-import { handle, RunLogger, RunSummary } from './run';
+import { handle, RunDeps, RunLogger, RunSummary } from './run';
 
 const logger = new Logger();
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.
@@ -27,17 +34,18 @@ const runLogger: RunLogger = {
 };
 
 export function makeHandler(action: ScheduleAction) {
-  return async (event: unknown, context: Context): Promise<RunSummary> => {
+  return async (event: unknown, context: Context): Promise<RunSummary | TargetsSummary> => {
     logger.addContext(context);
     const self = context.invokedFunctionArn || process.env.AWS_LAMBDA_FUNCTION_NAME;
-    return handle(event, action, {
+    // Read per invocation: a function deployed without them rejects every event, clearly.
+    const deployment = deploymentFromEnv(process.env, DEPLOYMENT_ENV);
+    const deps: RunDeps = {
       ec2: clients.ec2,
       ec2Actions: clients.ec2Actions,
       logger: runLogger,
       metrics,
       limits,
-      // Read per invocation: a function deployed without them rejects every event, clearly.
-      deployment: deploymentFromEnv(process.env, DEPLOYMENT_ENV),
+      deployment,
       remainingMs: () => context.getRemainingTimeInMillis(),
       followUp: async (next: SchedulerEvent) => {
         if (!self) throw new Error('cannot tell which function to invoke for the follow-up run');
@@ -51,6 +59,18 @@ export function makeHandler(action: ScheduleAction) {
           callOptions(context.getRemainingTimeInMillis() - 20),
         );
       },
-    });
+    };
+    return deployment.targets
+      ? handleHub(event, action, deps, targetDeps(deployment.targets))
+      : handle(event, action, deps);
   };
+}
+
+let hub: { readonly key: string; readonly deps: TargetDeps } | undefined;
+
+/** The hub's STS and Organizations clients, made once per container. */
+function targetDeps(config: TargetsConfig): TargetDeps {
+  const key = JSON.stringify(config);
+  if (hub?.key !== key) hub = { key, deps: makeTargetDeps(config) };
+  return hub.deps;
 }

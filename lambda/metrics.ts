@@ -1,7 +1,8 @@
 /**
  * CloudWatch metrics for each run, as Embedded Metric Format through Powertools for AWS Lambda.
  * Every metric carries the dimensions Schedule and Action. InstancesFailed is also published
- * with Action alone, so one alarm covers every schedule.
+ * with Action alone, so one alarm covers every schedule, and in a hub's runs with Action, Account
+ * and Region, for failures per target.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMES } from '../lib/shared-names';
@@ -23,6 +24,15 @@ export function powertoolsMetrics(metrics: Metrics): RunMetrics {
       acrossSchedules.clearDefaultDimensions();
       acrossSchedules.addDimension('Action', summary.action);
       acrossSchedules.addMetric(METRIC_NAMES.failed, MetricUnit.Count, summary.failed);
+      if (summary.account && summary.region) {
+        // A hub's run in one target: failures per target, for the dashboard.
+        const perTarget = metrics.singleMetric();
+        perTarget.clearDefaultDimensions();
+        perTarget.addDimension('Action', summary.action);
+        perTarget.addDimension('Account', summary.account);
+        perTarget.addDimension('Region', summary.region);
+        perTarget.addMetric(METRIC_NAMES.failed, MetricUnit.Count, summary.failed);
+      }
     },
   };
 }

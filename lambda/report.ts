@@ -27,6 +27,10 @@ export interface InstanceResult {
 export interface RunSummary extends RunFaults {
   readonly schedule: string;
   readonly action: ScheduleAction;
+  /** A hub's run in one target: its account. */
+  readonly account?: string;
+  /** ... and Region. */
+  readonly region?: string;
   readonly dryRun: boolean;
   readonly scheduledTime?: string;
   /** Set when the run did nothing because the local date is in skipDates. */
@@ -128,6 +132,7 @@ export function writeReport(
     deps.logger.info('instance', {
       schedule: event.schedule,
       action: event.action,
+      ...event.target,
       dryRun: event.dryRun,
       ...result,
     });
@@ -144,6 +149,7 @@ export function writeReport(
   const summary: RunSummary = {
     schedule: event.schedule,
     action: event.action,
+    ...event.target,
     dryRun: event.dryRun,
     ...(event.scheduledTime ? { scheduledTime: event.scheduledTime } : {}),
     ...(event.enforce ? { enforcement: 'outside the running window' as const } : {}),

@@ -34,8 +34,13 @@ export async function handle(
   action: ScheduleAction,
   deps: RunDeps,
 ): Promise<RunSummary> {
+  return endOfRun(await runSchedule(parseInput(raw, action, deps), deps));
+}
+
+/** Checks the raw event for the function that handles `action`, against the deployment. */
+export function parseInput(raw: unknown, action: ScheduleAction, deps: RunDeps): RunInput {
   const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[action];
-  const input = parseScheduleInput(raw, action, {
+  return parseScheduleInput(raw, action, {
     deployment: deps.deployment,
     followUpBounds: {
       requestCapacity: limits.request.capacity,
@@ -43,7 +48,10 @@ export async function handle(
       now: (deps.clock ?? realClock).now(),
     },
   });
-  const summary = await runSchedule(input, deps);
+}
+
+/** Fails the invocation when the run is the last of its chain and anything in the chain failed. */
+export function endOfRun(summary: RunSummary): RunSummary {
   // A run with a successor never fails: a retry of it would start a second chain.
   if (!summary.followUp && chainFailures(summary)) throw new RunFailedError(summary);
   return summary;

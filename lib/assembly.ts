@@ -20,6 +20,11 @@ export interface AssemblySchedule {
   /** The schedule's other stop expressions. */
   readonly additionalStops: string[];
   readonly skipDates: string[];
+  /**
+   * How far ahead an override may reach, from the schedule's input (its default, 7 days, when
+   * the input has none). The smaller of the two sides' values, should they differ.
+   */
+  readonly maxOverrideSeconds: number;
 }
 
 interface Manifest {
@@ -119,8 +124,9 @@ class AssemblyReader {
     }
     if (raw.action !== 'start' && raw.action !== 'stop') return;
     let event;
+    let maxOverrideMs;
     try {
-      ({ event } = parseScheduleInput(raw, raw.action));
+      ({ event, maxOverrideMs } = parseScheduleInput(raw, raw.action));
     } catch {
       return; // another library's schedule, whose input merely looks alike
     }
@@ -135,10 +141,12 @@ class AssemblyReader {
       additionalStarts: [],
       additionalStops: [],
       skipDates: [],
+      maxOverrideSeconds: maxOverrideMs / 1000,
     };
     if (entry[event.action] === undefined) entry[event.action] = expression;
     else
       (event.action === 'start' ? entry.additionalStarts : entry.additionalStops).push(expression);
+    entry.maxOverrideSeconds = Math.min(entry.maxOverrideSeconds, maxOverrideMs / 1000);
     if (event.action === 'start') entry.skipDates = [...event.skipDates];
     this.found.set(key, entry);
   }

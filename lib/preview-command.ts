@@ -6,6 +6,7 @@ import { AssemblySchedule, readAssembly } from './assembly';
 import type { Io } from './cli';
 import { UsageError } from './cli-errors';
 import { describePreview, previewSchedule, SchedulePreview } from './preview';
+import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 
 export const PREVIEW_USAGE = `  cdk-ec2-scheduler preview --start EXPR --stop EXPR [--time-zone TZ] [--skip-date YYYY-MM-DD]...
                             [--from ISO] [--count N] [--json]
@@ -88,6 +89,7 @@ function scheduleFromFlags(flags: PreviewFlags): AssemblySchedule {
     additionalStarts: [],
     additionalStops: [],
     skipDates: flags['skip-date'] ?? [],
+    maxOverrideSeconds: DEFAULT_MAX_OVERRIDE_SECONDS,
   };
 }
 

@@ -21,6 +21,8 @@ import {
   SCHEDULED_TIME_ATTRIBUTE,
   ScheduleAction,
   SchedulerEvent,
+  RunTarget,
+  TargetsConfig,
 } from './schedule-input';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
 
@@ -30,6 +32,8 @@ export { MalformedEventError };
 export interface Deployment {
   readonly tagKey: string;
   readonly schedules: readonly string[];
+  /** A hub's targets; absent, the functions act in their own account and Region only. */
+  readonly targets?: TargetsConfig;
 }
 
 export interface ParseOptions {
@@ -155,6 +159,40 @@ function enforceOf(
   };
 }
 
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** A run's target: a well-formed account and Region, among the deployment's targets. */
+function targetOf(raw: Record<string, unknown>, deployment?: Deployment): RunTarget | undefined {
+  if (raw.target === undefined) return undefined;
+  const target = raw.target;
+  if (
+    !isObject(target) ||
+    typeof target.account !== 'string' ||
+    !ACCOUNT.test(target.account) ||
+    typeof target.region !== 'string' ||
+    !REGION.test(target.region)
+  ) {
+    throw new MalformedEventError(
+      `target ${show(target)} must be an account (12 digits) and a Region, e.g. {"account":"111122223333","region":"eu-west-1"}`,
+    );
+  }
+  const targets = deployment?.targets;
+  if (deployment && !targets) {
+    throw new MalformedEventError('target is given, but this scheduler has no targets');
+  }
+  if (targets) {
+    const accountKnown =
+      targets.accounts.includes(target.account) || targets.organizationalUnitIds.length > 0;
+    if (!accountKnown || !targets.regions.includes(target.region)) {
+      throw new MalformedEventError(
+        `target ${show(target)} is not one of this scheduler's targets`,
+      );
+    }
+  }
+  return { account: target.account, region: target.region };
+}
+
 /**
  * Checks a raw event for the function that handles `action`.
  * @throws MalformedEventError naming the field, the value and what is expected
@@ -184,6 +222,7 @@ export function parseScheduleInput(
   const skipDates = skipDatesOf(raw);
   const opposites = raw.opposites === undefined ? [] : cronList('opposites', raw.opposites);
   const enforce = enforceOf(raw, action);
+  const target = targetOf(raw, options.deployment);
   const maxOverrideSeconds =
     raw.maxOverrideSeconds === undefined
       ? DEFAULT_MAX_OVERRIDE_SECONDS
@@ -224,6 +263,7 @@ export function parseScheduleInput(
     ...(raw.maxOverrideSeconds !== undefined ? { maxOverrideSeconds } : {}),
     ...(scheduledTime ? { scheduledTime: scheduledTime.toISOString() } : {}),
     ...(followUp ? { followUp } : {}),
+    ...(target ? { target } : {}),
   };
   return { event, opposites, enforce, maxOverrideMs: maxOverrideSeconds * 1000, scheduledTime };
 }
@@ -234,7 +274,7 @@ export function parseScheduleInput(
  */
 export function deploymentFromEnv(
   env: Readonly<Record<string, string | undefined>>,
-  names: { tagKey: string; schedules: string },
+  names: { tagKey: string; schedules: string; targets?: string },
 ): Deployment {
   const tagKey = env[names.tagKey];
   let schedules: unknown;
@@ -252,5 +292,30 @@ export function deploymentFromEnv(
       `the function's environment lacks ${names.tagKey} or ${names.schedules} (a JSON list of schedule names); deploy it with the Ec2Scheduler construct, which sets both`,
     );
   }
-  return { tagKey, schedules };
+  const targets = names.targets ? targetsFromEnv(env[names.targets], names.targets) : undefined;
+  return { tagKey, schedules, ...(targets ? { targets } : {}) };
+}
+
+function targetsFromEnv(value: string | undefined, name: string): TargetsConfig | undefined {
+  if (value === undefined || value === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  const list = (v: unknown, re: RegExp) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string' && re.test(x));
+  if (
+    !isObject(parsed) ||
+    !list(parsed.accounts, ACCOUNT) ||
+    !list(parsed.organizationalUnitIds, /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/) ||
+    !list(parsed.regions, REGION) ||
+    typeof parsed.spokeRoleName !== 'string'
+  ) {
+    throw new Error(
+      `the function's environment variable ${name} is not the targets JSON the Ec2Scheduler construct writes; deploy it with the construct`,
+    );
+  }
+  return parsed as unknown as TargetsConfig;
 }

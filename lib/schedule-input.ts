@@ -49,6 +49,18 @@ export interface SchedulerEvent {
   readonly scheduledTime?: string;
   /** Present on follow-up runs only. */
   readonly followUp?: FollowUpState;
+  /**
+   * The account and Region a hub's run acts in (through the spoke role there). Absent, the run
+   * acts in the function's own; a hub's first run covers every target.
+   */
+  readonly target?: RunTarget;
+}
+
+/** One account in one Region. */
+export interface RunTarget {
+  /** 12 digits. */
+  readonly account: string;
+  readonly region: string;
 }
 
 /** Most start (or stop) expressions one schedule has: `start` and up to 9 more. */
@@ -117,19 +129,20 @@ export const MAX_STALLED_RUNS = 5;
 export const MAX_CHAIN_PROBLEMS = 5;
 
 /**
+ * With `targets` (many accounts and Regions), the construct sets this variable on both functions:
+ * a JSON {@link TargetsConfig}. Absent, the functions act in their own account and Region.
+ */
+export const TARGETS_ENV = 'EC2_SCHEDULER_TARGETS';
+
+/**
  * Environment variables the construct sets on both functions: the tag key and the schedule names
  * of the deployment (a JSON list). The functions reject any event that names others.
  */
 export const DEPLOYMENT_ENV = {
   tagKey: 'EC2_SCHEDULER_TAG_KEY',
   schedules: 'EC2_SCHEDULER_SCHEDULES',
+  targets: TARGETS_ENV,
 } as const;
-
-/**
- * With `targets` (many accounts and Regions), the construct sets this variable on both functions:
- * a JSON {@link TargetsConfig}. Absent, the functions act in their own account and Region.
- */
-export const TARGETS_ENV = 'EC2_SCHEDULER_TARGETS';
 
 /** Where a hub's functions act: each account (listed, or found in the OUs) in each Region. */
 export interface TargetsConfig {

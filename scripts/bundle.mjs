@@ -53,9 +53,11 @@ for (const name of ['start', 'stop']) {
 await build({
   stdin: {
     contents: `import { main } from './lib/cli';
-process.exitCode = main(process.argv.slice(2), {
+main(process.argv.slice(2), {
   out: (line: string) => console.log(line),
   err: (line: string) => console.error(line),
+}).then((code) => {
+  process.exitCode = code;
 });`,
     loader: 'ts',
     resolveDir: root,
@@ -67,6 +69,9 @@ process.exitCode = main(process.argv.slice(2), {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
+  // `status` and `override` call EC2: the same SDK build, and trimming, as the handlers'.
+  mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [literalSchemaKeys],
 });

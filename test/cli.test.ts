@@ -43,16 +43,16 @@ interface JsonSchedule {
 }
 
 /** Runs the command with an io that captures what it prints. */
-function run(argv: string[]): { code: number; out: string[]; err: string } {
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out, err: err.join('\n') };
 }
 
 /** Runs with `--json` and parses what it printed. */
-function runJson(argv: string[]): JsonSchedule[] {
-  const { code, out, err } = run([...argv, '--json']);
+async function runJson(argv: string[]): Promise<JsonSchedule[]> {
+  const { code, out, err } = await run([...argv, '--json']);
   expect(err).toBe('');
   expect(code).toBe(0);
   return (JSON.parse(out.join('\n')) as { schedules: JsonSchedule[] }).schedules;
@@ -78,8 +78,8 @@ function synth(build: (app: App) => void): string {
 }
 
 describe('preview with --start/--stop', () => {
-  test("the issue's Done example prints the JSON of one schedule and exits 0", () => {
-    const { code, out, err } = run([...DONE_EXAMPLE, '--json']);
+  test("the issue's Done example prints the JSON of one schedule and exits 0", async () => {
+    const { code, out, err } = await run([...DONE_EXAMPLE, '--json']);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual({
@@ -95,8 +95,8 @@ describe('preview with --start/--stop', () => {
     });
   });
 
-  test('without --json prints a table with local, UTC and action columns, and a summary line', () => {
-    const { code, out, err } = run(DONE_EXAMPLE);
+  test('without --json prints a table with local, UTC and action columns, and a summary line', async () => {
+    const { code, out, err } = await run(DONE_EXAMPLE);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out[0]).toMatch(/\(America\/New_York\)$/);
@@ -114,8 +114,8 @@ describe('preview with --start/--stop', () => {
     expect(out[out.length - 1]).toMatch(/^\S+: runs 45 h\/week, stopped 73% of the week$/);
   });
 
-  test('--skip-date may be repeated: no start on either date, the stops still run', () => {
-    const [schedule] = runJson([
+  test('--skip-date may be repeated: no start on either date, the stops still run', async () => {
+    const [schedule] = await runJson([
       'preview',
       '--start',
       START,
@@ -143,8 +143,8 @@ describe('preview with --start/--stop', () => {
     expect(schedule.runningHoursPerWeek).toBe(44.7);
   });
 
-  test('a stop-only schedule prints null hours and the note', () => {
-    const [schedule] = runJson([
+  test('a stop-only schedule prints null hours and the note', async () => {
+    const [schedule] = await runJson([
       'preview',
       '--stop',
       'cron(0 19 ? * * *)',
@@ -166,8 +166,8 @@ describe('preview with --start/--stop', () => {
     });
   });
 
-  test('--count defaults to 10; --time-zone to UTC', () => {
-    const [schedule] = runJson([
+  test('--count defaults to 10; --time-zone to UTC', async () => {
+    const [schedule] = await runJson([
       'preview',
       '--start',
       START,
@@ -181,8 +181,8 @@ describe('preview with --start/--stop', () => {
     expect(schedule.transitions[0].utc).toBe('2027-03-12T08:00:00Z');
   });
 
-  test('--help prints the usage and exits 0', () => {
-    const { code, out } = run(['--help']);
+  test('--help prints the usage and exits 0', async () => {
+    const { code, out } = await run(['--help']);
     expect(code).toBe(0);
     expect(out.join('\n')).toBe(USAGE);
   });
@@ -215,8 +215,8 @@ describe('preview CDK_OUT_DIR', () => {
     });
   });
 
-  test('--json lists every schedule of every stack, nested assemblies included', () => {
-    const schedules = runJson([
+  test('--json lists every schedule of every stack, nested assemblies included', async () => {
+    const schedules = await runJson([
       'preview',
       outdir,
       '--from',
@@ -260,8 +260,8 @@ describe('preview CDK_OUT_DIR', () => {
     ]);
   });
 
-  test('without --json prints one table per schedule, headed by its name, stack and time zone', () => {
-    const { code, out } = run([
+  test('without --json prints one table per schedule, headed by its name, stack and time zone', async () => {
+    const { code, out } = await run([
       'preview',
       outdir,
       '--from',
@@ -282,9 +282,9 @@ describe('preview CDK_OUT_DIR', () => {
     expect(out).toContainEqual(expect.stringMatching(/^nightly-stop: stop-only schedule: /));
   });
 
-  test('a directory with no manifest.json exits 2 and says it is not a cloud assembly', () => {
+  test('a directory with no manifest.json exits 2 and says it is not a cloud assembly', async () => {
     const empty = tempDir();
-    const { code, out, err } = run(['preview', empty]);
+    const { code, out, err } = await run(['preview', empty]);
     expect(code).toBe(2);
     expect(out).toEqual([]);
     expect(err).toContain(
@@ -292,7 +292,7 @@ describe('preview CDK_OUT_DIR', () => {
     );
   });
 
-  test('an assembly without schedules of this library exits 1 and says so', () => {
+  test('an assembly without schedules of this library exits 1 and says so', async () => {
     const other = synth((app) => {
       // An EventBridge Scheduler schedule this library did not create.
       new scheduler.CfnSchedule(new Stack(app, 'Other'), 'Foreign', {
@@ -305,13 +305,13 @@ describe('preview CDK_OUT_DIR', () => {
         },
       });
     });
-    const { code, out, err } = run(['preview', other]);
+    const { code, out, err } = await run(['preview', other]);
     expect(code).toBe(1);
     expect(out).toEqual([]);
     expect(err).toBe(`no cdk-ec2-scheduler schedules found in the cloud assembly "${other}"`);
   });
 
-  test('lists the schedules of a scheduler inside a NestedStack', () => {
+  test('lists the schedules of a scheduler inside a NestedStack', async () => {
     const nested = synth((app) => {
       const parent = new Stack(app, 'Parent');
       new Ec2Scheduler(parent, 'Scheduler').addSchedule('parent-hours', {
@@ -323,7 +323,7 @@ describe('preview CDK_OUT_DIR', () => {
         stop: STOP,
       });
     });
-    const schedules = runJson([
+    const schedules = await runJson([
       'preview',
       nested,
       '--from',
@@ -391,8 +391,8 @@ describe('bad arguments exit 2 and print the usage', () => {
       ['preview', '--start', START, '--skip-date', '2027-02-30'],
       '"2027-02-30" is not a real date in YYYY-MM-DD form',
     ],
-  ])('%s', (_what, argv, message) => {
-    const { code, out, err } = run(argv);
+  ])('%s', async (_what, argv, message) => {
+    const { code, out, err } = await run(argv);
     expect(code).toBe(2);
     expect(out).toEqual([]);
     expect(err).toContain(message);
@@ -400,7 +400,7 @@ describe('bad arguments exit 2 and print the usage', () => {
   });
 });
 
-test('the package bin runs the command: JSON on stdout and exit 0; bad arguments exit 2 with the usage on stderr', () => {
+test('the package bin runs the command: JSON on stdout and exit 0; bad arguments exit 2 with the usage on stderr', async () => {
   const stdout = execFileSync(process.execPath, [BIN, ...DONE_EXAMPLE, '--json'], {
     cwd: os.tmpdir(),
     encoding: 'utf8',

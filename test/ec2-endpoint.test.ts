@@ -1,5 +1,6 @@
 import {
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeVolumesCommand,
   EC2Client,
@@ -554,6 +555,53 @@ describe('other calls', () => {
       ),
     );
     expect(reserved.name).toBe('InvalidParameterValue');
+  });
+
+  test('DeleteTags deletes a key whatever its value, or only with the value given', async () => {
+    const tags = { Schedule: 'office-hours', 'Schedule:override': 'running until 2026-12-02' };
+    ep.addInstances(makeInstances(3, { tags }));
+    const c = client();
+    await c.send(
+      new DeleteTagsCommand({
+        Resources: [instanceIdFor(1), instanceIdFor(2)],
+        Tags: [{ Key: 'Schedule:override' }],
+      }),
+    );
+    expect(ep.instance(instanceIdFor(1))?.tags).toEqual({ Schedule: 'office-hours' });
+    expect(ep.instance(instanceIdFor(2))?.tags).toEqual({ Schedule: 'office-hours' });
+    expect(ep.instance(instanceIdFor(3))?.tags).toEqual(tags);
+    expect(ep.requests[0]).toMatchObject({
+      action: 'DeleteTags',
+      instanceIds: [instanceIdFor(1), instanceIdFor(2)],
+      params: expect.objectContaining({ 'Tag.1.Key': 'Schedule:override' }),
+    });
+    expect(ep.requests[0].params['Tag.1.Value']).toBeUndefined();
+    // With a value, only a tag holding that value goes.
+    await c.send(
+      new DeleteTagsCommand({
+        Resources: [instanceIdFor(3)],
+        Tags: [
+          { Key: 'Schedule', Value: 'other' },
+          { Key: 'Schedule:override', Value: 'running until 2026-12-02' },
+        ],
+      }),
+    );
+    expect(ep.instance(instanceIdFor(3))?.tags).toEqual({ Schedule: 'office-hours' });
+    // A key the instance lacks is no error.
+    await c.send(new DeleteTagsCommand({ Resources: [instanceIdFor(3)], Tags: [{ Key: 'x' }] }));
+    const nf = await failure(
+      c.send(new DeleteTagsCommand({ Resources: [instanceIdFor(9)], Tags: [{ Key: 'x' }] })),
+    );
+    expect(nf.name).toBe('InvalidInstanceID.NotFound');
+    const bad = await failure(
+      c.send(new DeleteTagsCommand({ Resources: ['i-nothex'], Tags: [{ Key: 'x' }] })),
+    );
+    expect(bad.name).toBe('InvalidID');
+    const reserved = await failure(
+      c.send(new DeleteTagsCommand({ Resources: [instanceIdFor(3)], Tags: [{ Key: 'aws:x' }] })),
+    );
+    expect(reserved.name).toBe('InvalidParameterValue');
+    expect(ep.instance(instanceIdFor(3))?.tags).toEqual({ Schedule: 'office-hours' });
   });
 
   test('a client configured only through AWS_ENDPOINT_URL_EC2 reaches the endpoint', async () => {

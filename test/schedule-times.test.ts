@@ -161,6 +161,7 @@ describe('several start and stop times', () => {
           additionalStarts: [],
           additionalStops: [DAILY_22],
           skipDates: [],
+          maxOverrideSeconds: 7 * 86_400, // the default maxOverride
         },
       ]);
     } finally {

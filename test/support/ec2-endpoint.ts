@@ -5,8 +5,8 @@
  * error bodies), so the project's bundled Lambda handlers can run unmodified against it through
  * `AWS_ENDPOINT_URL_EC2`.
  *
- * Supported: DescribeInstances, StartInstances, StopInstances, CreateTags. Anything else answers
- * `InvalidAction`. Signatures are not checked. Only Node built-ins are used.
+ * Supported: DescribeInstances, StartInstances, StopInstances, CreateTags, DeleteTags. Anything
+ * else answers `InvalidAction`. Signatures are not checked. Only Node built-ins are used.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -60,12 +60,14 @@ export interface Ec2Instance {
   readonly bounce?: StateReason;
 }
 
-export type Ec2Action = 'DescribeInstances' | 'StartInstances' | 'StopInstances' | 'CreateTags';
+export type Ec2Action =
+  'DescribeInstances' | 'StartInstances' | 'StopInstances' | 'CreateTags' | 'DeleteTags';
 const SUPPORTED_ACTIONS: readonly Ec2Action[] = [
   'DescribeInstances',
   'StartInstances',
   'StopInstances',
   'CreateTags',
+  'DeleteTags',
 ];
 
 export interface RecordedRequest {
@@ -73,7 +75,10 @@ export interface RecordedRequest {
   readonly action: string;
   /** All decoded form fields (and query-string fields), e.g. `{ 'InstanceId.1': 'i-…' }`. */
   readonly params: Readonly<Record<string, string>>;
-  /** `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags), in request order. */
+  /**
+   * `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags, DeleteTags), in request
+   * order.
+   */
   readonly instanceIds: readonly string[];
   readonly status: number;
   readonly errorCode?: string;
@@ -143,6 +148,8 @@ const REQUEST_BUCKETS: Readonly<Record<Ec2Action, readonly [number, number]>> = 
   StopInstances: [50, 5],
   DescribeInstances: [100, 20],
   CreateTags: [100, 10],
+  // Not listed by EC2; taken to be CreateTags' bucket.
+  DeleteTags: [100, 10],
 };
 const RESOURCE_BUCKETS: Readonly<Partial<Record<Ec2Action, readonly [number, number]>>> = {
   StartInstances: [1000, 2],
@@ -672,7 +679,9 @@ export class Ec2Endpoint {
     for (const [k, v] of new URLSearchParams(body)) params[k] = v;
     const action = params.Action ?? '';
     const instanceIds =
-      action === 'CreateTags' ? indexed(params, 'ResourceId') : indexed(params, 'InstanceId');
+      action === 'CreateTags' || action === 'DeleteTags'
+        ? indexed(params, 'ResourceId')
+        : indexed(params, 'InstanceId');
 
     if (this.latencyMs > 0) await this.sleep(this.latencyMs);
     if (this.closed) {
@@ -782,6 +791,8 @@ export class Ec2Endpoint {
           return this.stopInstances(params, instanceIds, requestId);
         case 'CreateTags':
           return this.createTags(params, instanceIds, requestId);
+        case 'DeleteTags':
+          return this.deleteTags(params, instanceIds, requestId);
       }
     } catch (err) {
       if (this.limits !== false && !this.limits.chargeFailedCalls) refund();
@@ -1081,7 +1092,72 @@ export class Ec2Endpoint {
     return { status: 200, body };
   }
 
+  /**
+   * DeleteTags: `Tag.N.Key` with no `Tag.N.Value` deletes the key whatever its value; with a value
+   * (even empty), only when the value is that. No `Tag.N` deletes every tag but `aws:` ones.
+   */
+  private deleteTags(
+    params: Record<string, string>,
+    resourceIds: string[],
+    requestId: string,
+  ): Outcome {
+    if (resourceIds.length === 0) {
+      throw new Ec2Error(
+        'MissingParameter',
+        'The request must contain the parameter resourceIdSet',
+      );
+    }
+    const keys = indexNumbers(params, /^Tag\.(\d+)\.Key$/).map((n) => ({
+      key: params[`Tag.${n}.Key`],
+      value: params[`Tag.${n}.Value`] as string | undefined,
+    }));
+    for (const { key } of keys) {
+      if (key.toLowerCase().startsWith('aws:')) {
+        throw new Ec2Error(
+          'InvalidParameterValue',
+          "Tag keys starting with 'aws:' are reserved for internal use",
+        );
+      }
+      if (key.length === 0 || key.length > 128) {
+        throw new Ec2Error('InvalidParameterValue', `Tag '${key}' has an invalid key length`);
+      }
+    }
+    for (const t of this.tagTargets('DeleteTags', resourceIds)) {
+      if (keys.length === 0) {
+        for (const k of Object.keys(t.tags)) if (!k.startsWith('aws:')) delete t.tags[k];
+      }
+      for (const { key, value } of keys) {
+        if (key in t.tags && (value === undefined || t.tags[key] === value)) delete t.tags[key];
+      }
+    }
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteTagsResponse xmlns="${EC2_XMLNS}">` +
+      el('requestId', requestId) +
+      el('return', true) +
+      '</DeleteTagsResponse>';
+    return { status: 200, body };
+  }
+
   // ---- helpers ---------------------------------------------------------------------------
+
+  /** DeleteTags' resources (checked as CreateTags checks its own): ids of known instances. */
+  private tagTargets(action: Ec2Action, resourceIds: readonly string[]): MutableInstance[] {
+    const ids = unique(resourceIds);
+    for (const id of ids) {
+      if (!RESOURCE_ID_RE.test(id)) throw new Ec2Error('InvalidID', `The ID '${id}' is not valid`);
+      if (!id.startsWith('i-')) {
+        throw new Ec2Error(
+          'InvalidID',
+          `The ID '${id}' is not valid (this fake only has instances)`,
+        );
+      }
+      if (!ID_RE.test(id)) throw malformed(id);
+    }
+    const missing = ids.filter((id) => !this.store.has(id));
+    if (missing.length > 0) throw notFound(missing);
+    this.applyFaults(action, ids);
+    return ids.map((id) => this.store.get(id) as MutableInstance);
+  }
 
   /** Common start/stop validation: ids present, well formed, known, and no injected fault. */
   private resolveForStateChange(

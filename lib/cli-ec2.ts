@@ -1,0 +1,139 @@
+/**
+ * The EC2 calls of the operator commands (`status`, `override`). The client takes Region,
+ * credentials, endpoint (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`) and retry (`AWS_RETRY_MODE`,
+ * `AWS_MAX_ATTEMPTS`; the SDK's standard retry strategy unless they say otherwise) from the SDK's
+ * standard configuration: environment, shared config files, `AWS_PROFILE`. Nothing is hard-coded.
+ */
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  paginateDescribeInstances,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { AwsCallError } from './cli-errors';
+
+/** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
+const PAGE_SIZE = 1000;
+
+/** A client from the standard configuration; a dead connection fails (and is retried), never hangs. */
+export function makeEc2Client(): EC2Client {
+  return new EC2Client({
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: 60_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+/**
+ * The client's Region.
+ * @throws Error saying how to configure one, when none is
+ */
+export async function regionOf(ec2: EC2Client): Promise<string> {
+  let region: string | undefined;
+  try {
+    region = await ec2.config.region();
+  } catch {
+    region = undefined;
+  }
+  if (!region) {
+    throw new Error(
+      'no AWS Region is configured; set AWS_REGION, or the region of the profile in AWS_PROFILE',
+    );
+  }
+  return region;
+}
+
+/** A filter value that matches itself only: EC2 reads `*` and `?` as wildcards. */
+function literal(value: string): string {
+  return value.replace(/[\\*?]/g, '\\$&');
+}
+
+function instancesOf(page: { Reservations?: { Instances?: Instance[] }[] }): Instance[] {
+  return (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId);
+}
+
+/**
+ * Every instance carrying the tag `tagKey` (with the value `schedule`, if given), in pages of up
+ * to 1,000.
+ * @throws AwsCallError when a call fails (after the SDK's retries)
+ */
+export async function listTagged(
+  ec2: EC2Client,
+  tagKey: string,
+  schedule?: string,
+): Promise<Instance[]> {
+  const filter =
+    schedule === undefined
+      ? { Name: 'tag-key', Values: [literal(tagKey)] }
+      : { Name: `tag:${tagKey}`, Values: [literal(schedule)] };
+  const out: Instance[] = [];
+  try {
+    const pages = paginateDescribeInstances(
+      { client: ec2, pageSize: PAGE_SIZE },
+      { Filters: [filter] },
+    );
+    for await (const page of pages) out.push(...instancesOf(page));
+  } catch (err) {
+    throw AwsCallError.of('DescribeInstances', err);
+  }
+  return out;
+}
+
+/**
+ * The instances with these ids (at most 1,000).
+ * @throws AwsCallError when the call fails, e.g. with `InvalidInstanceID.NotFound`
+ */
+export async function describeIds(ec2: EC2Client, ids: readonly string[]): Promise<Instance[]> {
+  const out: Instance[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await ec2.send(
+        new DescribeInstancesCommand({ InstanceIds: [...ids], NextToken: nextToken }),
+      );
+      out.push(...instancesOf(page));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+  } catch (err) {
+    throw AwsCallError.of('DescribeInstances', err);
+  }
+  return out;
+}
+
+/** Sets one tag on instances (at most 1,000). */
+export async function createTag(
+  ec2: EC2Client,
+  ids: readonly string[],
+  key: string,
+  value: string,
+): Promise<void> {
+  try {
+    await ec2.send(
+      new CreateTagsCommand({ Resources: [...ids], Tags: [{ Key: key, Value: value }] }),
+    );
+  } catch (err) {
+    throw AwsCallError.of('CreateTags', err);
+  }
+}
+
+/** Deletes one tag from instances (at most 1,000), whatever its value. */
+export async function deleteTag(
+  ec2: EC2Client,
+  ids: readonly string[],
+  key: string,
+): Promise<void> {
+  try {
+    await ec2.send(new DeleteTagsCommand({ Resources: [...ids], Tags: [{ Key: key }] }));
+  } catch (err) {
+    throw AwsCallError.of('DeleteTags', err);
+  }
+}
+
+/** The value of a tag of an instance. */
+export function tagOf(instance: Instance, key: string): string | undefined {
+  return instance.Tags?.find((t) => t.Key === key)?.Value;
+}
