@@ -3,6 +3,7 @@
  * schedules, each schedule an EventBridge Scheduler schedule per start and per stop.
  */
 import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
+import { createGrantStatement } from './instance-statements';
+import { configureHub } from './hub';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
 import { SchedulerAlarms, SchedulerDashboard } from './monitoring';
 import { checkSchedule, createSchedules, ScheduleHost } from './named-schedule';
@@ -78,6 +81,11 @@ export class Ec2Scheduler extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** CloudWatch namespace of the functions' metrics. */
   public readonly metricsNamespace: string;
+  /**
+   * With `targets.organizationalUnitIds`: the service-managed StackSet that gives every account of
+   * those OUs the spoke role. Set its `operationPreferences` here to roll out faster.
+   */
+  public readonly spokeStackSet?: cloudformation.CfnStackSet;
 
   private readonly scheduleList: ScheduleResources[] = [];
   private readonly props: ResolvedProps;
@@ -122,6 +130,7 @@ export class Ec2Scheduler extends Construct {
     this.stopFunction = stop.fn;
     this.stopRole = stop.role;
     this.stopLogGroup = stop.logGroup;
+    this.spokeStackSet = this.configureHub();
 
     if (this.props.emailsIgnored) {
       Annotations.of(this).addWarningV2(
@@ -236,15 +245,23 @@ export class Ec2Scheduler extends Construct {
     const start = createSchedulerFunction(this, 'start', { ...common, logGroupName: names.start });
     const stop = createSchedulerFunction(this, 'stop', { ...common, logGroupName: names.stop });
     for (const key of this.props.encryptionKeys) {
-      start.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:CreateGrant'],
-          resources: [key.keyArn],
-          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-        }),
-      );
+      start.role.addToPrincipalPolicy(createGrantStatement(key.keyArn));
     }
     return [start, stop] as const;
+  }
+
+  /** With `targets`: the hub's grants on spoke roles and, for OUs, the spoke StackSet. */
+  private configureHub(): cloudformation.CfnStackSet | undefined {
+    if (!this.props.targets) return undefined;
+    return configureHub(this, {
+      targets: this.props.targets,
+      roles: { start: this.startRole, stop: this.stopRole },
+      tagKey: this.tagKey,
+      auditTags: this.props.auditTags,
+      encryptionKeys: this.props.encryptionKeys,
+      scheduleNames: () => this.scheduleList.map((s) => s.name),
+      namePrefix: this.namePrefix,
+    });
   }
 
   private monitoringProps() {

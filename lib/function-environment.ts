@@ -1,10 +1,12 @@
 /**
  * What the start and stop functions learn from their environment: the deployment's tag key and
- * schedule names, so they reject events that name others before any API call.
+ * schedule names, so they reject events that name others before any API call, and a hub's targets.
  */
 import { Lazy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DEPLOYMENT_ENV } from './schedule-input';
+import type { Construct } from 'constructs';
+import { DEPLOYMENT_ENV, TARGETS_ENV } from './schedule-input';
+import { targetsConfig, type ResolvedTargets } from './targets';
 
 /** Lambda's limit on a function's environment variables, names and values together. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
@@ -32,7 +34,21 @@ export function environmentSizeErrors(fn: lambda.Function): string[] {
   const bytes = Buffer.byteLength(JSON.stringify(variables));
   if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
   const names = Buffer.byteLength(String(variables[DEPLOYMENT_ENV.schedules] ?? ''));
+  if (variables[TARGETS_ENV] === undefined) {
+    return [
+      `the environment of ${fn.node.path} takes ${bytes} bytes, over Lambda's limit of 4 KB (${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes) for all variables together; the schedule names in ${DEPLOYMENT_ENV.schedules} take ${names} of them. Use fewer or shorter schedule names, or spread the schedules over several Ec2Scheduler constructs`,
+    ];
+  }
+  const targets = Buffer.byteLength(JSON.stringify(variables[TARGETS_ENV]));
   return [
-    `the environment of ${fn.node.path} takes ${bytes} bytes, over Lambda's limit of 4 KB (${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes) for all variables together; the schedule names in ${DEPLOYMENT_ENV.schedules} take ${names} of them. Use fewer or shorter schedule names, or spread the schedules over several Ec2Scheduler constructs`,
+    `the environment of ${fn.node.path} takes ${bytes} bytes, over Lambda's limit of 4 KB (${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes) for all variables together; the schedule names in ${DEPLOYMENT_ENV.schedules} take ${names} of them and the targets in ${TARGETS_ENV} about ${targets}. Use fewer or shorter schedule names, fewer listed accounts (an organizational unit stands for all its accounts), or spread the schedules or targets over several Ec2Scheduler constructs`,
   ];
+}
+
+/** With `targets`, the variable that names them (a JSON `TargetsConfig`); none without. */
+export function targetsEnvironment(
+  scope: Construct,
+  targets: ResolvedTargets | undefined,
+): Record<string, string> {
+  return targets ? { [TARGETS_ENV]: Stack.of(scope).toJsonString(targetsConfig(targets)) } : {};
 }

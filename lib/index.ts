@@ -1,7 +1,13 @@
-// The product: the construct, its options, and the schedule preview. Nothing of the wire
-// protocol between schedules and functions, or of the cron engine, is public API.
+// The product: the constructs (the scheduler, and the spoke role of a hub), their options, and
+// the schedule preview. Nothing of the wire protocol between schedules and functions, or of the
+// cron engine, is public API.
 export { Ec2Scheduler } from './ec2-scheduler';
-export type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './props';
+export type {
+  Ec2SchedulerProps,
+  Ec2SchedulerTargets,
+  ScheduleOptions,
+  ScheduleResources,
+} from './props';
 export { Preview } from './preview';
 export type {
   PreviewScheduleOptions,
@@ -9,3 +15,5 @@ export type {
   SchedulePreview,
   Transition,
 } from './preview';
+export { Ec2SchedulerSpokeRole } from './spoke-role';
+export type { Ec2SchedulerSpokeRoleProps } from './spoke-role';

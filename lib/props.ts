@@ -151,6 +151,63 @@ export interface Ec2SchedulerProps {
    * @default Duration.hours(1)
    */
   readonly enforceEvery?: Duration;
+
+  /**
+   * Act in other accounts and Regions: the stack becomes a hub, and its functions assume a spoke
+   * role (`spokeRoleName`) in each target account to start and stop instances there. With
+   * `organizationalUnitIds`, the construct rolls the spoke role out by a service-managed
+   * CloudFormation StackSet; for listed `accounts`, deploy `Ec2SchedulerSpokeRole` in each.
+   * @default - the functions act in the stack's own account and Region only
+   */
+  readonly targets?: Ec2SchedulerTargets;
+
+  /**
+   * Name of the spoke role in every target account (only with `targets`). The functions' roles
+   * get the fixed names `<spokeRoleName>-hub-start` and `<spokeRoleName>-hub-stop`, which the spoke
+   * roles trust by ARN; so at most 54 characters of letters, digits and `+=,.@_-`.
+   * @default 'ec2-scheduler-spoke'
+   */
+  readonly spokeRoleName?: string;
+
+  /**
+   * The AWS Organizations id (`o-...`) of the targets' organization (only with `targets`). The spoke
+   * roles then also require `aws:PrincipalOrgID`, and the functions may assume spoke roles in the
+   * OUs of `targets.organizationalUnitIds` only within this organization.
+   * @default - not pinned: the functions may assume spoke roles in accounts whose organization path
+   * contains one of the OU ids (OU ids are unique within an organization only)
+   */
+  readonly organizationId?: string;
+
+  /**
+   * The hub's account is a delegated administrator for CloudFormation StackSets, not the
+   * organization's management account: the spoke StackSet (for `targets.organizationalUnitIds`) is
+   * created with `CallAs: DELEGATED_ADMIN`.
+   * @default false - the hub is in the management account (`CallAs: SELF`)
+   */
+  readonly delegatedAdministrator?: boolean;
+}
+
+/**
+ * Where a hub scheduler acts: every target account (listed, or found in the organizational units
+ * at run time) in every Region given. At least one account or OU.
+ */
+export interface Ec2SchedulerTargets {
+  /**
+   * Account ids (12 digits). Each needs the spoke role, e.g. by an `Ec2SchedulerSpokeRole`.
+   * @default - no listed accounts: give `organizationalUnitIds`
+   */
+  readonly accounts?: string[];
+
+  /**
+   * Organizational unit ids (`ou-...`). The functions act in every account of these OUs and of
+   * their child OUs, listed through AWS Organizations at run time; a service-managed StackSet with
+   * automatic deployment gives each of them the spoke role.
+   * @default - no organizational units: give `accounts`
+   */
+  readonly organizationalUnitIds?: string[];
+
+  /** Region names (e.g. `us-east-1`) to act in, in every target account. */
+  readonly regions: string[];
 }
 
 /** Options of one named schedule. */

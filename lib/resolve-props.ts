@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { DEFAULT_MAX_OVERRIDE_SECONDS, MAX_OVERRIDE_LIMIT_SECONDS } from './schedule-input';
 import { auditTagKey } from './shared-names';
 import type { Ec2SchedulerProps } from './props';
+import { resolveTargets, type ResolvedTargets } from './targets';
 import { validateMetricsNamespace, validateTagKey, validateTimeZone } from './validation';
 
 /** {@link Ec2SchedulerProps} with the defaults applied. */
@@ -40,6 +41,8 @@ export interface ResolvedProps {
   readonly maxOverrideSeconds: number;
   /** Minutes between enforcement checks. */
   readonly enforceEveryMinutes: number;
+  /** Where a hub acts; undefined for a scheduler that acts in its own account and Region. */
+  readonly targets?: ResolvedTargets;
 }
 
 /** Longest verification by default, when the timeout leaves room for it. */
@@ -97,6 +100,7 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     verifyTimeoutSeconds: resolveVerifyTimeout(props.verifyTimeout, timeout),
     maxOverrideSeconds: resolveMaxOverride(props.maxOverride),
     enforceEveryMinutes: resolveEnforceEvery(props.enforceEvery),
+    targets: resolveTargets(props),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Lazy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,9 +14,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ScheduleAction } from './schedule-input';
-import { auditTagKey } from './shared-names';
-import { deploymentEnvironment, environmentSizeErrors } from './function-environment';
+import {
+  auditTagStatement,
+  findInstancesStatement,
+  transitionStatement,
+} from './instance-statements';
+import {
+  deploymentEnvironment,
+  environmentSizeErrors,
+  targetsEnvironment,
+} from './function-environment';
 import type { ResolvedProps } from './resolve-props';
+import { hubRoleNames } from './targets';
 
 /** Where the prebuilt handler bundles are, from `lib/` (source) or `dist/lib/` (package). */
 const HANDLER_BUNDLES = ['../assets', '../../assets'];
@@ -79,6 +88,7 @@ export function createSchedulerFunction(
       POWERTOOLS_SERVICE_NAME: 'ec2-scheduler',
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       ...deploymentEnvironment(props.tagKey, options.scheduleNames),
+      ...targetsEnvironment(scope, props.targets),
     },
   });
   fn.node.addValidation({ validate: () => environmentSizeErrors(fn) });
@@ -107,44 +117,19 @@ function createRole(
   const { tagKey } = options.props;
   const role = new iam.Role(scope, `${action === 'start' ? 'Start' : 'Stop'}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    // A hub's roles have fixed names: the spoke roles trust them by ARN (see lib/targets.ts).
+    roleName: options.props.targets && hubRoleNames(options.props.targets.spokeRoleName)[action],
     description: `Lets the ${action} function ${action} EC2 instances that carry the ${tagKey} tag of one of its schedules`,
   });
   logGroup.grantWrite(role);
-  const instanceArn = Stack.of(scope).formatArn({
-    service: 'ec2',
-    resource: 'instance',
-    resourceName: '*',
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
-  const scheduleNames = Lazy.list({ produce: options.scheduleNames });
-  const scheduled = { [`aws:ResourceTag/${tagKey}`]: scheduleNames };
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'FindTaggedInstances',
-      actions: ['ec2:DescribeInstances'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({
-      sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
-      actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
-      resources: [instanceArn],
-      conditions: { StringEquals: scheduled },
-    }),
-  ];
+  const instances = {
+    scope,
+    tagKey,
+    scheduleNames: Lazy.list({ produce: options.scheduleNames }),
+  };
+  const statements = [findInstancesStatement(), transitionStatement(action, instances)];
   if (options.props.vpc) statements.push(attachToVpc());
-  if (options.props.auditTags) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'WriteAuditTag',
-        actions: ['ec2:CreateTags'],
-        resources: [instanceArn],
-        conditions: {
-          StringEquals: scheduled,
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(tagKey)] },
-        },
-      }),
-    );
-  }
+  if (options.props.auditTags) statements.push(auditTagStatement(instances));
   for (const statement of statements) role.addToPrincipalPolicy(statement);
   return role;
 }
@@ -191,11 +176,16 @@ function acknowledgeFindings(
   action: ScheduleAction,
   props: ResolvedProps,
 ): void {
+  const organizations = props.targets?.organizationalUnitIds.length
+    ? ' organizations:ListAccountsForParent and organizations:ListChildren (read-only) walk the target OUs and their child OUs, found at run time; an OU ARN also names the management account and organization id.'
+    : '';
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: props.vpc
-      ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
-      : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
+    reason:
+      (props.vpc
+        ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
+        : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.') +
+      organizations,
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
