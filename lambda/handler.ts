@@ -14,7 +14,7 @@ import {
 } from '../lib/schedule-input';
 import { callOptions, makeClients, makeTargetDeps } from './clients';
 import { handleHub } from './hub';
-import type { TargetDeps, TargetsSummary } from './targets';
+import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './targets';
 import { deploymentFromEnv } from '../lib/schedule-input-parser';
 import { powertoolsMetrics } from './metrics';
 import { limitsFromEnv } from './pacer';
@@ -71,6 +71,21 @@ let hub: { readonly key: string; readonly deps: TargetDeps } | undefined;
 /** The hub's STS and Organizations clients, made once per container. */
 function targetDeps(config: TargetsConfig): TargetDeps {
   const key = JSON.stringify(config);
-  if (hub?.key !== key) hub = { key, deps: makeTargetDeps(config) };
+  if (hub?.key !== key) {
+    hub = { key, deps: { ...makeTargetDeps(config), concurrency: concurrencyFromEnv() } };
+  }
   return hub.deps;
+}
+
+/** EC2_SCHEDULER_TARGET_CONCURRENCY: targets run at once (1-50; default 10). */
+function concurrencyFromEnv(): number | undefined {
+  const value = process.env.EC2_SCHEDULER_TARGET_CONCURRENCY;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 50) {
+    throw new Error(
+      `EC2_SCHEDULER_TARGET_CONCURRENCY "${value}" is not a whole number from 1 to 50; leave it unset for ${TARGET_CONCURRENCY}`,
+    );
+  }
+  return n;
 }
