@@ -30,10 +30,10 @@ import {
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
-} from '../test/support/assembly';
-import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../test/support/ec2-endpoint';
-import { startLambdaEndpoint } from '../test/support/lambda-endpoint';
-import { LambdaRuntime } from '../test/support/lambda-runtime';
+} from '../harness/assembly';
+import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2/endpoint';
+import { startLambdaEndpoint } from '../harness/lambda-endpoint';
+import { LambdaRuntime } from '../harness/lambda-runtime';
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.argv.includes('--quick');

@@ -17,7 +17,7 @@ import {
   scheduledPayload,
   type AssemblySchedule,
   type StackAssembly,
-} from './support/assembly';
+} from '../harness/assembly';
 import {
   E2eWorld,
   ids,
@@ -28,9 +28,14 @@ import {
   scaled,
   TAG,
 } from './support/e2e';
-import { instanceIdFor, KMS_BOUNCE, makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
-import type { LambdaEndpoint } from './support/lambda-endpoint';
-import type { Invocation, LambdaRuntime } from './support/lambda-runtime';
+import {
+  instanceIdFor,
+  KMS_BOUNCE,
+  makeInstances,
+  type Ec2Endpoint,
+} from '../harness/ec2/endpoint';
+import type { LambdaEndpoint } from '../harness/lambda-endpoint';
+import type { Invocation, LambdaRuntime } from '../harness/lambda-runtime';
 
 // Every test forks the functions' execution environments and some wait on EC2's buckets.
 jest.setTimeout(30_000);

@@ -17,7 +17,7 @@ import {
   makeInstances,
   startEc2Endpoint,
   type Ec2Endpoint,
-} from './support/ec2-endpoint';
+} from '../harness/ec2/endpoint';
 
 let ep: Ec2Endpoint;
 const clients: EC2Client[] = [];

@@ -7,7 +7,7 @@ import {
   makeInstances,
   startEc2Endpoint,
   type Ec2Endpoint,
-} from './support/ec2-endpoint';
+} from '../harness/ec2/endpoint';
 
 /** An error shaped as the AWS SDK throws it. */
 const sdkError = (fields: Record<string, unknown>) =>

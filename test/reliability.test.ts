@@ -5,7 +5,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import { findSchedule, scheduledPayload, type StackAssembly } from './support/assembly';
+import { findSchedule, scheduledPayload, type StackAssembly } from '../harness/assembly';
 import {
   E2eWorld,
   emfLines,
@@ -17,9 +17,9 @@ import {
   scaled,
   TAG,
 } from './support/e2e';
-import { instanceIdFor, makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
-import type { LambdaEndpoint } from './support/lambda-endpoint';
-import type { Invocation } from './support/lambda-runtime';
+import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2/endpoint';
+import type { LambdaEndpoint } from '../harness/lambda-endpoint';
+import type { Invocation } from '../harness/lambda-runtime';
 
 jest.setTimeout(60_000);
 

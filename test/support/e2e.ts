@@ -15,10 +15,14 @@ import {
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
-} from './assembly';
-import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from './ec2-endpoint';
-import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
-import { LambdaRuntime, type Invocation } from './lambda-runtime';
+} from '../../harness/assembly';
+import {
+  startEc2Endpoint,
+  type Ec2Endpoint,
+  type RecordedRequest,
+} from '../../harness/ec2/endpoint';
+import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
+import { LambdaRuntime, type Invocation } from '../../harness/lambda-runtime';
 
 /**
  * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { closeServer, serveOnLoopback } from './loopback';
+import { closeServer, serveOnLoopback } from '../loopback';
 
 export const EC2_API_VERSION = '2016-11-15';
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
