@@ -31,7 +31,7 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../harness/assembly';
-import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2/endpoint';
+import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime } from '../harness/lambda-runtime';
 

@@ -28,12 +28,7 @@ import {
   scaled,
   TAG,
 } from './support/e2e';
-import {
-  instanceIdFor,
-  KMS_BOUNCE,
-  makeInstances,
-  type Ec2Endpoint,
-} from '../harness/ec2/endpoint';
+import { instanceIdFor, KMS_BOUNCE, makeInstances, type Ec2Endpoint } from '../harness/ec2';
 import type { LambdaEndpoint } from '../harness/lambda-endpoint';
 import type { Invocation, LambdaRuntime } from '../harness/lambda-runtime';
 

@@ -17,7 +17,7 @@ import {
   makeInstances,
   startEc2Endpoint,
   type Ec2Endpoint,
-} from '../harness/ec2/endpoint';
+} from '../harness/ec2';
 
 let ep: Ec2Endpoint;
 const clients: EC2Client[] = [];

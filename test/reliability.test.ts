@@ -17,7 +17,7 @@ import {
   scaled,
   TAG,
 } from './support/e2e';
-import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2/endpoint';
+import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
 import type { LambdaEndpoint } from '../harness/lambda-endpoint';
 import type { Invocation } from '../harness/lambda-runtime';
 

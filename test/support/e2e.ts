@@ -16,11 +16,7 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../../harness/assembly';
-import {
-  startEc2Endpoint,
-  type Ec2Endpoint,
-  type RecordedRequest,
-} from '../../harness/ec2/endpoint';
+import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
 import { LambdaRuntime, type Invocation } from '../../harness/lambda-runtime';
 

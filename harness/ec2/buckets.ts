@@ -1,0 +1,129 @@
+/**
+ * EC2's API rate limits, as the fake enforces them and the benchmark computes its floors from:
+ * per account and action, a bucket of requests and, for StartInstances and StopInstances, a
+ * bucket of the instances they name. A call is admitted when both hold enough tokens.
+ *
+ * This is the fake's own model of EC2, on purpose not the handler's client-side estimate
+ * (`lambda/pacer.ts`): the tests check that estimate against it.
+ */
+import type { Ec2Action } from './api';
+
+export interface BucketLimit {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+export interface ActionBuckets {
+  readonly request: BucketLimit;
+  /** Instance tokens: StartInstances and StopInstances only. */
+  readonly resource?: BucketLimit;
+}
+
+/** EC2's documented defaults (accounts can ask for higher ones). */
+export const EC2_BUCKETS: Readonly<Record<Ec2Action, ActionBuckets>> = {
+  StartInstances: {
+    request: { capacity: 5, refillPerSecond: 2 },
+    resource: { capacity: 1000, refillPerSecond: 2 },
+  },
+  StopInstances: {
+    request: { capacity: 50, refillPerSecond: 5 },
+    resource: { capacity: 1000, refillPerSecond: 20 },
+  },
+  DescribeInstances: { request: { capacity: 100, refillPerSecond: 20 } },
+  CreateTags: { request: { capacity: 100, refillPerSecond: 10 } },
+};
+
+/** The EC2 call of each scheduler action. */
+export const SCHEDULE_ACTIONS = { start: 'StartInstances', stop: 'StopInstances' } as const;
+
+/** Limits by scheduler action, in the shape the handler's `Ec2Limits` has. */
+export type ScheduleLimits = Readonly<
+  Record<keyof typeof SCHEDULE_ACTIONS, Required<ActionBuckets>>
+>;
+
+/** What the model enforces: buckets per action (refill per second of the model's clock). */
+export interface RateLimits {
+  readonly buckets: Readonly<Partial<Record<Ec2Action, ActionBuckets>>>;
+  /** Instance tokens a resource bucket starts with, where it does not start full. */
+  readonly levels?: Readonly<Partial<Record<Ec2Action, number>>>;
+}
+
+/** EC2's documented buckets with every refill `scale` times faster (the endpoint's time scale). */
+export function scaledLimits(scale: number): RateLimits {
+  const faster = (b: BucketLimit): BucketLimit => ({
+    capacity: b.capacity,
+    refillPerSecond: b.refillPerSecond * scale,
+  });
+  const buckets: Partial<Record<Ec2Action, ActionBuckets>> = {};
+  for (const [action, { request, resource }] of Object.entries(EC2_BUCKETS)) {
+    buckets[action as Ec2Action] = {
+      request: faster(request),
+      ...(resource ? { resource: faster(resource) } : {}),
+    };
+  }
+  return { buckets };
+}
+
+/** The model's limits for a handler-shaped `ScheduleLimits` (start and stop buckets only). */
+export function scheduleRateLimits(
+  limits: ScheduleLimits,
+  levels: { start?: number; stop?: number } = {},
+): RateLimits {
+  return {
+    buckets: { StartInstances: limits.start, StopInstances: limits.stop },
+    levels: { StartInstances: levels.start, StopInstances: levels.stop },
+  };
+}
+
+/**
+ * `EC2_API_LIMITS` for the handler ([capacity, refill per second]): EC2's documented start and
+ * stop buckets with the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
+ */
+export function ec2ApiLimits(scale: number, share = 1): string {
+  const pair = (b: BucketLimit) => [b.capacity, b.refillPerSecond * scale * share];
+  const action = (a: Ec2Action) => ({
+    request: pair(EC2_BUCKETS[a].request),
+    resource: pair(EC2_BUCKETS[a].resource as BucketLimit),
+  });
+  return JSON.stringify({
+    start: action(SCHEDULE_ACTIONS.start),
+    stop: action(SCHEDULE_ACTIONS.stop),
+  });
+}
+
+/** `EC2_API_LIMITS` of an account with raised limits (the endpoint enforces none then). */
+export const RAISED_EC2_API_LIMITS = JSON.stringify({
+  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
+});
+
+/** One bucket: `capacity` tokens at most, refilled continuously; times in ms. */
+export class TokenBucket {
+  private tokens: number;
+
+  constructor(
+    readonly limit: BucketLimit,
+    private at: number,
+    tokens = limit.capacity,
+  ) {
+    this.tokens = Math.min(limit.capacity, tokens);
+  }
+
+  /** The tokens at `now`. */
+  level(now: number): number {
+    if (now > this.at) {
+      const refill = ((now - this.at) / 1000) * this.limit.refillPerSecond;
+      this.tokens = Math.min(this.limit.capacity, this.tokens + refill);
+      this.at = now;
+    }
+    return this.tokens;
+  }
+
+  take(n: number, now: number): void {
+    this.tokens = this.level(now) - n;
+  }
+
+  giveBack(n: number, now: number): void {
+    this.tokens = Math.min(this.limit.capacity, this.level(now) + n);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The fake EC2 the tests and the benchmark share: one model (`model.ts`) behind a loopback Query
+ * API endpoint (`endpoint.ts`) and an in-process `aws-sdk-client-mock` front end (`in-process.ts`).
+ */
+export * from './api';
+export * from './buckets';
+export { Ec2Error, httpStatusFor } from './errors';
+export type { FailInstanceOptions } from './faults';
+export * from './instances';
+export { Ec2Model } from './model';
+export * from './endpoint';
+export * from './in-process';
+export { EC2_API_VERSION, EC2_XMLNS } from './wire';
