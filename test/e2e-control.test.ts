@@ -5,9 +5,9 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import { findSchedule, scheduledPayload } from './support/assembly';
+import { findSchedule, scheduledPayload } from '../harness/assembly';
 import { emfLines, E2eWorld, ids, instanceLogs, OFFICE } from './support/e2e';
-import { makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
+import { makeInstances, type Ec2Endpoint } from '../harness/ec2';
 
 jest.setTimeout(30_000);
 

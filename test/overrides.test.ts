@@ -5,15 +5,8 @@
 import { handle, RunSummary } from '../lambda/run';
 import { judgeOverride, parseOverride } from '../lib/override';
 import type { SchedulerEvent } from '../lib/schedule-input';
-import {
-  depsFor,
-  FakeEc2,
-  FIFTEEN_MINUTES,
-  officeHoursEvent,
-  TestDeps,
-  UNLIMITED,
-  VirtualClock,
-} from './support/fake-ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2';
+import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, TestDeps, UNLIMITED } from './support/runs';
 
 const NY = 'America/New_York';
 const DAY = 86_400_000;
@@ -83,7 +76,7 @@ describe('override values', () => {
 });
 
 describe('runs and overrides', () => {
-  let fake: FakeEc2;
+  let fake: InProcessEc2;
   afterEach(() => fake?.restore());
 
   async function run(
@@ -91,7 +84,7 @@ describe('runs and overrides', () => {
     overrides: Record<string, string>,
     state: 'running' | 'stopped',
   ): Promise<{ summary: RunSummary; deps: TestDeps; ids: Record<string, string> }> {
-    fake = new FakeEc2(new VirtualClock(), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
     const ids: Record<string, string> = {};
     fake.add(2, { state, tags: { Schedule: 'office-hours' } });
     for (const [label, value] of Object.entries(overrides)) {
@@ -125,7 +118,7 @@ describe('runs and overrides', () => {
       outcome: 'skipped',
       reason: 'override: running until 2026-11-30T14:00:00Z',
     });
-    expect(fake.instances.get(ids.held)?.state).toBe('running');
+    expect(fake.instance(ids.held)?.state).toBe('running');
     expect(fake.count('stopped')).toBe(2);
   });
 
@@ -188,7 +181,7 @@ describe('runs and overrides', () => {
   });
 
   test('the tag key follows the scheduler\'s: "Team:override" with tagKey "Team"', async () => {
-    fake = new FakeEc2(new VirtualClock(), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
     const [held] = fake.add(1, {
       state: 'running',
       tags: { Team: 'office-hours', 'Team:override': 'running until 2026-11-30T20:00Z' },
@@ -204,7 +197,7 @@ describe('runs and overrides', () => {
       deps,
     );
     expect(summary).toMatchObject({ stopped: 1, skipped: 1 });
-    expect(fake.instances.get(held)?.state).toBe('running');
-    expect(fake.instances.get(other)?.state).toBe('stopped');
+    expect(fake.instance(held)?.state).toBe('running');
+    expect(fake.instance(other)?.state).toBe('stopped');
   });
 });

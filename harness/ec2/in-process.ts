@@ -80,10 +80,13 @@ export class InProcessEc2 extends Ec2Model {
 
   constructor(
     readonly clock: VirtualClock,
+    /** Limits on starts and stops; default none. */
+    limits?: ScheduleLimits,
     /** Virtual milliseconds each call takes. */
     readonly latencyMs = 20,
   ) {
     super(() => clock.now());
+    if (limits) this.setLimits(limits);
     // The unit tests' EC2 gives the tokens of a failed call back (see chargeFailedCalls).
     this.chargeFailedCalls = false;
     this.mock.on(DescribeInstancesCommand).callsFake((input) => this.onDescribe(input));
