@@ -18,17 +18,15 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../harness/assembly';
+import { E2eWorld, ids, instanceLogs, MONDAY_MORNING, OFFICE, TAG } from './support/e2e';
 import {
-  E2eWorld,
-  ids,
-  instanceLogs,
-  MONDAY_MORNING,
-  OFFICE,
-  RAISED,
-  scaled,
-  TAG,
-} from './support/e2e';
-import { instanceIdFor, KMS_BOUNCE, makeInstances, type Ec2Endpoint } from '../harness/ec2';
+  ec2ApiLimits,
+  instanceIdFor,
+  KMS_BOUNCE,
+  makeInstances,
+  RAISED_EC2_API_LIMITS,
+  type Ec2Endpoint,
+} from '../harness/ec2';
 import type { LambdaEndpoint } from '../harness/lambda-endpoint';
 import type { Invocation, LambdaRuntime } from '../harness/lambda-runtime';
 
@@ -321,7 +319,7 @@ test('throttling: the SDK retries a throttled listing, the run shrinks a throttl
   ec2.throttleNext(1, 'StartInstances');
 
   const { invocations } = await fire(
-    runtime(scaled(500), 60_000),
+    runtime(ec2ApiLimits(500), 60_000),
     findSchedule(stack, 'office-hours', 'start'),
     MONDAY_MORNING,
   );
@@ -354,7 +352,7 @@ test('one bad instance among 2,500: the other 2,499 start and the invocation fai
   ec2.failInstance(bad, 'InsufficientInstanceCapacity');
 
   const { invocations } = await fire(
-    runtime(RAISED),
+    runtime(RAISED_EC2_API_LIMITS),
     findSchedule(stack, 'office-hours', 'start'),
     MONDAY_MORNING,
   );
@@ -407,7 +405,11 @@ test('a deadline: the run defers what it cannot reach and its follow-up run fini
 
   // The 100 instances beyond EC2's burst of 1,000 need 50 EC2 seconds (2.5 s here) of refill,
   // more than the first run has.
-  const { at, invocations } = await fire(runtime(scaled(20, 1), 2000), schedule, MONDAY_MORNING);
+  const { at, invocations } = await fire(
+    runtime(ec2ApiLimits(20, 1), 2000),
+    schedule,
+    MONDAY_MORNING,
+  );
 
   expect(invocations.length).toBeGreaterThanOrEqual(2);
   // Bounded. At worst (a loaded machine) the first run only lists its first page, each follow-up
@@ -496,7 +498,7 @@ test('a start that EC2 undoes (missing KMS grant) is a failed outcome, a metric 
   ec2.addInstances([encrypted]);
   const schedule = findSchedule(stack, 'office-hours', 'start');
 
-  const { invocations } = await fire(runtime(RAISED), schedule, MONDAY_MORNING);
+  const { invocations } = await fire(runtime(RAISED_EC2_API_LIMITS), schedule, MONDAY_MORNING);
 
   // The invocation fails (so Lambda's retries and the FunctionErrors alarm see it) ...
   expect(invocations).toHaveLength(1);

@@ -8,7 +8,8 @@ import { powertoolsMetrics } from '../lambda/metrics';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
-import { InProcessEc2, KMS_BOUNCE, VirtualClock } from '../harness/ec2';
+import { KMS_BOUNCE } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
   officeHoursEvent,

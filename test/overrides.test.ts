@@ -5,7 +5,7 @@
 import { handle, RunSummary } from '../lambda/run';
 import { judgeOverride, parseOverride } from '../lib/override';
 import type { SchedulerEvent } from '../lib/schedule-input';
-import { InProcessEc2, VirtualClock } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, TestDeps, UNLIMITED } from './support/runs';
 
 const NY = 'America/New_York';

@@ -6,18 +6,14 @@
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import { findSchedule, scheduledPayload, type StackAssembly } from '../harness/assembly';
+import { E2eWorld, emfLines, ids, instanceLogs, MONDAY_MORNING, OFFICE, TAG } from './support/e2e';
 import {
-  E2eWorld,
-  emfLines,
-  ids,
-  instanceLogs,
-  MONDAY_MORNING,
-  OFFICE,
-  RAISED,
-  scaled,
-  TAG,
-} from './support/e2e';
-import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
+  ec2ApiLimits,
+  instanceIdFor,
+  makeInstances,
+  RAISED_EC2_API_LIMITS,
+  type Ec2Endpoint,
+} from '../harness/ec2';
 import type { LambdaEndpoint } from '../harness/lambda-endpoint';
 import type { Invocation } from '../harness/lambda-runtime';
 
@@ -68,7 +64,7 @@ describe('point 1: one chain per scheduled run', () => {
     // is full (buckets 100 times faster: 200 instances a second). EC2 refuses the first instance,
     // so its first call of 1,000 fails and (as EC2 may) costs the 1,000 tokens: in its 2 s it
     // settles the bad instance, starts what the refill allows and hands the rest on.
-    const rt = world.runtime(scaled(100), 2000, { asyncRetries: 2 });
+    const rt = world.runtime(ec2ApiLimits(100), 2000, { asyncRetries: 2 });
     // A warm execution environment (a run of a schedule with no instances), so that the first
     // follow-up's 2 s are not spent on the process's first SDK calls.
     await world.fire(rt, findSchedule(stack, 'lab', 'start'), MONDAY_MORNING);
@@ -137,7 +133,7 @@ describe('point 2: a fault while verifying loses nothing', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -171,7 +167,7 @@ describe('point 3: a failed hand-over still reports', () => {
     lambda.failNext(10, 'ServiceException', 500);
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED, 4000),
+      world.runtime(RAISED_EC2_API_LIMITS, 4000),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -244,7 +240,7 @@ describe('point 4: a bad instance costs seconds', () => {
     ec2.failInstance(bad, 'InsufficientInstanceCapacity');
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -267,7 +263,7 @@ describe('point 5: bounded calls', () => {
     ec2.injectFault({ action: 'StartInstances', times: 1, respond: 'hang' });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED, 10_000),
+      world.runtime(RAISED_EC2_API_LIMITS, 10_000),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -355,7 +351,7 @@ describe('point 6: events are checked against the deployment before any API call
       makeInstances(5, { tags: { [TAG]: 'lab' }, state: 'stopped', firstIndex: 11 }),
     );
     ec2.addInstances(makeInstances(5, { tags: { Owner: 'me' }, state: 'stopped', firstIndex: 21 }));
-    const rt = world.runtime(RAISED);
+    const rt = world.runtime(RAISED_EC2_API_LIMITS);
     rt.setClock(new Date('2026-11-30T13:00:01Z'));
 
     const [run] = await rt.invoke(startSchedule().target.arn, event());
@@ -444,7 +440,7 @@ describe('point 8: readable error codes', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -464,7 +460,7 @@ describe('point 8: readable error codes', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );

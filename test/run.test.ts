@@ -3,7 +3,8 @@ import { deploymentFromEnv, MalformedEventError } from '../lib/schedule-input-pa
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
-import { InProcessEc2, instanceIdFor, VirtualClock } from '../harness/ec2';
+import { instanceIdFor } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
   officeHoursEvent,

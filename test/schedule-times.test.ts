@@ -13,7 +13,7 @@ import { readAssembly } from '../lib/assembly';
 import type { SchedulerEvent } from '../lib/schedule-input';
 import { handle } from '../lambda/run';
 import { NO_BUILTIN_VALIDATION, testStack } from './support/app';
-import { InProcessEc2, VirtualClock } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, UNLIMITED } from './support/runs';
 
 const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';

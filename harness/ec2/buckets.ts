@@ -41,6 +41,12 @@ export type ScheduleLimits = Readonly<
   Record<keyof typeof SCHEDULE_ACTIONS, Required<ActionBuckets>>
 >;
 
+/** EC2's documented start and stop buckets, by scheduler action. */
+export const EC2_SCHEDULE_BUCKETS: ScheduleLimits = {
+  start: EC2_BUCKETS.StartInstances as Required<ActionBuckets>,
+  stop: EC2_BUCKETS.StopInstances as Required<ActionBuckets>,
+};
+
 /** What the model enforces: buckets per action (refill per second of the model's clock). */
 export interface RateLimits {
   readonly buckets: Readonly<Partial<Record<Ec2Action, ActionBuckets>>>;
@@ -81,13 +87,10 @@ export function scheduleRateLimits(
  */
 export function ec2ApiLimits(scale: number, share = 1): string {
   const pair = (b: BucketLimit) => [b.capacity, b.refillPerSecond * scale * share];
-  const action = (a: Ec2Action) => ({
-    request: pair(EC2_BUCKETS[a].request),
-    resource: pair(EC2_BUCKETS[a].resource as BucketLimit),
-  });
+  const { start, stop } = EC2_SCHEDULE_BUCKETS;
   return JSON.stringify({
-    start: action(SCHEDULE_ACTIONS.start),
-    stop: action(SCHEDULE_ACTIONS.stop),
+    start: { request: pair(start.request), resource: pair(start.resource) },
+    stop: { request: pair(stop.request), resource: pair(stop.resource) },
   });
 }
 

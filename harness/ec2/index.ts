@@ -1,6 +1,7 @@
 /**
  * The fake EC2 the tests and the benchmark share: one model (`model.ts`) behind a loopback Query
- * API endpoint (`endpoint.ts`) and an in-process `aws-sdk-client-mock` front end (`in-process.ts`).
+ * API endpoint (`endpoint.ts`) and, for the handler's unit tests, an in-process
+ * `aws-sdk-client-mock` front end (`in-process.ts`, imported on its own: it loads the SDK mock).
  */
 export * from './api';
 export * from './buckets';
@@ -9,5 +10,4 @@ export type { FailInstanceOptions } from './faults';
 export * from './instances';
 export { Ec2Model } from './model';
 export * from './endpoint';
-export * from './in-process';
 export { EC2_API_VERSION, EC2_XMLNS } from './wire';

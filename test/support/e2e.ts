@@ -20,22 +20,6 @@ import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
 import { LambdaRuntime, type Invocation } from '../../harness/lambda-runtime';
 
-/**
- * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with
- * the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
- */
-export const scaled = (scale: number, share = 1) =>
-  JSON.stringify({
-    start: { request: [5, 2 * scale * share], resource: [1000, 2 * scale * share] },
-    stop: { request: [50, 5 * scale * share], resource: [1000, 20 * scale * share] },
-  });
-
-/** A raised-limits account, as EC2_API_LIMITS documents it (the endpoint has no limits then). */
-export const RAISED = JSON.stringify({
-  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-});
-
 export const TAG = 'Schedule';
 export const OFFICE = { [TAG]: 'office-hours' };
 /** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */

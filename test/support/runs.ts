@@ -6,7 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2Limits } from '../../lambda/pacer';
 import type { RunDeps, RunLogger } from '../../lambda/run';
 import type { SchedulerEvent } from '../../lib/schedule-input';
-import type { InProcessEc2 } from '../../harness/ec2';
+import type { InProcessEc2 } from '../../harness/ec2/in-process';
 
 /** Lambda's longest timeout, the construct's default. */
 export const FIFTEEN_MINUTES = 15 * 60_000;
