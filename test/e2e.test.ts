@@ -9,16 +9,23 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
 import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
-import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
   scheduledPayload,
   type AssemblySchedule,
   type StackAssembly,
 } from '../harness/assembly';
-import { E2eWorld, ids, instanceLogs, MONDAY_MORNING, OFFICE, TAG } from './support/e2e';
+import {
+  E2eWorld,
+  ids,
+  instanceLogs,
+  MONDAY_MORNING,
+  OFFICE,
+  officeHoursStack,
+  TAG,
+  useE2eWorld,
+} from './support/e2e';
 import {
   ec2ApiLimits,
   instanceIdFor,
@@ -49,15 +56,8 @@ const fire = (
 const calls = (action: string) => world.calls(action);
 const stateOf = (id: string) => ec2.instance(id)?.state;
 
-beforeAll(async () => {
-  world = await E2eWorld.start((app) => {
-    const s = new Stack(app, 'E2eScheduler');
-    const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-      skipDates: ['2026-12-25', '2027-01-01'],
-    });
+useE2eWorld(
+  officeHoursStack('E2eScheduler', { skipDates: ['2026-12-25', '2027-01-01'] }, (scheduler) => {
     scheduler.addSchedule('lab', {
       start: 'cron(0 9 ? * MON-FRI *)',
       stop: 'cron(0 19 ? * * *)',
@@ -68,16 +68,12 @@ beforeAll(async () => {
       stop: 'cron(0 6 ? * * *)',
       timeZone: 'UTC',
     });
-    return s;
-  });
-  ({ outdir, stack, ec2, lambda } = world);
-});
-
-beforeEach(() => world.reset());
-
-afterEach(() => world.closeRuntimes());
-
-afterAll(() => world?.close());
+  }),
+  (started) => {
+    world = started;
+    ({ outdir, stack, ec2, lambda } = started);
+  },
+);
 
 test('the assembly wires each schedule to the shipped start or stop bundle', () => {
   const start = findSchedule(stack, 'office-hours', 'start');

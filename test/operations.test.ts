@@ -6,16 +6,18 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { powertoolsMetrics } from '../lambda/metrics';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
-import { handle, RunFailedError, RunSummary } from '../lambda/run';
+import { handle } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
 import { KMS_BOUNCE } from '../harness/ec2';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
+  FIFTEEN_MINUTES,
   officeHoursEvent,
+  runEvent,
+  runExpectingFailure,
   TestDeps,
   UNLIMITED,
-  FIFTEEN_MINUTES,
   WITH_OPERATIONS,
 } from './support/runs';
 
@@ -24,28 +26,16 @@ let fake: InProcessEc2;
 afterEach(() => fake?.restore());
 
 function setup(): InProcessEc2 {
-  fake = new InProcessEc2(new VirtualClock());
-  fake.setLimits(UNLIMITED);
+  fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
   return fake;
 }
 
-async function run(
-  event: SchedulerEvent,
-  extra: Partial<TestDeps> = {},
-  budgetMs = FIFTEEN_MINUTES,
-): Promise<{ summary: RunSummary; deps: TestDeps }> {
-  const deps = { ...depsFor(fake, budgetMs, UNLIMITED), ...extra };
-  const summary = await handle(event, event.action, deps);
-  return { summary, deps };
-}
+const run = (event: SchedulerEvent, extra: Partial<TestDeps> = {}, budgetMs = FIFTEEN_MINUTES) =>
+  runEvent(fake, event, { ...extra, budgetMs });
 
 /** Runs an event that is expected to fail the invocation; returns the rejected summary. */
-async function runFailing(event: SchedulerEvent, extra: Partial<TestDeps> = {}) {
-  const deps = { ...depsFor(fake, FIFTEEN_MINUTES, UNLIMITED), ...extra };
-  const error = await handle(event, event.action, deps).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(RunFailedError);
-  return { error: error as RunFailedError, summary: (error as RunFailedError).summary, deps };
-}
+const runFailing = (event: SchedulerEvent, extra: Partial<TestDeps> = {}) =>
+  runExpectingFailure(fake, event, extra);
 
 /** The per-instance log lines, by instance id. */
 function instanceLines(deps: TestDeps) {

@@ -6,7 +6,14 @@ import { handle, RunSummary } from '../lambda/run';
 import { judgeOverride, parseOverride } from '../lib/override';
 import type { SchedulerEvent } from '../lib/schedule-input';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
-import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, TestDeps, UNLIMITED } from './support/runs';
+import {
+  depsFor,
+  FIFTEEN_MINUTES,
+  officeHoursEvent,
+  runEvent,
+  TestDeps,
+  UNLIMITED,
+} from './support/runs';
 
 const NY = 'America/New_York';
 const DAY = 86_400_000;
@@ -93,9 +100,7 @@ describe('runs and overrides', () => {
         tags: { Schedule: 'office-hours', 'Schedule:override': value },
       });
     }
-    const deps = depsFor(fake, FIFTEEN_MINUTES, UNLIMITED);
-    const summary = await handle(event, event.action, deps);
-    return { summary, deps, ids };
+    return { ...(await runEvent(fake, event)), ids };
   }
 
   const lineOf = (deps: TestDeps, id: string) =>

@@ -3,10 +3,18 @@
  * retries, faults of EC2 and Lambda answers, hung connections, events that do not belong to the
  * deployment, and instances that change between the runs of a follow-up chain.
  */
-import { Stack } from 'aws-cdk-lib';
-import { Ec2Scheduler } from '../lib';
 import { findSchedule, scheduledPayload, type StackAssembly } from '../harness/assembly';
-import { E2eWorld, emfLines, ids, instanceLogs, MONDAY_MORNING, OFFICE, TAG } from './support/e2e';
+import {
+  E2eWorld,
+  emfLines,
+  ids,
+  instanceLogs,
+  MONDAY_MORNING,
+  OFFICE,
+  officeHoursStack,
+  TAG,
+  useE2eWorld,
+} from './support/e2e';
 import {
   ec2ApiLimits,
   instanceIdFor,
@@ -24,25 +32,15 @@ let stack: StackAssembly;
 let ec2: Ec2Endpoint;
 let lambda: LambdaEndpoint;
 
-beforeAll(async () => {
-  world = await E2eWorld.start((app) => {
-    const s = new Stack(app, 'ReliabilityScheduler');
-    const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-    });
-    scheduler.addSchedule('lab', { start: 'cron(0 9 ? * MON-FRI *)', stop: 'cron(0 19 ? * * *)' });
-    return s;
-  });
-  ({ stack, ec2, lambda } = world);
-});
-
-beforeEach(() => world.reset());
-
-afterEach(() => world.closeRuntimes());
-
-afterAll(() => world?.close());
+useE2eWorld(
+  officeHoursStack('ReliabilityScheduler', {}, (scheduler) =>
+    scheduler.addSchedule('lab', { start: 'cron(0 9 ? * MON-FRI *)', stop: 'cron(0 19 ? * * *)' }),
+  ),
+  (started) => {
+    world = started;
+    ({ stack, ec2, lambda } = started);
+  },
+);
 
 const startSchedule = () => findSchedule(stack, 'office-hours', 'start');
 const stopSchedule = () => findSchedule(stack, 'office-hours', 'stop');

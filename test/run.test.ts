@@ -7,10 +7,11 @@ import { instanceIdFor } from '../harness/ec2';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
+  FIFTEEN_MINUTES,
   officeHoursEvent,
+  runEvent,
   TestDeps,
   UNLIMITED,
-  FIFTEEN_MINUTES,
   WITH_OPERATIONS,
 } from './support/runs';
 
@@ -18,21 +19,18 @@ let fake: InProcessEc2;
 
 afterEach(() => fake?.restore());
 
-function setup(limits = UNLIMITED, level?: { start?: number; stop?: number }): InProcessEc2 {
-  fake = new InProcessEc2(new VirtualClock(), undefined);
+function setup(
+  limits = UNLIMITED,
+  level?: { start?: number; stop?: number },
+  latencyMs?: number,
+): InProcessEc2 {
+  fake = new InProcessEc2(new VirtualClock(), undefined, latencyMs);
   fake.setLimits(limits, level);
   return fake;
 }
 
-async function run(
-  event: SchedulerEvent,
-  budgetMs = FIFTEEN_MINUTES,
-  limits = UNLIMITED,
-): Promise<{ summary: RunSummary; deps: TestDeps }> {
-  const deps = depsFor(fake, budgetMs, limits);
-  const summary = await handle(event, event.action, deps);
-  return { summary, deps };
-}
+const run = (event: SchedulerEvent, budgetMs = FIFTEEN_MINUTES, limits = UNLIMITED) =>
+  runEvent(fake, event, { budgetMs, limits });
 
 /** Runs the event, then every follow-up it queues, as Lambda would. */
 async function runChain(event: SchedulerEvent, budgetMs: number, limits = EC2_DEFAULT_LIMITS) {
@@ -208,9 +206,7 @@ describe('deadline and follow-up runs', () => {
   });
 
   test('a run whose listing is cut short hands on what it listed, and a later run lists the rest', async () => {
-    setup();
-    fake = new InProcessEc2(new VirtualClock(), undefined, 600);
-    fake.setLimits(UNLIMITED);
+    setup(UNLIMITED, undefined, 600);
     fake.add(3000);
     // 1.5 s with 0.6 s calls: two of three pages listed, then no time for the third.
     const deps = depsFor(fake, 1500, UNLIMITED);
@@ -224,9 +220,7 @@ describe('deadline and follow-up runs', () => {
   });
 
   test('short runs with slow calls still make progress every time', async () => {
-    setup();
-    fake = new InProcessEc2(new VirtualClock(), undefined, 150);
-    fake.setLimits(EC2_DEFAULT_LIMITS);
+    setup(EC2_DEFAULT_LIMITS, undefined, 150);
     fake.add(1050);
     const chain = await runChain(officeHoursEvent(WITH_OPERATIONS), 1000, EC2_DEFAULT_LIMITS);
     // The 50 beyond EC2's burst of 1,000 need 25 s of refill at 2 a second: dozens of 1 s runs,
@@ -622,9 +616,7 @@ describe('one chain, one report (issue 9)', () => {
   });
 
   test('runs that reach no instance end the chain after a few, failing what is left with the cause', async () => {
-    setup();
-    fake = new InProcessEc2(new VirtualClock(), undefined, 2000);
-    fake.setLimits(UNLIMITED);
+    setup(UNLIMITED, undefined, 2000);
     fake.add(5);
     // Every call takes 2 s and each run has 1.5 s: no run can look again and act.
     const runs = await chainOf(
@@ -647,6 +639,15 @@ describe('one chain, one report (issue 9)', () => {
 });
 
 describe('a bad instance costs seconds (issue 9)', () => {
+  /** Starts 1,000 instances at EC2's limits, the last of which lacks capacity: the run's error. */
+  function lastOf1000LacksCapacity() {
+    fake.add(1000);
+    fake.failInstance(instanceIdFor(1000), 'InsufficientInstanceCapacity');
+    return run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+  }
+
   test('an error that names the instance sets it apart at once: one failed call, then the rest in one', async () => {
     setup();
     fake.add(1000);
@@ -663,13 +664,8 @@ describe('a bad instance costs seconds (issue 9)', () => {
   test('failed calls are charged to the pacer as EC2 may charge them: isolating one bad instance among 1,000 costs at most one throttled call, the probe that finds out', async () => {
     setup(EC2_DEFAULT_LIMITS);
     fake.chargeFailedCalls = true;
-    fake.add(1000);
-    const bad = instanceIdFor(1000);
-    fake.failInstance(bad, 'InsufficientInstanceCapacity');
 
-    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
-      (e: unknown) => e as RunFailedError,
-    );
+    const error = await lastOf1000LacksCapacity();
 
     expect((error as RunFailedError).summary).toMatchObject({
       started: 999,
@@ -689,13 +685,8 @@ describe('a bad instance costs seconds (issue 9)', () => {
 
   test('when EC2 keeps no tokens for failed calls, the probe finds out and the other 999 start within the burst', async () => {
     setup(EC2_DEFAULT_LIMITS);
-    fake.add(1000);
-    const bad = instanceIdFor(1000);
-    fake.failInstance(bad, 'InsufficientInstanceCapacity');
 
-    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
-      (e: unknown) => e as RunFailedError,
-    );
+    const error = await lastOf1000LacksCapacity();
 
     expect((error as RunFailedError).summary).toMatchObject({
       started: 999,

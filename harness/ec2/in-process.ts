@@ -16,16 +16,7 @@ import {
   type StopInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import type {
-  CreateTagsRequest,
-  DescribeRequest,
-  DescribeResponse,
-  Ec2Action,
-  Ec2Request,
-  Ec2Response,
-  StateChangeRequest,
-  StateChangeResponse,
-} from './api';
+import type * as api from './api';
 import { scheduleRateLimits, type ScheduleLimits } from './buckets';
 import { Ec2Error } from './errors';
 import { FaultRules, type FaultRule } from './faults';
@@ -50,7 +41,7 @@ export class VirtualClock {
 }
 
 export interface CallRecord {
-  readonly action: Ec2Action;
+  readonly action: api.Ec2Action;
   /** Instance ids of a start, stop or CreateTags call; a describe's `instance-id` filter values. */
   readonly ids: readonly string[];
   readonly hibernate?: boolean;
@@ -76,7 +67,7 @@ export class InProcessEc2 extends Ec2Model {
   /** Calls in flight at once, at most. */
   maxConcurrent = 0;
   private inFlight = 0;
-  private readonly rules = new FaultRules<Ec2Request, InjectedError>();
+  private readonly rules = new FaultRules<api.Ec2Request, InjectedError>();
 
   constructor(
     readonly clock: VirtualClock,
@@ -117,7 +108,9 @@ export class InProcessEc2 extends Ec2Model {
   }
 
   /** Whole calls (of an action, matching `when`) fail with an EC2 error, before the rate limits. */
-  injectFault(rule: FaultRule<Ec2Request, InjectedError> & { readonly action?: Ec2Action }): void {
+  injectFault(
+    rule: FaultRule<api.Ec2Request, InjectedError> & { readonly action?: api.Ec2Action },
+  ): void {
     this.rules.add(rule);
   }
 
@@ -147,7 +140,7 @@ export class InProcessEc2 extends Ec2Model {
 
   private async onDescribe(input: DescribeInstancesCommandInput) {
     const filters = input.Filters ?? [];
-    const request: DescribeRequest = {
+    const request: api.DescribeRequest = {
       action: 'DescribeInstances',
       instanceIds: input.InstanceIds ?? [],
       filters: filters.map((f) => ({ name: f.Name ?? '', values: f.Values ?? [] })),
@@ -159,16 +152,16 @@ export class InProcessEc2 extends Ec2Model {
       ids: filters.find((f) => f.Name === 'instance-id')?.Values ?? [],
       states: filters.find((f) => f.Name === 'instance-state-name')?.Values,
     };
-    return describeOutput((await this.serve(request, record)) as DescribeResponse);
+    return describeOutput((await this.serve(request, record)) as api.DescribeResponse);
   }
 
   private async onChangeState(input: StopInstancesCommandInput, stop: boolean) {
     const ids = input.InstanceIds ?? [];
     const hibernate = stop && !!input.Hibernate;
     const action = stop ? 'StopInstances' : 'StartInstances';
-    const request: StateChangeRequest = { action, instanceIds: ids, hibernate };
+    const request: api.StateChangeRequest = { action, instanceIds: ids, hibernate };
     const response = await this.serve(request, { action, ids, hibernate });
-    return stateChangeOutput(response as StateChangeResponse);
+    return stateChangeOutput(response as api.StateChangeResponse);
   }
 
   private async onCreateTags(input: CreateTagsCommandInput) {
@@ -177,13 +170,16 @@ export class InProcessEc2 extends Ec2Model {
     const pairs = tags.flatMap((t) =>
       t.Key === undefined ? [] : [{ key: t.Key, value: t.Value ?? '' }],
     );
-    const request: CreateTagsRequest = { action: 'CreateTags', resourceIds: ids, tags: pairs };
+    const request: api.CreateTagsRequest = { action: 'CreateTags', resourceIds: ids, tags: pairs };
     await this.serve(request, { action: request.action, ids, tags });
     return {};
   }
 
   /** One call: its latency on the virtual clock, its record, injected faults, then the model. */
-  private async serve(request: Ec2Request, record: Omit<CallRecord, 'at'>): Promise<Ec2Response> {
+  private async serve(
+    request: api.Ec2Request,
+    record: Omit<CallRecord, 'at'>,
+  ): Promise<api.Ec2Response> {
     this.inFlight++;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
     try {
@@ -222,7 +218,7 @@ function sdkError(err: Ec2Error): EC2ServiceException {
 const stateOf = (name: InstanceStateName) => ({ Code: INSTANCE_STATE_CODES[name], Name: name });
 
 /** DescribeInstances' output, as the SDK reads it from EC2's XML: one reservation per instance. */
-function describeOutput(response: DescribeResponse) {
+function describeOutput(response: api.DescribeResponse) {
   return {
     Reservations: response.instances.map((i) => ({
       ReservationId: `r-${i.instanceId.slice(2)}`,
@@ -249,7 +245,7 @@ function sdkInstance(i: Readonly<ModelInstance>): Instance {
   };
 }
 
-function stateChangeOutput(response: StateChangeResponse) {
+function stateChangeOutput(response: api.StateChangeResponse) {
   const items = response.changes.map((c) => ({
     InstanceId: c.instanceId,
     CurrentState: stateOf(c.current),

@@ -4,7 +4,13 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2Limits } from '../../lambda/pacer';
-import type { RunDeps, RunLogger } from '../../lambda/run';
+import {
+  handle,
+  RunFailedError,
+  type RunDeps,
+  type RunLogger,
+  type RunSummary,
+} from '../../lambda/run';
 import type { SchedulerEvent } from '../../lib/schedule-input';
 import type { InProcessEc2 } from '../../harness/ec2/in-process';
 
@@ -58,6 +64,34 @@ export function depsFor(fake: InProcessEc2, budgetMs: number, limits?: Ec2Limits
       followUps.push(event);
     },
   };
+}
+
+export interface RunOptions extends Partial<TestDeps> {
+  /** Function time on the fake's clock. Default 15 minutes. */
+  readonly budgetMs?: number;
+}
+
+/** Runs `event` as its function would (limits: UNLIMITED unless given): its summary and deps. */
+export async function runEvent(
+  fake: InProcessEc2,
+  event: SchedulerEvent,
+  { budgetMs = FIFTEEN_MINUTES, limits = UNLIMITED, ...extra }: RunOptions = {},
+): Promise<{ summary: RunSummary; deps: TestDeps }> {
+  const deps = { ...depsFor(fake, budgetMs, limits), ...extra };
+  const summary = await handle(event, event.action, deps);
+  return { summary, deps };
+}
+
+/** Runs an event that is expected to fail the invocation: the error, its summary and the deps. */
+export async function runExpectingFailure(
+  fake: InProcessEc2,
+  event: SchedulerEvent,
+  { budgetMs = FIFTEEN_MINUTES, limits = UNLIMITED, ...extra }: RunOptions = {},
+): Promise<{ error: RunFailedError; summary: RunSummary; deps: TestDeps }> {
+  const deps = { ...depsFor(fake, budgetMs, limits), ...extra };
+  const error = await handle(event, event.action, deps).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(RunFailedError);
+  return { error: error as RunFailedError, summary: (error as RunFailedError).summary, deps };
 }
 
 export function officeHoursEvent(overrides: Partial<SchedulerEvent> = {}): SchedulerEvent {
