@@ -50,7 +50,7 @@ export interface Ec2EndpointOptions {
   readonly latencyMs?: number;
   /** EC2's documented token-bucket rate limits. Default false (no limits). */
   readonly limits?: false | Ec2Limits;
-  /** Delay before pending/stopping settle; 0 (default) settles right after the response. */
+  /** How long pending and stopping last after a call; 0 (default): over by the next call. */
   readonly settleMs?: number;
   readonly instances?: readonly Ec2Instance[];
   /** Default '123456789012'. */

@@ -50,7 +50,7 @@ import {
 } from './rules';
 
 export class Ec2Model {
-  /** How long pending and stopping last after a call, in ms (applies to later calls). */
+  /** How long pending and stopping last after a call, in ms (settable; applies to later calls). */
   settleMs = 0;
   /**
    * Whether a call that is admitted and then fails (e.g. InsufficientInstanceCapacity) keeps the
