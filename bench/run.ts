@@ -23,10 +23,9 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
+  firingAfter,
   functionEnvironment,
   functionSpec,
-  nextScheduledTime,
-  scheduledPayload,
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
@@ -216,11 +215,11 @@ async function runScheduler(
       bad = 1;
     }
     const host = await rt.host(fn.arn); // the cold start is not timed
-    const at = nextScheduledTime(schedule, MONDAY_MORNING);
+    const { at, payload } = firingAfter(schedule, MONDAY_MORNING);
     rt.setClock(new Date(at.getTime() + 1000));
     scaledClock(ep, limits, !variant?.endsWith('-free'));
     const t0 = performance.now();
-    const invocations = await rt.invoke(fn.arn, scheduledPayload(schedule, at));
+    const invocations = await rt.invoke(fn.arn, payload);
     const wallMs = performance.now() - t0;
     const stats = await host.stats();
     if (process.env.BENCH_TRACE) {

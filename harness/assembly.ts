@@ -250,6 +250,15 @@ export function nextScheduledTime(schedule: AssemblySchedule, after: Date): Date
   return at;
 }
 
+/** The first firing of `schedule` after `after`: when, and the input Scheduler gives its target. */
+export function firingAfter(
+  schedule: AssemblySchedule,
+  after: Date,
+): { at: Date; payload: unknown } {
+  const at = nextScheduledTime(schedule, after);
+  return { at, payload: scheduledPayload(schedule, at) };
+}
+
 /**
  * The environment Lambda gives the function: its template variables, the runtime's own, fake
  * credentials, and the endpoints of the loopback fakes (the SDK's standard `AWS_ENDPOINT_URL_*`).

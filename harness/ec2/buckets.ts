@@ -19,18 +19,17 @@ export interface ActionBuckets {
   readonly resource?: BucketLimit;
 }
 
+const bucket = (capacity: number, refillPerSecond: number): BucketLimit => ({
+  capacity,
+  refillPerSecond,
+});
+
 /** EC2's documented defaults (accounts can ask for higher ones). */
 export const EC2_BUCKETS: Readonly<Record<Ec2Action, ActionBuckets>> = {
-  StartInstances: {
-    request: { capacity: 5, refillPerSecond: 2 },
-    resource: { capacity: 1000, refillPerSecond: 2 },
-  },
-  StopInstances: {
-    request: { capacity: 50, refillPerSecond: 5 },
-    resource: { capacity: 1000, refillPerSecond: 20 },
-  },
-  DescribeInstances: { request: { capacity: 100, refillPerSecond: 20 } },
-  CreateTags: { request: { capacity: 100, refillPerSecond: 10 } },
+  StartInstances: { request: bucket(5, 2), resource: bucket(1000, 2) },
+  StopInstances: { request: bucket(50, 5), resource: bucket(1000, 20) },
+  DescribeInstances: { request: bucket(100, 20) },
+  CreateTags: { request: bucket(100, 10) },
 };
 
 /** The EC2 call of each scheduler action. */

@@ -10,9 +10,8 @@ import { Stack, type App } from 'aws-cdk-lib';
 import { Ec2Scheduler, type ScheduleOptions } from '../../lib';
 import {
   findSchedule,
+  firingAfter,
   functionSpec,
-  nextScheduledTime,
-  scheduledPayload,
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
@@ -140,9 +139,8 @@ export class E2eWorld {
     after: Date,
     options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
   ): Promise<{ at: Date; invocations: Invocation[] }> {
-    const at = nextScheduledTime(schedule, after);
+    const { at, payload } = firingAfter(schedule, after);
     rt.setClock(new Date(at.getTime() + 1500));
-    const payload = scheduledPayload(schedule, at);
     return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
   }
 
