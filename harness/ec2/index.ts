@@ -7,7 +7,18 @@ export * from './api';
 export * from './buckets';
 export { Ec2Error, httpStatusFor } from './errors';
 export type { FailInstanceOptions } from './faults';
-export * from './instances';
+export {
+  INSTANCE_STATE_CODES,
+  instanceIdFor,
+  KMS_BOUNCE,
+  makeInstances,
+  USER_INITIATED_HIBERNATE,
+  USER_INITIATED_SHUTDOWN,
+  type Ec2Instance,
+  type InstanceStateName,
+  type MakeInstancesOptions,
+  type StateReason,
+} from './instances';
 export { Ec2Model } from './model';
 export * from './endpoint';
 export { EC2_API_VERSION, EC2_XMLNS } from './wire';
