@@ -5,13 +5,15 @@
  */
 import type { InstanceStateName, ModelInstance } from './instances';
 
-export type Ec2Action = 'DescribeInstances' | 'StartInstances' | 'StopInstances' | 'CreateTags';
+export type Ec2Action =
+  'DescribeInstances' | 'StartInstances' | 'StopInstances' | 'CreateTags' | 'DeleteTags';
 
 export const EC2_ACTIONS: readonly Ec2Action[] = [
   'DescribeInstances',
   'StartInstances',
   'StopInstances',
   'CreateTags',
+  'DeleteTags',
 ];
 
 export function isEc2Action(action: string): action is Ec2Action {
@@ -50,11 +52,19 @@ export interface CreateTagsRequest {
   readonly tags: readonly Tag[];
 }
 
-export type Ec2Request = DescribeRequest | StateChangeRequest | CreateTagsRequest;
+/** DeleteTags: a tag without a value goes whatever its value; no tags: every tag but `aws:` ones. */
+export interface DeleteTagsRequest {
+  readonly action: 'DeleteTags';
+  readonly resourceIds: readonly string[];
+  readonly tags: readonly { readonly key: string; readonly value?: string }[];
+}
 
-/** The ids a request names: instance ids, or CreateTags' resource ids. */
+export type Ec2Request =
+  DescribeRequest | StateChangeRequest | CreateTagsRequest | DeleteTagsRequest;
+
+/** The ids a request names: instance ids, or the resource ids of CreateTags and DeleteTags. */
 export function idsOf(request: Ec2Request): readonly string[] {
-  return request.action === 'CreateTags' ? request.resourceIds : request.instanceIds;
+  return 'resourceIds' in request ? request.resourceIds : request.instanceIds;
 }
 
 export interface DescribeResponse {
@@ -75,8 +85,8 @@ export interface StateChangeResponse {
   readonly changes: readonly StateChange[];
 }
 
-export interface CreateTagsResponse {
-  readonly action: 'CreateTags';
+export interface TagsResponse {
+  readonly action: 'CreateTags' | 'DeleteTags';
 }
 
-export type Ec2Response = DescribeResponse | StateChangeResponse | CreateTagsResponse;
+export type Ec2Response = DescribeResponse | StateChangeResponse | TagsResponse;

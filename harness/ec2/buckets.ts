@@ -1,12 +1,14 @@
 /**
  * EC2's API rate limits, as the fake enforces them and the benchmark computes its floors from:
  * per account and action, a bucket of requests and, for StartInstances and StopInstances, a
- * bucket of the instances they name. A call is admitted when both hold enough tokens.
+ * bucket of the instances they name. A call is admitted when both hold enough tokens
+ * ({@link RateLimiter}).
  *
  * This is the fake's own model of EC2, on purpose not the handler's client-side estimate
  * (`lambda/pacer.ts`): the tests check that estimate against it.
  */
 import type { Ec2Action } from './api';
+import { throttled } from './errors';
 
 export interface BucketLimit {
   readonly capacity: number;
@@ -30,6 +32,8 @@ export const EC2_BUCKETS: Readonly<Record<Ec2Action, ActionBuckets>> = {
   StopInstances: { request: bucket(50, 5), resource: bucket(1000, 20) },
   DescribeInstances: { request: bucket(100, 20) },
   CreateTags: { request: bucket(100, 10) },
+  // Not listed by EC2; taken to be CreateTags' bucket.
+  DeleteTags: { request: bucket(100, 10) },
 };
 
 /** The EC2 call of each scheduler action. */
@@ -127,5 +131,73 @@ export class TokenBucket {
 
   giveBack(n: number, now: number): void {
     this.tokens = Math.min(this.limit.capacity, this.level(now) + n);
+  }
+}
+
+/**
+ * Admission of calls: throttleNext rules first (they take no tokens), then each action's buckets
+ * (`limits` per second of the caller's clock; times in ms).
+ */
+export class RateLimiter {
+  private limits: RateLimits | false = false;
+  private buckets = new Map<Ec2Action, { request: TokenBucket; resource?: TokenBucket }>();
+  private throttles: { remaining: number; action?: string }[] = [];
+
+  /** Replace the limits (false: none); buckets start full, or at `limits.levels`. */
+  set(limits: RateLimits | false, now: number): void {
+    this.limits = limits;
+    this.refill(now, limits === false ? undefined : limits.levels);
+  }
+
+  /** Refill every bucket to capacity (or the resource buckets to `levels`). */
+  refill(now: number, levels: RateLimits['levels'] = {}): void {
+    this.buckets.clear();
+    if (this.limits === false) return;
+    for (const [action, { request, resource }] of Object.entries(this.limits.buckets)) {
+      const level = levels[action as Ec2Action];
+      this.buckets.set(action as Ec2Action, {
+        request: new TokenBucket(request, now),
+        ...(resource ? { resource: new TokenBucket(resource, now, level) } : {}),
+      });
+    }
+  }
+
+  /** The next `n` calls (only of `action`, if given) are throttled. */
+  throttleNext(n: number, action?: string): void {
+    if (n > 0)
+      this.throttles.push(action === undefined ? { remaining: n } : { remaining: n, action });
+  }
+
+  clearThrottles(): void {
+    this.throttles = [];
+  }
+
+  tokens(action: Ec2Action, now: number): { request: number; resource?: number } | undefined {
+    const b = this.buckets.get(action);
+    if (!b) return undefined;
+    const request = b.request.level(now);
+    return b.resource ? { request, resource: b.resource.level(now) } : { request };
+  }
+
+  /**
+   * Admits a call naming `cost` instances, or throws RequestLimitExceeded. Returns what gives
+   * its tokens back (for a call that failed, when failed calls are not charged).
+   */
+  admit(action: Ec2Action, cost: number, now: number): (at: number) => void {
+    const rule = this.throttles.find((t) => t.action === undefined || t.action === action);
+    if (rule) {
+      rule.remaining--;
+      if (rule.remaining <= 0) this.throttles = this.throttles.filter((t) => t !== rule);
+      throw throttled();
+    }
+    const b = this.buckets.get(action);
+    if (!b) return () => undefined;
+    if (b.request.level(now) < 1 || (b.resource && b.resource.level(now) < cost)) throw throttled();
+    b.request.take(1, now);
+    b.resource?.take(cost, now);
+    return (at) => {
+      b.request.giveBack(1, at);
+      b.resource?.giveBack(cost, at);
+    };
   }
 }

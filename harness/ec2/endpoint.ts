@@ -4,8 +4,8 @@
  * (`wire.ts`), so the project's bundled Lambda handlers can run unmodified against it through
  * `AWS_ENDPOINT_URL_EC2`.
  *
- * Supported: DescribeInstances, StartInstances, StopInstances, CreateTags. Anything else answers
- * `InvalidAction`. Signatures are not checked. Only Node built-ins are used.
+ * Supported: DescribeInstances, StartInstances, StopInstances, CreateTags, DeleteTags. Anything
+ * else answers `InvalidAction`. Signatures are not checked. Only Node built-ins are used.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -25,7 +25,7 @@ export interface RecordedRequest {
   readonly action: string;
   /** All decoded form fields (and query-string fields), e.g. `{ 'InstanceId.1': 'i-…' }`. */
   readonly params: Params;
-  /** `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags), in request order. */
+  /** `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags, DeleteTags), in order. */
   readonly instanceIds: readonly string[];
   readonly status: number;
   readonly errorCode?: string;

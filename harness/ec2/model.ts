@@ -11,7 +11,7 @@
  */
 import type {
   CreateTagsRequest,
-  CreateTagsResponse,
+  DeleteTagsRequest,
   DescribeRequest,
   DescribeResponse,
   Ec2Action,
@@ -20,10 +20,11 @@ import type {
   StateChangeRequest,
   StateChangeResponse,
   Tag,
+  TagsResponse,
 } from './api';
 import { idsOf } from './api';
-import { TokenBucket, type RateLimits } from './buckets';
-import { Ec2Error, faultMessage, throttled } from './errors';
+import { RateLimiter, type RateLimits } from './buckets';
+import { Ec2Error, faultMessage } from './errors';
 import { InstanceFaults, type FailInstanceOptions } from './faults';
 import { matchFilters } from './filters';
 import {
@@ -36,6 +37,7 @@ import {
   type ModelInstance,
 } from './instances';
 import {
+  checkDeleteKeys,
   checkMaxResults,
   checkResourceIds,
   checkStart,
@@ -45,6 +47,7 @@ import {
   gmtStamp,
   knownIds,
   MAX_TAGS,
+  requireResources,
   tagsOf,
   unique,
 } from './rules';
@@ -62,9 +65,7 @@ export class Ec2Model {
   /** Instances pending or stopping, until they settle. */
   private readonly unsettled = new Set<ModelInstance>();
   private readonly faults = new InstanceFaults();
-  private throttles: { remaining: number; action?: string }[] = [];
-  private limits: RateLimits | false = false;
-  private buckets = new Map<Ec2Action, { request: TokenBucket; resource?: TokenBucket }>();
+  private readonly limiter = new RateLimiter();
 
   constructor(protected readonly now: () => number) {}
 
@@ -127,46 +128,30 @@ export class Ec2Model {
 
   /** The next `n` calls (only of `action`, if given) answer RequestLimitExceeded, taking no tokens. */
   throttleNext(n: number, action?: Ec2Action | string): void {
-    if (n > 0)
-      this.throttles.push(action === undefined ? { remaining: n } : { remaining: n, action });
+    this.limiter.throttleNext(n, action);
   }
 
   /** Remove injected faults (for one instance, or all of them and throttleNext). */
   clearFaults(id?: string): void {
     this.faults.clear(id);
-    if (id === undefined) this.throttles = [];
+    if (id === undefined) this.limiter.clearThrottles();
   }
 
   // ---- rate limits -----------------------------------------------------------------------
 
   /** Replace the rate limits (false: none); buckets start full, or at `limits.levels`. */
   setRateLimits(limits: RateLimits | false): void {
-    this.limits = limits;
-    this.refillBuckets(limits === false ? undefined : limits.levels);
+    this.limiter.set(limits, this.now());
   }
 
-  /** Refill every bucket to capacity (or the resource buckets to `levels`). */
-  refillBuckets(levels: RateLimits['levels'] = {}): void {
-    this.buckets.clear();
-    if (this.limits === false) return;
-    const now = this.now();
-    for (const [action, { request, resource }] of Object.entries(this.limits.buckets)) {
-      this.buckets.set(action as Ec2Action, {
-        request: new TokenBucket(request, now),
-        ...(resource
-          ? { resource: new TokenBucket(resource, now, levels[action as Ec2Action]) }
-          : {}),
-      });
-    }
+  /** Refill every bucket to capacity. */
+  refillBuckets(): void {
+    this.limiter.refill(this.now());
   }
 
   /** Current tokens, for diagnostics: `{ request, resource? }` (undefined without limits). */
   tokens(action: Ec2Action): { request: number; resource?: number } | undefined {
-    const b = this.buckets.get(action);
-    if (!b) return undefined;
-    const now = this.now();
-    const request = b.request.level(now);
-    return b.resource ? { request, resource: b.resource.level(now) } : { request };
+    return this.limiter.tokens(action, this.now());
   }
 
   // ---- calls -----------------------------------------------------------------------------
@@ -177,11 +162,11 @@ export class Ec2Model {
    */
   call(request: DescribeRequest): DescribeResponse;
   call(request: StateChangeRequest): StateChangeResponse;
-  call(request: CreateTagsRequest): CreateTagsResponse;
+  call(request: CreateTagsRequest | DeleteTagsRequest): TagsResponse;
   call(request: Ec2Request): Ec2Response;
   call(request: Ec2Request): Ec2Response {
     this.settleDue();
-    const refund = this.admit(request.action, idsOf(request));
+    const refund = this.limiter.admit(request.action, unique(idsOf(request)).length, this.now());
     try {
       switch (request.action) {
         case 'DescribeInstances':
@@ -191,9 +176,11 @@ export class Ec2Model {
           return this.changeState(request);
         case 'CreateTags':
           return this.createTags(request.resourceIds, request.tags);
+        case 'DeleteTags':
+          return this.deleteTags(request);
       }
     } catch (err) {
-      if (!this.chargeFailedCalls) refund();
+      if (!this.chargeFailedCalls) refund(this.now());
       throw err;
     }
   }
@@ -205,27 +192,6 @@ export class Ec2Model {
     this.sortedIds = undefined;
     this.clearFaults();
     this.refillBuckets();
-  }
-
-  /** throttleNext first (takes no tokens), then the buckets. Returns what gives the tokens back. */
-  private admit(action: Ec2Action, ids: readonly string[]): () => void {
-    const rule = this.throttles.find((t) => t.action === undefined || t.action === action);
-    if (rule) {
-      rule.remaining--;
-      if (rule.remaining <= 0) this.throttles = this.throttles.filter((t) => t !== rule);
-      throw throttled();
-    }
-    const b = this.buckets.get(action);
-    if (!b) return () => undefined;
-    const now = this.now();
-    const cost = unique(ids).length;
-    if (b.request.level(now) < 1 || (b.resource && b.resource.level(now) < cost)) throw throttled();
-    b.request.take(1, now);
-    b.resource?.take(cost, now);
-    return () => {
-      b.request.giveBack(1, this.now());
-      b.resource?.giveBack(cost, this.now());
-    };
   }
 
   private describe(request: DescribeRequest): DescribeResponse {
@@ -289,18 +255,10 @@ export class Ec2Model {
     return { action, changes };
   }
 
-  private createTags(resourceIds: readonly string[], tagList: readonly Tag[]): CreateTagsResponse {
-    if (resourceIds.length === 0) {
-      throw new Ec2Error(
-        'MissingParameter',
-        'The request must contain the parameter resourceIdSet',
-      );
-    }
+  private createTags(resourceIds: readonly string[], tagList: readonly Tag[]): TagsResponse {
+    requireResources(resourceIds);
     const tags = tagsOf(tagList);
-    const ids = unique(resourceIds);
-    checkResourceIds(ids);
-    const targets = this.known(ids).map((id) => this.store.get(id) as ModelInstance);
-    this.applyFaults('CreateTags', targets, false);
+    const targets = this.tagTargets('CreateTags', resourceIds);
     if (targets.some((t) => Object.keys({ ...t.tags, ...tags }).length > MAX_TAGS)) {
       throw new Ec2Error(
         'TagLimitExceeded',
@@ -309,6 +267,29 @@ export class Ec2Model {
     }
     for (const t of targets) Object.assign(t.tags, tags);
     return { action: 'CreateTags' };
+  }
+
+  private deleteTags({ resourceIds, tags }: DeleteTagsRequest): TagsResponse {
+    requireResources(resourceIds);
+    checkDeleteKeys(tags);
+    for (const t of this.tagTargets('DeleteTags', resourceIds)) {
+      if (tags.length === 0) {
+        for (const k of Object.keys(t.tags)) if (!k.startsWith('aws:')) delete t.tags[k];
+      }
+      for (const { key, value } of tags) {
+        if (key in t.tags && (value === undefined || t.tags[key] === value)) delete t.tags[key];
+      }
+    }
+    return { action: 'DeleteTags' };
+  }
+
+  /** The instances a CreateTags or DeleteTags call names (this fake has no other resources). */
+  private tagTargets(action: Ec2Action, resourceIds: readonly string[]): ModelInstance[] {
+    const ids = unique(resourceIds);
+    checkResourceIds(ids);
+    const targets = this.known(ids).map((id) => this.store.get(id) as ModelInstance);
+    this.applyFaults(action, targets, false);
+    return targets;
   }
 
   /** `ids` without repeats, each well formed and known. */

@@ -21,7 +21,14 @@ export function knownIds(ids: readonly string[], has: (id: string) => boolean): 
   return distinct;
 }
 
-/** CreateTags takes resource ids of any kind; this fake has instances only. */
+/** CreateTags and DeleteTags name at least one resource. */
+export function requireResources(resourceIds: readonly string[]): void {
+  if (resourceIds.length === 0) {
+    throw new Ec2Error('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  }
+}
+
+/** CreateTags and DeleteTags take resource ids of any kind; this fake has instances only. */
 export function checkResourceIds(ids: readonly string[]): void {
   for (const id of ids) {
     if (!RESOURCE_ID_RE.test(id)) throw new Ec2Error('InvalidID', `The ID '${id}' is not valid`);
@@ -83,16 +90,28 @@ export function checkStop(i: ModelInstance, hibernate: boolean): void {
   }
 }
 
+/** DeleteTags' keys, as EC2 checks them. */
+export function checkDeleteKeys(keys: readonly { readonly key: string }[]): void {
+  for (const { key } of keys) {
+    if (key.toLowerCase().startsWith('aws:')) throw reservedKey();
+    if (key.length === 0 || key.length > 128) {
+      throw new Ec2Error('InvalidParameterValue', `Tag '${key}' has an invalid key length`);
+    }
+  }
+}
+
+function reservedKey(): Ec2Error {
+  return new Ec2Error(
+    'InvalidParameterValue',
+    "Tag keys starting with 'aws:' are reserved for internal use",
+  );
+}
+
 /** CreateTags' tags, as EC2 checks them. */
 export function tagsOf(list: readonly Tag[]): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const { key, value } of list) {
-    if (key.toLowerCase().startsWith('aws:')) {
-      throw new Ec2Error(
-        'InvalidParameterValue',
-        "Tag keys starting with 'aws:' are reserved for internal use",
-      );
-    }
+    if (key.toLowerCase().startsWith('aws:')) throw reservedKey();
     if (key.length === 0 || key.length > 128 || value.length > 256) {
       throw new Ec2Error(
         'InvalidParameterValue',

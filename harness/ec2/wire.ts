@@ -20,9 +20,10 @@ export function formParams(url: string | undefined, body: string): Record<string
   return params;
 }
 
-/** `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags), in request order. */
+/** `InstanceId.N` (describe/start/stop) or `ResourceId.N` (CreateTags, DeleteTags), in order. */
 export function requestIds(action: string, params: Params): string[] {
-  return indexed(params, action === 'CreateTags' ? 'ResourceId' : 'InstanceId');
+  const tagging = action === 'CreateTags' || action === 'DeleteTags';
+  return indexed(params, tagging ? 'ResourceId' : 'InstanceId');
 }
 
 /** The model's request for a supported action's fields. */
@@ -45,14 +46,17 @@ export function decodeRequest(action: Ec2Action, params: Params): Ec2Request {
     case 'StopInstances':
       return { action, instanceIds, hibernate: params.Hibernate === 'true' };
     case 'CreateTags':
-      return {
-        action,
-        resourceIds: instanceIds,
-        tags: indexNumbers(params, /^Tag\.(\d+)\.Key$/).map((n) => ({
-          key: params[`Tag.${n}.Key`],
-          value: params[`Tag.${n}.Value`] ?? '',
-        })),
-      };
+    case 'DeleteTags': {
+      const tags = indexNumbers(params, /^Tag\.(\d+)\.Key$/).map((n) => ({
+        key: params[`Tag.${n}.Key`],
+        value: params[`Tag.${n}.Value`],
+      }));
+      // A missing value is '' to CreateTags; to DeleteTags it matches any value.
+      const created = tags.map(({ key, value }) => ({ key, value: value ?? '' }));
+      return action === 'CreateTags'
+        ? { action, resourceIds: instanceIds, tags: created }
+        : { action, resourceIds: instanceIds, tags };
+    }
   }
 }
 
@@ -81,7 +85,8 @@ export function responseXml(response: Ec2Response, requestId: string, ownerId: s
       );
     }
     case 'CreateTags':
-      return document('CreateTagsResponse', requestId, el('return', true));
+    case 'DeleteTags':
+      return document(`${response.action}Response`, requestId, el('return', true));
   }
 }
 
