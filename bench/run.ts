@@ -23,17 +23,23 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
+  firingAfter,
   functionEnvironment,
   functionSpec,
-  nextScheduledTime,
-  scheduledPayload,
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
-} from '../test/support/assembly';
-import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../test/support/ec2-endpoint';
-import { startLambdaEndpoint } from '../test/support/lambda-endpoint';
-import { LambdaRuntime } from '../test/support/lambda-runtime';
+} from '../harness/assembly';
+import {
+  EC2_SCHEDULE_BUCKETS,
+  ec2ApiLimits,
+  makeInstances,
+  RAISED_EC2_API_LIMITS,
+  startEc2Endpoint,
+  type Ec2Endpoint,
+} from '../harness/ec2';
+import { startLambdaEndpoint } from '../harness/lambda-endpoint';
+import { LambdaRuntime } from '../harness/lambda-runtime';
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -60,26 +66,7 @@ const SCHEDULE = 'office-hours';
 const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
 
 type Action = 'start' | 'stop';
-/** EC2's documented buckets: [capacity, refill per second]. */
-const BUCKETS = {
-  start: { request: [5, 2], resource: [1000, 2] },
-  stop: { request: [50, 5], resource: [1000, 20] },
-} as const;
-const SCALED_LIMITS = JSON.stringify({
-  start: {
-    request: [5, 2 * TIME_SCALE],
-    resource: [1000, 2 * TIME_SCALE],
-  },
-  stop: {
-    request: [50, 5 * TIME_SCALE],
-    resource: [1000, 20 * TIME_SCALE],
-  },
-});
-/** An account with raised limits, as EC2_API_LIMITS documents it. */
-const RAISED_LIMITS = JSON.stringify({
-  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-});
+const SCALED_LIMITS = ec2ApiLimits(TIME_SCALE);
 
 export interface ScenarioRow {
   readonly name: 'scheduler' | 'per-instance-baseline';
@@ -164,10 +151,10 @@ function callSeconds(limits: boolean): number {
 function floorMs(name: ScenarioRow['name'], action: Action, n: number, variant?: Variant): number {
   const call = callSeconds(true);
   const listing = pages(n) * call;
-  const { request, resource } = BUCKETS[action];
+  const { request, resource } = EC2_SCHEDULE_BUCKETS[action];
   if (variant?.startsWith('ice') && variant.endsWith('-charged')) {
     // The first call, with all ids, fails and takes its tokens: the others wait for the refill.
-    return (listing + call + (n - 1) / resource[1] + call) * 1000;
+    return (listing + call + (n - 1) / resource.refillPerSecond + call) * 1000;
   }
   if (variant?.startsWith('ice')) {
     // Within the request bucket: the failed call, then the others in one call.
@@ -175,10 +162,10 @@ function floorMs(name: ScenarioRow['name'], action: Action, n: number, variant?:
   }
   if (name === 'scheduler') {
     // Batches of up to 1,000 ids: the resource bucket binds.
-    return (listing + Math.max(0, n - resource[0]) / resource[1] + call) * 1000;
+    return (listing + Math.max(0, n - resource.capacity) / resource.refillPerSecond + call) * 1000;
   }
   // One call per instance, one after another: the request bucket or the latency binds.
-  const bucket = Math.max(0, n - request[0]) / request[1] + call;
+  const bucket = Math.max(0, n - request.capacity) / request.refillPerSecond + call;
   return (listing + Math.max(n * call, bucket)) * 1000;
 }
 
@@ -206,7 +193,7 @@ async function runScheduler(
       fn,
       { ec2: ep.url, lambda: lambda.url },
       {
-        env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_LIMITS },
+        env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_EC2_API_LIMITS },
         // Lambda's timeout in EC2 seconds.
         timeoutMs: (fn.timeoutSeconds * 1000) / scale,
       },
@@ -228,11 +215,11 @@ async function runScheduler(
       bad = 1;
     }
     const host = await rt.host(fn.arn); // the cold start is not timed
-    const at = nextScheduledTime(schedule, MONDAY_MORNING);
+    const { at, payload } = firingAfter(schedule, MONDAY_MORNING);
     rt.setClock(new Date(at.getTime() + 1000));
     scaledClock(ep, limits, !variant?.endsWith('-free'));
     const t0 = performance.now();
-    const invocations = await rt.invoke(fn.arn, scheduledPayload(schedule, at));
+    const invocations = await rt.invoke(fn.arn, payload);
     const wallMs = performance.now() - t0;
     const stats = await host.stats();
     if (process.env.BENCH_TRACE) {
@@ -340,7 +327,9 @@ async function runBaseline(action: Action, n: number, limits: boolean): Promise<
         action,
         tagKey: TAG_KEY,
         schedule: SCHEDULE,
-        throttleWaitMs: limits ? 1000 / (BUCKETS[action].request[1] * TIME_SCALE) : 0,
+        throttleWaitMs: limits
+          ? 1000 / (EC2_SCHEDULE_BUCKETS[action].request.refillPerSecond * TIME_SCALE)
+          : 0,
       });
     });
     const scale = limits ? TIME_SCALE : 1;

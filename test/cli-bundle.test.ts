@@ -9,14 +9,9 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import type { StatusReport } from '../lib/status-command';
-import { synthesize } from './support/assembly';
+import { synthesize } from '../harness/assembly';
 import { CLI_BUNDLE, fakeAwsEnv, runBundle } from './support/cli';
-import {
-  instanceIdFor,
-  makeInstances,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-} from './support/ec2-endpoint';
+import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 
 jest.setTimeout(60_000);
 

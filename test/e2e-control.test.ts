@@ -3,32 +3,27 @@
  * start and stop bundles (each in its own process, as Lambda runs them) against the loopback EC2
  * endpoint, invoked with the inputs of the synthesized schedules.
  */
-import { Stack } from 'aws-cdk-lib';
-import { Ec2Scheduler } from '../lib';
-import { findSchedule, scheduledPayload } from './support/assembly';
-import { emfLines, E2eWorld, ids, instanceLogs, OFFICE } from './support/e2e';
-import { makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
+import { findSchedule, scheduledPayload } from '../harness/assembly';
+import {
+  E2eWorld,
+  emfLines,
+  ids,
+  instanceLogs,
+  OFFICE,
+  officeHoursStack,
+  useE2eWorld,
+} from './support/e2e';
+import { makeInstances, type Ec2Endpoint } from '../harness/ec2';
 
 jest.setTimeout(30_000);
 
 let world: E2eWorld;
 let ec2: Ec2Endpoint;
 
-beforeAll(async () => {
-  world = await E2eWorld.start((app) => {
-    const s = new Stack(app, 'E2eControl');
-    new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' }).addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-      enforce: true,
-    });
-    return s;
-  });
-  ({ ec2 } = world);
+useE2eWorld(officeHoursStack('E2eControl', { enforce: true }), (started) => {
+  world = started;
+  ({ ec2 } = started);
 });
-beforeEach(() => world.reset());
-afterEach(() => world.closeRuntimes());
-afterAll(() => world?.close());
 
 const OVERRIDE = 'Schedule:override';
 /** Monday 30 November 2026, 07:00 in New York. */

@@ -9,28 +9,33 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
 import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
-import { Ec2Scheduler } from '../lib';
 import {
   findSchedule,
   scheduledPayload,
   type AssemblySchedule,
   type StackAssembly,
-} from './support/assembly';
+} from '../harness/assembly';
 import {
   E2eWorld,
   ids,
   instanceLogs,
   MONDAY_MORNING,
   OFFICE,
-  RAISED,
-  scaled,
+  officeHoursStack,
   TAG,
+  useE2eWorld,
 } from './support/e2e';
-import { instanceIdFor, KMS_BOUNCE, makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
-import type { LambdaEndpoint } from './support/lambda-endpoint';
-import type { Invocation, LambdaRuntime } from './support/lambda-runtime';
+import {
+  ec2ApiLimits,
+  instanceIdFor,
+  KMS_BOUNCE,
+  makeInstances,
+  RAISED_EC2_API_LIMITS,
+  type Ec2Endpoint,
+} from '../harness/ec2';
+import type { LambdaEndpoint } from '../harness/lambda-endpoint';
+import type { Invocation, LambdaRuntime } from '../harness/lambda-runtime';
 
 // Every test forks the functions' execution environments and some wait on EC2's buckets.
 jest.setTimeout(30_000);
@@ -51,15 +56,8 @@ const fire = (
 const calls = (action: string) => world.calls(action);
 const stateOf = (id: string) => ec2.instance(id)?.state;
 
-beforeAll(async () => {
-  world = await E2eWorld.start((app) => {
-    const s = new Stack(app, 'E2eScheduler');
-    const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-      skipDates: ['2026-12-25', '2027-01-01'],
-    });
+useE2eWorld(
+  officeHoursStack('E2eScheduler', { skipDates: ['2026-12-25', '2027-01-01'] }, (scheduler) => {
     scheduler.addSchedule('lab', {
       start: 'cron(0 9 ? * MON-FRI *)',
       stop: 'cron(0 19 ? * * *)',
@@ -70,16 +68,12 @@ beforeAll(async () => {
       stop: 'cron(0 6 ? * * *)',
       timeZone: 'UTC',
     });
-    return s;
-  });
-  ({ outdir, stack, ec2, lambda } = world);
-});
-
-beforeEach(() => world.reset());
-
-afterEach(() => world.closeRuntimes());
-
-afterAll(() => world?.close());
+  }),
+  (started) => {
+    world = started;
+    ({ outdir, stack, ec2, lambda } = started);
+  },
+);
 
 test('the assembly wires each schedule to the shipped start or stop bundle', () => {
   const start = findSchedule(stack, 'office-hours', 'start');
@@ -321,7 +315,7 @@ test('throttling: the SDK retries a throttled listing, the run shrinks a throttl
   ec2.throttleNext(1, 'StartInstances');
 
   const { invocations } = await fire(
-    runtime(scaled(500), 60_000),
+    runtime(ec2ApiLimits(500), 60_000),
     findSchedule(stack, 'office-hours', 'start'),
     MONDAY_MORNING,
   );
@@ -354,7 +348,7 @@ test('one bad instance among 2,500: the other 2,499 start and the invocation fai
   ec2.failInstance(bad, 'InsufficientInstanceCapacity');
 
   const { invocations } = await fire(
-    runtime(RAISED),
+    runtime(RAISED_EC2_API_LIMITS),
     findSchedule(stack, 'office-hours', 'start'),
     MONDAY_MORNING,
   );
@@ -407,7 +401,11 @@ test('a deadline: the run defers what it cannot reach and its follow-up run fini
 
   // The 100 instances beyond EC2's burst of 1,000 need 50 EC2 seconds (2.5 s here) of refill,
   // more than the first run has.
-  const { at, invocations } = await fire(runtime(scaled(20, 1), 2000), schedule, MONDAY_MORNING);
+  const { at, invocations } = await fire(
+    runtime(ec2ApiLimits(20, 1), 2000),
+    schedule,
+    MONDAY_MORNING,
+  );
 
   expect(invocations.length).toBeGreaterThanOrEqual(2);
   // Bounded. At worst (a loaded machine) the first run only lists its first page, each follow-up
@@ -496,7 +494,7 @@ test('a start that EC2 undoes (missing KMS grant) is a failed outcome, a metric 
   ec2.addInstances([encrypted]);
   const schedule = findSchedule(stack, 'office-hours', 'start');
 
-  const { invocations } = await fire(runtime(RAISED), schedule, MONDAY_MORNING);
+  const { invocations } = await fire(runtime(RAISED_EC2_API_LIMITS), schedule, MONDAY_MORNING);
 
   // The invocation fails (so Lambda's retries and the FunctionErrors alarm see it) ...
   expect(invocations).toHaveLength(1);

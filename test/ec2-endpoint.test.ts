@@ -17,7 +17,7 @@ import {
   makeInstances,
   startEc2Endpoint,
   type Ec2Endpoint,
-} from './support/ec2-endpoint';
+} from '../harness/ec2';
 
 let ep: Ec2Endpoint;
 const clients: EC2Client[] = [];
@@ -440,7 +440,9 @@ describe('throttling', () => {
   });
 
   test('resource bucket: 1000-id start ok, next 5 throttled until scaled refill', async () => {
-    ep.setLimits({ timeScale: 10 }); // StartInstances resource refill: 2/s * 10 = 20 tokens/wall-s
+    // StartInstances resource refill: 2/s * 4 = 8 tokens/wall-s. Slower scales leave more room
+    // for a cold SDK's reading of the 1,000-instance answer before the second call.
+    ep.setLimits({ timeScale: 4 });
     ep.addInstances(makeInstances(1005, { state: 'stopped' }));
     const c = client();
     const ids = ep.instances().map((i) => i.instanceId);
@@ -453,7 +455,7 @@ describe('throttling', () => {
     expect(err.$metadata.httpStatusCode).toBe(503);
     expect(ep.instance(rest[0])?.state).toBe('stopped');
     expect(ep.tokens('StartInstances')?.resource).toBeLessThan(5);
-    // 5 resource tokens take 2.5 EC2 seconds (250 wall ms at timeScale 10).
+    // 5 resource tokens take 2.5 EC2 seconds (625 wall ms at timeScale 4).
     while ((ep.tokens('StartInstances')?.resource ?? 0) < 5) await sleep(20);
     expect(ep.ec2Seconds()).toBeGreaterThanOrEqual(2.5);
     const ok = await c.send(new StartInstancesCommand({ InstanceIds: rest }));

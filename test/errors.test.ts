@@ -2,12 +2,7 @@ import { DescribeInstancesCommand, EC2Client, StartInstancesCommand } from '@aws
 import { ActionRetryStrategy, callOptions } from '../lambda/clients';
 import { capacityShortfall, errorCode, isTransientFault, namedInstances } from '../lambda/errors';
 import { isolate } from '../lambda/isolate';
-import {
-  instanceIdFor,
-  makeInstances,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-} from './support/ec2-endpoint';
+import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 
 /** An error shaped as the AWS SDK throws it. */
 const sdkError = (fields: Record<string, unknown>) =>

@@ -16,7 +16,7 @@ import type { RunSummary } from '../lambda/run';
 import { runTargets, sessionNameOf, type TargetDeps } from '../lambda/targets';
 import type { RunTarget, TargetsConfig } from '../lib/schedule-input';
 import { deploymentFromEnv, parseScheduleInput } from '../lib/schedule-input-parser';
-import { captureLogger, officeHoursEvent } from './support/fake-ec2';
+import { captureLogger, officeHoursEvent } from './support/runs';
 
 const A = '111111111111';
 const B = '222222222222';

@@ -6,46 +6,36 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { powertoolsMetrics } from '../lambda/metrics';
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
-import { handle, RunFailedError, RunSummary } from '../lambda/run';
+import { handle } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
+import { KMS_BOUNCE } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
-  FakeEc2,
+  FIFTEEN_MINUTES,
   officeHoursEvent,
+  runEvent,
+  runExpectingFailure,
   TestDeps,
   UNLIMITED,
-  VirtualClock,
-  FIFTEEN_MINUTES,
   WITH_OPERATIONS,
-} from './support/fake-ec2';
+} from './support/runs';
 
-let fake: FakeEc2;
+let fake: InProcessEc2;
 
 afterEach(() => fake?.restore());
 
-function setup(): FakeEc2 {
-  fake = new FakeEc2(new VirtualClock());
-  fake.setLimits(UNLIMITED);
+function setup(): InProcessEc2 {
+  fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
   return fake;
 }
 
-async function run(
-  event: SchedulerEvent,
-  extra: Partial<TestDeps> = {},
-  budgetMs = FIFTEEN_MINUTES,
-): Promise<{ summary: RunSummary; deps: TestDeps }> {
-  const deps = { ...depsFor(fake, budgetMs, UNLIMITED), ...extra };
-  const summary = await handle(event, event.action, deps);
-  return { summary, deps };
-}
+const run = (event: SchedulerEvent, extra: Partial<TestDeps> = {}, budgetMs = FIFTEEN_MINUTES) =>
+  runEvent(fake, event, { ...extra, budgetMs });
 
 /** Runs an event that is expected to fail the invocation; returns the rejected summary. */
-async function runFailing(event: SchedulerEvent, extra: Partial<TestDeps> = {}) {
-  const deps = { ...depsFor(fake, FIFTEEN_MINUTES, UNLIMITED), ...extra };
-  const error = await handle(event, event.action, deps).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(RunFailedError);
-  return { error: error as RunFailedError, summary: (error as RunFailedError).summary, deps };
-}
+const runFailing = (event: SchedulerEvent, extra: Partial<TestDeps> = {}) =>
+  runExpectingFailure(fake, event, extra);
 
 /** The per-instance log lines, by instance id. */
 function instanceLines(deps: TestDeps) {
@@ -178,7 +168,7 @@ describe('metrics (Powertools EMF on stdout)', () => {
   test('a failed run still publishes, with InstancesFailed, for the stop action of its schedule', async () => {
     setup();
     const ids = fake.add(4, { state: 'running', tags: { Schedule: 'lab' } });
-    fake.failing.set(ids[1], 'IncorrectInstanceState');
+    fake.failInstance(ids[1], 'IncorrectInstanceState');
 
     await runFailing(officeHoursEvent({ action: 'stop', schedule: 'lab' }), {
       metrics: realMetrics(),
@@ -200,10 +190,10 @@ describe('metrics (Powertools EMF on stdout)', () => {
   });
 
   test('deferred and unverified instances are counted', async () => {
-    fake = new FakeEc2(new VirtualClock());
+    fake = new InProcessEc2(new VirtualClock());
     fake.setLimits(EC2_DEFAULT_LIMITS);
     // The first batch holds the instance that stays pending; the last 300 take 150 s at 2/s.
-    fake.add(1, { afterStart: 'pending' });
+    fake.add(1, { pendingMs: Infinity });
     fake.add(1299);
 
     const deps = { ...depsFor(fake, 60_000, EC2_DEFAULT_LIMITS), metrics: realMetrics() };
@@ -265,7 +255,7 @@ describe('verified starts', () => {
     setup();
     const ids = fake.add(6);
     const bouncer = ids[2];
-    fake.instances.get(bouncer)!.afterStart = 'bounce';
+    fake.updateInstance(bouncer, { bounce: KMS_BOUNCE });
 
     const { error, summary, deps } = await runFailing(officeHoursEvent(WITH_OPERATIONS));
 
@@ -286,14 +276,13 @@ describe('verified starts', () => {
     for (const id of ids.filter((i) => i !== bouncer)) {
       expect(lineOf(deps, id)).toMatchObject({ outcome: 'started', verified: true });
     }
-    expect(fake.instances.get(bouncer)!.state).toBe('stopped');
+    expect(fake.instance(bouncer)!.state).toBe('stopped');
   });
 
   test('a bounce with another state reason is reported with that code', async () => {
     setup();
     const [id] = fake.add(1, {
-      afterStart: 'bounce',
-      bounceReason: {
+      bounce: {
         code: 'Server.InsufficientInstanceCapacity',
         message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
       },
@@ -312,7 +301,7 @@ describe('verified starts', () => {
     setup();
     const ids = fake.add(3);
     const slow = ids[0];
-    fake.instances.get(slow)!.afterStart = 'pending';
+    fake.updateInstance(slow, { pendingMs: Infinity });
 
     const { summary, deps } = await run(officeHoursEvent({ verifyTimeoutSeconds: 60 }));
 
@@ -328,7 +317,7 @@ describe('verified starts', () => {
 
   test('polls look for pending and stopped instances of the schedule', async () => {
     setup();
-    fake.add(1, { afterStart: 'bounce' });
+    fake.add(1, { bounce: KMS_BOUNCE });
     await runFailing(officeHoursEvent(WITH_OPERATIONS));
     const [listing, ...polls] = fake.describeCalls();
     expect(listing.states).toEqual(['stopped']);
@@ -338,7 +327,7 @@ describe('verified starts', () => {
 
   test('verification polls never run past the function deadline', async () => {
     setup();
-    fake.add(2, { afterStart: 'pending' });
+    fake.add(2, { pendingMs: Infinity });
     const budgetMs = 40_000;
     const deadline = fake.clock.now() + budgetMs;
 
@@ -365,7 +354,7 @@ describe('verified starts', () => {
 
   test('verifyTimeoutSeconds 0 (or absent) makes no verification call', async () => {
     setup();
-    fake.add(2, { afterStart: 'bounce' });
+    fake.add(2, { bounce: KMS_BOUNCE });
     const { summary, deps } = await run(officeHoursEvent({ verifyTimeoutSeconds: 0 }));
     expect(summary).toMatchObject({ started: 2, failed: 0, unverified: 0 });
     expect(fake.describeCalls()).toHaveLength(1);
@@ -404,7 +393,7 @@ describe('audit tags', () => {
       expect(call.tags).toEqual([{ Key: 'Schedule:last-action', Value: STARTED_VALUE }]);
     }
     expect(calls.flatMap((c) => c.ids).sort()).toEqual([...ids].sort());
-    expect(fake.instances.get(ids[1234])!.tags['Schedule:last-action']).toBe(STARTED_VALUE);
+    expect(fake.instance(ids[1234])!.tags['Schedule:last-action']).toBe(STARTED_VALUE);
   });
 
   test('a stop writes "stopped <time> by <schedule>" under the custom tag key', async () => {
@@ -433,7 +422,7 @@ describe('audit tags', () => {
     await run(
       officeHoursEvent({ action: 'stop', auditTags: true, scheduledTime: '2026-11-27T17:00:00Z' }),
     );
-    expect(fake.instances.get(id)!.tags['Schedule:last-action']).toBe(
+    expect(fake.instance(id)!.tags['Schedule:last-action']).toBe(
       'stopped 2026-11-27T17:00:03Z by office-hours',
     );
   });
@@ -444,22 +433,22 @@ describe('audit tags', () => {
       tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'web' },
     });
     const [bad] = fake.add(1);
-    fake.failing.set(bad, 'InsufficientInstanceCapacity');
-    const [bouncer] = fake.add(1, { afterStart: 'bounce' });
+    fake.failInstance(bad, 'InsufficientInstanceCapacity');
+    const [bouncer] = fake.add(1, { bounce: KMS_BOUNCE });
     const good = fake.add(3);
 
     const { summary } = await runFailing(officeHoursEvent(WITH_OPERATIONS));
 
     expect(summary).toMatchObject({ started: 3, skipped: 1, failed: 2, auditTagged: 4 });
     for (const id of [asg, bad]) {
-      expect(fake.instances.get(id)!.tags).not.toHaveProperty(['Schedule:last-action']);
+      expect(fake.instance(id)!.tags).not.toHaveProperty(['Schedule:last-action']);
     }
     for (const id of good) {
-      expect(fake.instances.get(id)!.tags['Schedule:last-action']).toMatch(
+      expect(fake.instance(id)!.tags['Schedule:last-action']).toMatch(
         /^started \S+Z by office-hours$/,
       );
     }
-    expect(fake.instances.get(bouncer)!.tags['Schedule:last-action']).toMatch(
+    expect(fake.instance(bouncer)!.tags['Schedule:last-action']).toMatch(
       /^start failed \S+Z by office-hours$/,
     );
   });
@@ -479,7 +468,7 @@ describe('audit tags', () => {
   test('a CreateTags failure never turns a successful start into a failure: a warn line instead', async () => {
     setup();
     fake.add(4);
-    fake.tagError = 'UnauthorizedOperation';
+    fake.injectFault({ action: 'CreateTags', respond: { code: 'UnauthorizedOperation' } });
 
     const { summary, deps } = await run(officeHoursEvent(WITH_OPERATIONS));
 
@@ -496,7 +485,7 @@ describe('audit tags', () => {
   });
 
   test('a run that hands over at its deadline has tagged every instance it started', async () => {
-    fake = new FakeEc2(new VirtualClock());
+    fake = new InProcessEc2(new VirtualClock());
     fake.setLimits(EC2_DEFAULT_LIMITS);
     fake.add(5000);
     const deps = depsFor(fake, FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS);
@@ -512,7 +501,7 @@ describe('audit tags', () => {
   test('one failing CreateTags batch leaves the other batches tagged', async () => {
     setup();
     const ids = fake.add(2500);
-    fake.tagFailing.set(ids[1500], 'RequestLimitExceeded');
+    fake.failInstance(ids[1500], 'RequestLimitExceeded', undefined, { actions: ['CreateTags'] });
 
     const { summary, deps } = await run(officeHoursEvent(WITH_OPERATIONS));
 
@@ -527,8 +516,8 @@ describe('log lines', () => {
   test('one line per instance with its final outcome (a bounce is logged once, as failed), then the summary', async () => {
     setup();
     const ids = fake.add(5);
-    fake.instances.get(ids[3])!.afterStart = 'bounce';
-    fake.instances.get(ids[4])!.afterStart = 'pending';
+    fake.updateInstance(ids[3], { bounce: KMS_BOUNCE });
+    fake.updateInstance(ids[4], { pendingMs: Infinity });
     const [asg] = fake.add(1, {
       tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'web' },
     });

@@ -7,14 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import { synthesize } from './support/assembly';
+import { synthesize } from '../harness/assembly';
 import { fakeAwsEnv, runCli, setEnv } from './support/cli';
-import {
-  instanceIdFor,
-  makeInstances,
-  startEc2Endpoint,
-  type Ec2Endpoint,
-} from './support/ec2-endpoint';
+import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 
 /** Thursday 24 December 2026, 18:00 in New York. */
 const NOW = new Date('2026-12-24T23:00:00Z');

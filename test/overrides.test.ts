@@ -5,15 +5,15 @@
 import { handle, RunSummary } from '../lambda/run';
 import { judgeOverride, parseOverride } from '../lib/override';
 import type { SchedulerEvent } from '../lib/schedule-input';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
-  FakeEc2,
   FIFTEEN_MINUTES,
   officeHoursEvent,
+  runEvent,
   TestDeps,
   UNLIMITED,
-  VirtualClock,
-} from './support/fake-ec2';
+} from './support/runs';
 
 const NY = 'America/New_York';
 const DAY = 86_400_000;
@@ -83,7 +83,7 @@ describe('override values', () => {
 });
 
 describe('runs and overrides', () => {
-  let fake: FakeEc2;
+  let fake: InProcessEc2;
   afterEach(() => fake?.restore());
 
   async function run(
@@ -91,7 +91,7 @@ describe('runs and overrides', () => {
     overrides: Record<string, string>,
     state: 'running' | 'stopped',
   ): Promise<{ summary: RunSummary; deps: TestDeps; ids: Record<string, string> }> {
-    fake = new FakeEc2(new VirtualClock(), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
     const ids: Record<string, string> = {};
     fake.add(2, { state, tags: { Schedule: 'office-hours' } });
     for (const [label, value] of Object.entries(overrides)) {
@@ -100,9 +100,7 @@ describe('runs and overrides', () => {
         tags: { Schedule: 'office-hours', 'Schedule:override': value },
       });
     }
-    const deps = depsFor(fake, FIFTEEN_MINUTES, UNLIMITED);
-    const summary = await handle(event, event.action, deps);
-    return { summary, deps, ids };
+    return { ...(await runEvent(fake, event)), ids };
   }
 
   const lineOf = (deps: TestDeps, id: string) =>
@@ -125,7 +123,7 @@ describe('runs and overrides', () => {
       outcome: 'skipped',
       reason: 'override: running until 2026-11-30T14:00:00Z',
     });
-    expect(fake.instances.get(ids.held)?.state).toBe('running');
+    expect(fake.instance(ids.held)?.state).toBe('running');
     expect(fake.count('stopped')).toBe(2);
   });
 
@@ -188,7 +186,7 @@ describe('runs and overrides', () => {
   });
 
   test('the tag key follows the scheduler\'s: "Team:override" with tagKey "Team"', async () => {
-    fake = new FakeEc2(new VirtualClock(), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
     const [held] = fake.add(1, {
       state: 'running',
       tags: { Team: 'office-hours', 'Team:override': 'running until 2026-11-30T20:00Z' },
@@ -204,7 +202,7 @@ describe('runs and overrides', () => {
       deps,
     );
     expect(summary).toMatchObject({ stopped: 1, skipped: 1 });
-    expect(fake.instances.get(held)?.state).toBe('running');
-    expect(fake.instances.get(other)?.state).toBe('stopped');
+    expect(fake.instance(held)?.state).toBe('running');
+    expect(fake.instance(other)?.state).toBe('stopped');
   });
 });

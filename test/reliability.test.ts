@@ -3,9 +3,7 @@
  * retries, faults of EC2 and Lambda answers, hung connections, events that do not belong to the
  * deployment, and instances that change between the runs of a follow-up chain.
  */
-import { Stack } from 'aws-cdk-lib';
-import { Ec2Scheduler } from '../lib';
-import { findSchedule, scheduledPayload, type StackAssembly } from './support/assembly';
+import { findSchedule, scheduledPayload, type StackAssembly } from '../harness/assembly';
 import {
   E2eWorld,
   emfLines,
@@ -13,13 +11,19 @@ import {
   instanceLogs,
   MONDAY_MORNING,
   OFFICE,
-  RAISED,
-  scaled,
+  officeHoursStack,
   TAG,
+  useE2eWorld,
 } from './support/e2e';
-import { instanceIdFor, makeInstances, type Ec2Endpoint } from './support/ec2-endpoint';
-import type { LambdaEndpoint } from './support/lambda-endpoint';
-import type { Invocation } from './support/lambda-runtime';
+import {
+  ec2ApiLimits,
+  instanceIdFor,
+  makeInstances,
+  RAISED_EC2_API_LIMITS,
+  type Ec2Endpoint,
+} from '../harness/ec2';
+import type { LambdaEndpoint } from '../harness/lambda-endpoint';
+import type { Invocation } from '../harness/lambda-runtime';
 
 jest.setTimeout(60_000);
 
@@ -28,25 +32,15 @@ let stack: StackAssembly;
 let ec2: Ec2Endpoint;
 let lambda: LambdaEndpoint;
 
-beforeAll(async () => {
-  world = await E2eWorld.start((app) => {
-    const s = new Stack(app, 'ReliabilityScheduler');
-    const scheduler = new Ec2Scheduler(s, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-    });
-    scheduler.addSchedule('lab', { start: 'cron(0 9 ? * MON-FRI *)', stop: 'cron(0 19 ? * * *)' });
-    return s;
-  });
-  ({ stack, ec2, lambda } = world);
-});
-
-beforeEach(() => world.reset());
-
-afterEach(() => world.closeRuntimes());
-
-afterAll(() => world?.close());
+useE2eWorld(
+  officeHoursStack('ReliabilityScheduler', {}, (scheduler) =>
+    scheduler.addSchedule('lab', { start: 'cron(0 9 ? * MON-FRI *)', stop: 'cron(0 19 ? * * *)' }),
+  ),
+  (started) => {
+    world = started;
+    ({ stack, ec2, lambda } = started);
+  },
+);
 
 const startSchedule = () => findSchedule(stack, 'office-hours', 'start');
 const stopSchedule = () => findSchedule(stack, 'office-hours', 'stop');
@@ -68,7 +62,7 @@ describe('point 1: one chain per scheduled run', () => {
     // is full (buckets 100 times faster: 200 instances a second). EC2 refuses the first instance,
     // so its first call of 1,000 fails and (as EC2 may) costs the 1,000 tokens: in its 2 s it
     // settles the bad instance, starts what the refill allows and hands the rest on.
-    const rt = world.runtime(scaled(100), 2000, { asyncRetries: 2 });
+    const rt = world.runtime(ec2ApiLimits(100), 2000, { asyncRetries: 2 });
     // A warm execution environment (a run of a schedule with no instances), so that the first
     // follow-up's 2 s are not spent on the process's first SDK calls.
     await world.fire(rt, findSchedule(stack, 'lab', 'start'), MONDAY_MORNING);
@@ -137,7 +131,7 @@ describe('point 2: a fault while verifying loses nothing', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -171,7 +165,7 @@ describe('point 3: a failed hand-over still reports', () => {
     lambda.failNext(10, 'ServiceException', 500);
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED, 4000),
+      world.runtime(RAISED_EC2_API_LIMITS, 4000),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -244,7 +238,7 @@ describe('point 4: a bad instance costs seconds', () => {
     ec2.failInstance(bad, 'InsufficientInstanceCapacity');
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -267,7 +261,7 @@ describe('point 5: bounded calls', () => {
     ec2.injectFault({ action: 'StartInstances', times: 1, respond: 'hang' });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED, 10_000),
+      world.runtime(RAISED_EC2_API_LIMITS, 10_000),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -355,7 +349,7 @@ describe('point 6: events are checked against the deployment before any API call
       makeInstances(5, { tags: { [TAG]: 'lab' }, state: 'stopped', firstIndex: 11 }),
     );
     ec2.addInstances(makeInstances(5, { tags: { Owner: 'me' }, state: 'stopped', firstIndex: 21 }));
-    const rt = world.runtime(RAISED);
+    const rt = world.runtime(RAISED_EC2_API_LIMITS);
     rt.setClock(new Date('2026-11-30T13:00:01Z'));
 
     const [run] = await rt.invoke(startSchedule().target.arn, event());
@@ -444,7 +438,7 @@ describe('point 8: readable error codes', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );
@@ -464,7 +458,7 @@ describe('point 8: readable error codes', () => {
     });
 
     const { invocations } = await world.fire(
-      world.runtime(RAISED),
+      world.runtime(RAISED_EC2_API_LIMITS),
       startSchedule(),
       MONDAY_MORNING,
     );

@@ -3,37 +3,34 @@ import { deploymentFromEnv, MalformedEventError } from '../lib/schedule-input-pa
 import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
 import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
+import { instanceIdFor } from '../harness/ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import {
   depsFor,
-  FakeEc2,
-  instanceId,
+  FIFTEEN_MINUTES,
   officeHoursEvent,
+  runEvent,
   TestDeps,
   UNLIMITED,
-  VirtualClock,
-  FIFTEEN_MINUTES,
   WITH_OPERATIONS,
-} from './support/fake-ec2';
+} from './support/runs';
 
-let fake: FakeEc2;
+let fake: InProcessEc2;
 
 afterEach(() => fake?.restore());
 
-function setup(limits = UNLIMITED, level?: { start?: number; stop?: number }): FakeEc2 {
-  fake = new FakeEc2(new VirtualClock(), undefined);
+function setup(
+  limits = UNLIMITED,
+  level?: { start?: number; stop?: number },
+  latencyMs?: number,
+): InProcessEc2 {
+  fake = new InProcessEc2(new VirtualClock(), undefined, latencyMs);
   fake.setLimits(limits, level);
   return fake;
 }
 
-async function run(
-  event: SchedulerEvent,
-  budgetMs = FIFTEEN_MINUTES,
-  limits = UNLIMITED,
-): Promise<{ summary: RunSummary; deps: TestDeps }> {
-  const deps = depsFor(fake, budgetMs, limits);
-  const summary = await handle(event, event.action, deps);
-  return { summary, deps };
-}
+const run = (event: SchedulerEvent, budgetMs = FIFTEEN_MINUTES, limits = UNLIMITED) =>
+  runEvent(fake, event, { budgetMs, limits });
 
 /** Runs the event, then every follow-up it queues, as Lambda would. */
 async function runChain(event: SchedulerEvent, budgetMs: number, limits = EC2_DEFAULT_LIMITS) {
@@ -80,7 +77,7 @@ describe('finding instances', () => {
     expect(fake.actionCalls().map((c) => c.ids.length)).toEqual([1000, 1000, 500]);
     expect(summary).toMatchObject({ found: 2500, started: 2500, failed: 0, deferred: 0 });
     expect(fake.count('running')).toBe(2530);
-    expect([...fake.instances.values()].filter((i) => i.tags.Schedule === 'other')).toEqual(
+    expect(fake.instances().filter((i) => i.tags.Schedule === 'other')).toEqual(
       expect.arrayContaining([expect.objectContaining({ state: 'stopped' })]),
     );
   });
@@ -209,9 +206,7 @@ describe('deadline and follow-up runs', () => {
   });
 
   test('a run whose listing is cut short hands on what it listed, and a later run lists the rest', async () => {
-    setup();
-    fake = new FakeEc2(new VirtualClock(), undefined, 600);
-    fake.setLimits(UNLIMITED);
+    setup(UNLIMITED, undefined, 600);
     fake.add(3000);
     // 1.5 s with 0.6 s calls: two of three pages listed, then no time for the third.
     const deps = depsFor(fake, 1500, UNLIMITED);
@@ -225,9 +220,7 @@ describe('deadline and follow-up runs', () => {
   });
 
   test('short runs with slow calls still make progress every time', async () => {
-    setup();
-    fake = new FakeEc2(new VirtualClock(), undefined, 150);
-    fake.setLimits(EC2_DEFAULT_LIMITS);
+    setup(EC2_DEFAULT_LIMITS, undefined, 150);
     fake.add(1050);
     const chain = await runChain(officeHoursEvent(WITH_OPERATIONS), 1000, EC2_DEFAULT_LIMITS);
     // The 50 beyond EC2's burst of 1,000 need 25 s of refill at 2 a second: dozens of 1 s runs,
@@ -297,8 +290,8 @@ describe('isolating failures', () => {
   test('one failing instance is isolated while the other 2,499 start, and the run fails', async () => {
     setup();
     fake.add(2500);
-    const bad = instanceId(1234);
-    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+    const bad = instanceIdFor(1234);
+    fake.failInstance(bad, 'InsufficientInstanceCapacity');
 
     const error = await run(officeHoursEvent()).catch((e: unknown) => e);
 
@@ -317,7 +310,7 @@ describe('isolating failures', () => {
   test('an instance terminated since the listing is skipped, not failed', async () => {
     setup();
     const ids = fake.add(3);
-    fake.failing.set(ids[1], 'InvalidInstanceID.NotFound');
+    fake.failInstance(ids[1], 'InvalidInstanceID.NotFound');
     const { summary, deps } = await run(officeHoursEvent());
     expect(summary).toMatchObject({ started: 2, skipped: 1, failed: 0 });
     expect(outcomes(deps)[ids[1]]).toBe('skipped');
@@ -369,7 +362,7 @@ describe('what is never touched', () => {
 describe('hibernate', () => {
   test('hibernates configured instances and stops the others plainly', async () => {
     setup();
-    const hib = fake.add(3, { state: 'running', hibernation: true });
+    const hib = fake.add(3, { state: 'running', hibernationConfigured: true });
     const plain = fake.add(2, { state: 'running' });
     const { summary } = await run(officeHoursEvent({ action: 'stop', hibernate: true }));
     expect(summary).toMatchObject({ stopped: 5, failed: 0 });
@@ -381,9 +374,8 @@ describe('hibernate', () => {
 
   test('falls back to a plain stop when EC2 refuses hibernation for one instance', async () => {
     setup();
-    const ids = fake.add(4, { state: 'running', hibernation: true });
-    fake.instances.get(ids[2])!.hibernation = false;
-    fake.instances.get(ids[2])!.describedHibernation = true;
+    const ids = fake.add(4, { state: 'running', hibernationConfigured: true });
+    fake.updateInstance(ids[2], { hibernationConfigured: false, describedHibernation: true });
     const { summary, deps } = await run(officeHoursEvent({ action: 'stop', hibernate: true }));
     expect(summary).toMatchObject({ stopped: 4, failed: 0 });
     const line = deps.logger.lines.find((l) => l.attributes?.instanceId === ids[2]);
@@ -403,7 +395,7 @@ describe('hibernate', () => {
 
   test('without hibernate: true, configured instances get a plain stop', async () => {
     setup();
-    fake.add(2, { state: 'running', hibernation: true });
+    fake.add(2, { state: 'running', hibernationConfigured: true });
     await run(officeHoursEvent({ action: 'stop' }));
     expect(fake.actionCalls().every((c) => !c.hibernate)).toBe(true);
   });
@@ -533,7 +525,7 @@ test('the summary accounts for every instance exactly once, with one log line ea
   setup();
   fake.add(20);
   fake.add(2, { tags: { Schedule: 'office-hours', 'aws:autoscaling:groupName': 'g' } });
-  fake.failing.set(instanceId(7), 'IncorrectInstanceState');
+  fake.failInstance(instanceIdFor(7), 'IncorrectInstanceState');
   const deps = depsFor(fake, FIFTEEN_MINUTES, UNLIMITED);
   const error = (await handle(officeHoursEvent(), 'start', deps).catch(
     (e: unknown) => e,
@@ -571,8 +563,8 @@ describe('one chain, one report (issue 9)', () => {
     setup(EC2_DEFAULT_LIMITS);
     fake.add(1300);
     // Reached after the burst, by a run that still has work to hand over.
-    const bad = instanceId(1001);
-    fake.failing.set(bad, 'IncorrectInstanceState');
+    const bad = instanceIdFor(1001);
+    fake.failInstance(bad, 'IncorrectInstanceState');
 
     const runs = await chainOf(officeHoursEvent(), 60_000);
 
@@ -595,9 +587,13 @@ describe('one chain, one report (issue 9)', () => {
 
   test('a verification fault still hands the unreached instances to a follow-up', async () => {
     setup(EC2_DEFAULT_LIMITS);
-    fake.add(1300, { afterStart: 'pending' });
+    fake.add(1300, { pendingMs: Infinity });
     // The listing answers; every later DescribeInstances (the verification polls) fails.
-    fake.describeFault = { code: 'RequestLimitExceeded', after: 2, times: 1e6 };
+    fake.injectFault({
+      action: 'DescribeInstances',
+      skip: 2,
+      respond: { code: 'RequestLimitExceeded' },
+    });
 
     const { summary, deps } = await run(
       officeHoursEvent(WITH_OPERATIONS),
@@ -620,9 +616,7 @@ describe('one chain, one report (issue 9)', () => {
   });
 
   test('runs that reach no instance end the chain after a few, failing what is left with the cause', async () => {
-    setup();
-    fake = new FakeEc2(new VirtualClock(), undefined, 2000);
-    fake.setLimits(UNLIMITED);
+    setup(UNLIMITED, undefined, 2000);
     fake.add(5);
     // Every call takes 2 s and each run has 1.5 s: no run can look again and act.
     const runs = await chainOf(
@@ -630,7 +624,7 @@ describe('one chain, one report (issue 9)', () => {
         followUp: {
           attempt: 1,
           notAfter: '2026-11-30T22:00:00.000Z',
-          instances: { plain: [1, 2, 3, 4, 5].map(instanceId), hibernate: [] },
+          instances: { plain: [1, 2, 3, 4, 5].map(instanceIdFor), hibernate: [] },
         },
       }),
       1500,
@@ -645,11 +639,20 @@ describe('one chain, one report (issue 9)', () => {
 });
 
 describe('a bad instance costs seconds (issue 9)', () => {
+  /** Starts 1,000 instances at EC2's limits, the last of which lacks capacity: the run's error. */
+  function lastOf1000LacksCapacity() {
+    fake.add(1000);
+    fake.failInstance(instanceIdFor(1000), 'InsufficientInstanceCapacity');
+    return run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+  }
+
   test('an error that names the instance sets it apart at once: one failed call, then the rest in one', async () => {
     setup();
     fake.add(1000);
-    const bad = instanceId(500);
-    fake.failing.set(bad, 'IncorrectInstanceState');
+    const bad = instanceIdFor(500);
+    fake.failInstance(bad, 'IncorrectInstanceState');
     const error = await run(officeHoursEvent()).catch((e: unknown) => e as RunFailedError);
     expect((error as RunFailedError).summary).toMatchObject({ started: 999, failed: 1 });
     expect(fake.actionCalls().map((c) => [c.ids.length, c.error])).toEqual([
@@ -660,14 +663,9 @@ describe('a bad instance costs seconds (issue 9)', () => {
 
   test('failed calls are charged to the pacer as EC2 may charge them: isolating one bad instance among 1,000 costs at most one throttled call, the probe that finds out', async () => {
     setup(EC2_DEFAULT_LIMITS);
-    fake.chargesFailedCalls = true;
-    fake.add(1000);
-    const bad = instanceId(1000);
-    fake.failing.set(bad, 'InsufficientInstanceCapacity');
+    fake.chargeFailedCalls = true;
 
-    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
-      (e: unknown) => e as RunFailedError,
-    );
+    const error = await lastOf1000LacksCapacity();
 
     expect((error as RunFailedError).summary).toMatchObject({
       started: 999,
@@ -687,13 +685,8 @@ describe('a bad instance costs seconds (issue 9)', () => {
 
   test('when EC2 keeps no tokens for failed calls, the probe finds out and the other 999 start within the burst', async () => {
     setup(EC2_DEFAULT_LIMITS);
-    fake.add(1000);
-    const bad = instanceId(1000);
-    fake.failing.set(bad, 'InsufficientInstanceCapacity');
 
-    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, EC2_DEFAULT_LIMITS).catch(
-      (e: unknown) => e as RunFailedError,
-    );
+    const error = await lastOf1000LacksCapacity();
 
     expect((error as RunFailedError).summary).toMatchObject({
       started: 999,

@@ -13,14 +13,8 @@ import { readAssembly } from '../lib/assembly';
 import type { SchedulerEvent } from '../lib/schedule-input';
 import { handle } from '../lambda/run';
 import { NO_BUILTIN_VALIDATION, testStack } from './support/app';
-import {
-  depsFor,
-  FakeEc2,
-  FIFTEEN_MINUTES,
-  officeHoursEvent,
-  UNLIMITED,
-  VirtualClock,
-} from './support/fake-ec2';
+import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
+import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, UNLIMITED } from './support/runs';
 
 const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
 const WEEKDAYS_18 = 'cron(0 18 ? * MON-FRI *)';
@@ -241,13 +235,13 @@ describe('enforce', () => {
 });
 
 describe('an enforcement check run', () => {
-  let fake: FakeEc2;
+  let fake: InProcessEc2;
   afterEach(() => fake?.restore());
 
   const window = { starts: [WEEKDAYS_8], stops: [WEEKDAYS_18, DAILY_22] };
 
   async function check(at: string, skipDates: string[] = []) {
-    fake = new FakeEc2(new VirtualClock(Date.parse(at)), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(Date.parse(at)), UNLIMITED);
     const [manual] = fake.add(1, { state: 'running', tags: { Schedule: 'office-hours' } });
     const [held] = fake.add(1, {
       state: 'running',
@@ -273,8 +267,8 @@ describe('an enforcement check run', () => {
       stopped: 1,
       skipped: 1,
     });
-    expect(fake.instances.get(manual)?.state).toBe('stopped');
-    expect(fake.instances.get(held)?.state).toBe('running');
+    expect(fake.instance(manual)?.state).toBe('stopped');
+    expect(fake.instance(held)?.state).toBe('running');
   });
 
   test('inside the window (Monday 10:00) it does nothing and calls nothing', async () => {
@@ -286,13 +280,13 @@ describe('an enforcement check run', () => {
     });
     expect(summary.apiCalls).toBe(0);
     expect(fake.calls).toEqual([]);
-    expect(fake.instances.get(manual)?.state).toBe('running');
+    expect(fake.instance(manual)?.state).toBe('running');
   });
 
   test('on a skip date the start did not happen: at 10:00 it is outside the window', async () => {
     const { summary, manual } = await check('2026-11-30T15:00:00Z', ['2026-11-30']);
     expect(summary).toMatchObject({ enforcement: 'outside the running window', stopped: 1 });
-    expect(fake.instances.get(manual)?.state).toBe('stopped');
+    expect(fake.instance(manual)?.state).toBe('stopped');
   });
 
   test('at the minute of a stop the window has closed', async () => {
@@ -301,7 +295,7 @@ describe('an enforcement check run', () => {
   });
 
   test('an enforce input on a start is malformed', async () => {
-    fake = new FakeEc2(new VirtualClock(), UNLIMITED);
+    fake = new InProcessEc2(new VirtualClock(), UNLIMITED);
     await expect(
       handle(officeHoursEvent({ enforce: window }), 'start', depsFor(fake, FIFTEEN_MINUTES)),
     ).rejects.toThrow('malformed event: enforce');

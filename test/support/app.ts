@@ -2,17 +2,13 @@
  * Shared helpers for the construct tests: a fast test app and readers for the IAM policies that
  * a synthesized template attaches to one role.
  */
-import { App, type AppProps, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { NO_BUILTIN_VALIDATION } from '../../harness/assembly';
 
-/**
- * aws-cdk-lib 2.276 and later validate every synthesized template (about 3 s a synth); construct
- * tests turn that off. The minimum aws-cdk-lib the library supports (and is developed against)
- * has no such check and ignores the prop, hence the cast.
- */
-export const NO_BUILTIN_VALIDATION = { builtinCloudFormationValidation: false } as AppProps;
+export { NO_BUILTIN_VALIDATION };
 
 /**
  * A stack in an app that skips CDK's built-in CloudFormation validation (it adds seconds per

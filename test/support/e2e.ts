@@ -6,40 +6,61 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { App, Stack } from 'aws-cdk-lib';
+import { Stack, type App } from 'aws-cdk-lib';
+import { Ec2Scheduler, type ScheduleOptions } from '../../lib';
 import {
   findSchedule,
+  firingAfter,
   functionSpec,
-  nextScheduledTime,
-  scheduledPayload,
   synthesize,
   type AssemblySchedule,
   type StackAssembly,
-} from './assembly';
-import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from './ec2-endpoint';
-import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
-import { LambdaRuntime, type Invocation } from './lambda-runtime';
-
-/**
- * EC2's documented buckets as `EC2_API_LIMITS` reads them ([capacity, refill per second]), with
- * the refill rates multiplied by `scale` (the endpoint's time scale) and `share`.
- */
-export const scaled = (scale: number, share = 1) =>
-  JSON.stringify({
-    start: { request: [5, 2 * scale * share], resource: [1000, 2 * scale * share] },
-    stop: { request: [50, 5 * scale * share], resource: [1000, 20 * scale * share] },
-  });
-
-/** A raised-limits account, as EC2_API_LIMITS documents it (the endpoint has no limits then). */
-export const RAISED = JSON.stringify({
-  start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-  stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
-});
+} from '../../harness/assembly';
+import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
+import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
+import { LambdaRuntime, type Invocation } from '../../harness/lambda-runtime';
 
 export const TAG = 'Schedule';
 export const OFFICE = { [TAG]: 'office-hours' };
 /** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */
 export const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
+
+/**
+ * Builds a stack `id` with a scheduler in New York time and its office-hours schedule, 08:00 to
+ * 17:00 on weekdays (with `options`); `more` adds to the scheduler.
+ */
+export function officeHoursStack(
+  id: string,
+  options: Partial<ScheduleOptions> = {},
+  more: (scheduler: Ec2Scheduler) => void = () => undefined,
+): (app: App) => Stack {
+  return (app) => {
+    const stack = new Stack(app, id);
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' });
+    scheduler.addSchedule('office-hours', {
+      start: 'cron(0 8 ? * MON-FRI *)',
+      stop: 'cron(0 17 ? * MON-FRI *)',
+      ...options,
+    });
+    more(scheduler);
+    return stack;
+  };
+}
+
+/**
+ * The world of a test file: started before its tests for the stack `build` adds (`ready` gets
+ * it), reset before each test, its runtimes stopped after each, closed after all.
+ */
+export function useE2eWorld(build: (app: App) => Stack, ready: (world: E2eWorld) => void): void {
+  let world: E2eWorld | undefined;
+  beforeAll(async () => {
+    world = await E2eWorld.start(build);
+    ready(world);
+  });
+  beforeEach(() => world?.reset());
+  afterEach(() => world?.closeRuntimes());
+  afterAll(() => world?.close());
+}
 
 export const ids = (list: ReadonlyArray<{ instanceId: string }>) => list.map((i) => i.instanceId);
 
@@ -118,9 +139,8 @@ export class E2eWorld {
     after: Date,
     options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
   ): Promise<{ at: Date; invocations: Invocation[] }> {
-    const at = nextScheduledTime(schedule, after);
+    const { at, payload } = firingAfter(schedule, after);
     rt.setClock(new Date(at.getTime() + 1500));
-    const payload = scheduledPayload(schedule, at);
     return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
   }
 

@@ -12,11 +12,17 @@ import {
   CloudAssembly,
   type CloudFormationStackArtifact,
 } from 'aws-cdk-lib/cx-api';
-import { NO_BUILTIN_VALIDATION } from './app';
-import { parseEventBridgeCron, type EventBridgeCron } from '../../lib/cron';
-import { nextFiring } from '../../lib/firings';
-import { SCHEDULED_TIME_ATTRIBUTE } from '../../lib/schedule-input';
+import { parseEventBridgeCron, type EventBridgeCron } from '../lib/cron';
+import { nextFiring } from '../lib/firings';
+import { SCHEDULED_TIME_ATTRIBUTE } from '../lib/schedule-input';
 import type { FunctionSpec } from './lambda-runtime';
+
+/**
+ * aws-cdk-lib 2.276 and later validate every synthesized template (about 3 s a synth); tests and
+ * the benchmark turn that off. The minimum aws-cdk-lib the library supports (and is developed
+ * against) has no such check and ignores the prop, hence the cast.
+ */
+export const NO_BUILTIN_VALIDATION = { builtinCloudFormationValidation: false } as AppProps;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -242,6 +248,15 @@ export function nextScheduledTime(schedule: AssemblySchedule, after: Date): Date
   const at = nextFiring(cron, schedule.timeZone, after);
   if (!at) throw new Error(`${schedule.expression} never fires after ${after.toISOString()}`);
   return at;
+}
+
+/** The first firing of `schedule` after `after`: when, and the input Scheduler gives its target. */
+export function firingAfter(
+  schedule: AssemblySchedule,
+  after: Date,
+): { at: Date; payload: unknown } {
+  const at = nextScheduledTime(schedule, after);
+  return { at, payload: scheduledPayload(schedule, at) };
 }
 
 /**
