@@ -111,7 +111,11 @@ export async function runTargets(
       clients = await t.connect(target, sessionName);
     } catch (err) {
       const { errorCode, message } = describeError(err);
-      logger.error('target failed', { schedule: input.event.schedule, errorCode, message });
+      logger.error('target failed', {
+        schedule: input.event.schedule,
+        errorCode,
+        errorMessage: message,
+      });
       return { failed: { ...target, errorCode, message } };
     }
     const event = { ...input.event, target };
