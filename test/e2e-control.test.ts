@@ -4,15 +4,8 @@
  * endpoint, invoked with the inputs of the synthesized schedules.
  */
 import { findSchedule, scheduledPayload } from '../harness/assembly';
-import {
-  E2eWorld,
-  emfLines,
-  ids,
-  instanceLogs,
-  OFFICE,
-  officeHoursStack,
-  useE2eWorld,
-} from './support/e2e';
+import { E2eWorld, emfLines, ids, instanceLogs, OFFICE, useE2eWorld } from './support/e2e';
+import { officeHoursBuilder } from './support/app';
 import { makeInstances, type Ec2Endpoint } from '../harness/ec2';
 
 jest.setTimeout(30_000);
@@ -20,7 +13,7 @@ jest.setTimeout(30_000);
 let world: E2eWorld;
 let ec2: Ec2Endpoint;
 
-useE2eWorld(officeHoursStack('E2eControl', { enforce: true }), (started) => {
+useE2eWorld(officeHoursBuilder('E2eControl', { schedule: { enforce: true } }), (started) => {
   world = started;
   ({ ec2 } = started);
 });

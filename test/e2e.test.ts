@@ -22,10 +22,10 @@ import {
   instanceLogs,
   MONDAY_MORNING,
   OFFICE,
-  officeHoursStack,
   TAG,
   useE2eWorld,
 } from './support/e2e';
+import { officeHoursBuilder } from './support/app';
 import {
   ec2ApiLimits,
   instanceIdFor,
@@ -57,17 +57,20 @@ const calls = (action: string) => world.calls(action);
 const stateOf = (id: string) => ec2.instance(id)?.state;
 
 useE2eWorld(
-  officeHoursStack('E2eScheduler', { skipDates: ['2026-12-25', '2027-01-01'] }, (scheduler) => {
-    scheduler.addSchedule('lab', {
-      start: 'cron(0 9 ? * MON-FRI *)',
-      stop: 'cron(0 19 ? * * *)',
-      hibernate: true,
-    });
-    scheduler.addSchedule('nights', {
-      start: 'cron(0 20 ? * * *)',
-      stop: 'cron(0 6 ? * * *)',
-      timeZone: 'UTC',
-    });
+  officeHoursBuilder('E2eScheduler', {
+    schedule: { skipDates: ['2026-12-25', '2027-01-01'] },
+    more: (scheduler) => {
+      scheduler.addSchedule('lab', {
+        start: 'cron(0 9 ? * MON-FRI *)',
+        stop: 'cron(0 19 ? * * *)',
+        hibernate: true,
+      });
+      scheduler.addSchedule('nights', {
+        start: 'cron(0 20 ? * * *)',
+        stop: 'cron(0 6 ? * * *)',
+        timeZone: 'UTC',
+      });
+    },
   }),
   (started) => {
     world = started;

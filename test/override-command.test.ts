@@ -2,14 +2,10 @@
  * `cdk-ec2-scheduler override` against the loopback EC2 endpoint, configured only through the
  * SDK's standard environment: what it writes, and that every refusal exits 2 and writes nothing.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Ec2Scheduler } from '../lib';
-import { synthesize } from '../harness/assembly';
-import { fakeAwsEnv, runCli, setEnv } from './support/cli';
-import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
+import { Duration } from 'aws-cdk-lib';
+import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
+import { officeHoursBuilder } from './support/app';
+import { runCli, useCliWorld } from './support/cli';
 
 /** Thursday 24 December 2026, 18:00 in New York. */
 const NOW = new Date('2026-12-24T23:00:00Z');
@@ -17,38 +13,20 @@ const id = instanceIdFor;
 const KEY = 'Schedule:override';
 
 let ep: Ec2Endpoint;
-let restoreEnv: () => void;
 let cdkOut: string;
-let tmp: string;
 
-beforeAll(async () => {
-  ep = await startEc2Endpoint();
-  restoreEnv = setEnv(fakeAwsEnv(ep.url));
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-override-'));
-  cdkOut = synthesize(path.join(tmp, 'cdk.out'), (app) => {
-    const stack = new Stack(app, 'Office');
-    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
-      timeZone: 'America/New_York',
-      maxOverride: Duration.days(3),
-    });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-    });
-    scheduler.addSchedule('nights', {
-      start: 'cron(0 20 ? * * *)',
-      stop: 'cron(0 6 ? * * *)',
-      timeZone: 'UTC',
-    });
-    return stack;
-  }).directory;
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await ep.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+useCliWorld(
+  officeHoursBuilder('Office', {
+    scheduler: { maxOverride: Duration.days(3) },
+    more: (scheduler) =>
+      scheduler.addSchedule('nights', {
+        start: 'cron(0 20 ? * * *)',
+        stop: 'cron(0 6 ? * * *)',
+        timeZone: 'UTC',
+      }),
+  }),
+  (world) => ({ ep, cdkOut } = world),
+);
 
 beforeEach(() => {
   ep.reset();

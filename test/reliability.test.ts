@@ -11,10 +11,10 @@ import {
   instanceLogs,
   MONDAY_MORNING,
   OFFICE,
-  officeHoursStack,
   TAG,
   useE2eWorld,
 } from './support/e2e';
+import { officeHoursBuilder } from './support/app';
 import {
   ec2ApiLimits,
   instanceIdFor,
@@ -33,9 +33,13 @@ let ec2: Ec2Endpoint;
 let lambda: LambdaEndpoint;
 
 useE2eWorld(
-  officeHoursStack('ReliabilityScheduler', {}, (scheduler) =>
-    scheduler.addSchedule('lab', { start: 'cron(0 9 ? * MON-FRI *)', stop: 'cron(0 19 ? * * *)' }),
-  ),
+  officeHoursBuilder('ReliabilityScheduler', {
+    more: (scheduler) =>
+      scheduler.addSchedule('lab', {
+        start: 'cron(0 9 ? * MON-FRI *)',
+        stop: 'cron(0 19 ? * * *)',
+      }),
+  }),
   (started) => {
     world = started;
     ({ stack, ec2, lambda } = started);

@@ -10,15 +10,15 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import type { StatusReport } from '../lib/status-command';
 import { synthesize } from '../harness/assembly';
-import { fakeAwsEnv, runCli, setEnv } from './support/cli';
-import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
+import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
+import { officeHoursBuilder } from './support/app';
+import { runCli, useCliWorld } from './support/cli';
 
 /** Thursday 24 December 2026, 18:00 in New York; Friday 25 December is a skip date. */
 const NOW = new Date('2026-12-24T23:00:00Z');
 const id = instanceIdFor;
 
 let ep: Ec2Endpoint;
-let restoreEnv: () => void;
 let cdkOut: string;
 const tempDirs: string[] = [];
 
@@ -28,34 +28,23 @@ function tempDir(): string {
   return dir;
 }
 
-beforeAll(async () => {
-  ep = await startEc2Endpoint();
-  restoreEnv = setEnv(fakeAwsEnv(ep.url));
-  cdkOut = synthesize(tempDir(), (app) => {
-    const stack = new Stack(app, 'Office');
-    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
-      timeZone: 'America/New_York',
-      maxOverride: Duration.days(3),
-    });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-      skipDates: ['2026-12-25'],
-    });
-    scheduler.addSchedule('nights', {
-      start: 'cron(0 20 ? * * *)',
-      // Fridays from 18:00: the next start is the earliest of every start expression.
-      additionalStarts: ['cron(0 18 ? * FRI *)'],
-      stop: 'cron(0 6 ? * * *)',
-      timeZone: 'UTC',
-    });
-    return stack;
-  }).directory;
-});
+useCliWorld(
+  officeHoursBuilder('Office', {
+    scheduler: { maxOverride: Duration.days(3) },
+    schedule: { skipDates: ['2026-12-25'] },
+    more: (scheduler) =>
+      scheduler.addSchedule('nights', {
+        start: 'cron(0 20 ? * * *)',
+        // Fridays from 18:00: the next start is the earliest of every start expression.
+        additionalStarts: ['cron(0 18 ? * FRI *)'],
+        stop: 'cron(0 6 ? * * *)',
+        timeZone: 'UTC',
+      }),
+  }),
+  (world) => ({ ep, cdkOut } = world),
+);
 
-afterAll(async () => {
-  restoreEnv();
-  await ep.close();
+afterAll(() => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 

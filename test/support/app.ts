@@ -6,6 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Ec2Scheduler, type Ec2SchedulerProps, type ScheduleOptions } from '../../lib';
 import { NO_BUILTIN_VALIDATION } from '../../harness/assembly';
 
 export { NO_BUILTIN_VALIDATION };
@@ -17,6 +18,36 @@ export { NO_BUILTIN_VALIDATION };
 export function testStack(id = 'Stack'): Stack {
   const app = new App(NO_BUILTIN_VALIDATION);
   return new Stack(app, id);
+}
+
+export interface OfficeHoursOptions {
+  /** Added to the scheduler's props (its time zone is New York's). */
+  readonly scheduler?: Ec2SchedulerProps;
+  /** Added to the office-hours schedule. */
+  readonly schedule?: Partial<ScheduleOptions>;
+  /** Adds to the scheduler, e.g. other schedules. */
+  readonly more?: (scheduler: Ec2Scheduler) => void;
+}
+
+/**
+ * Builds, in an app, a stack `id` with a scheduler in New York time and its office-hours
+ * schedule, 08:00 to 17:00 on weekdays: for `synthesize` and the end-to-end world.
+ */
+export function officeHoursBuilder(id: string, options: OfficeHoursOptions = {}) {
+  return (app: App): Stack => {
+    const stack = new Stack(app, id);
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', {
+      timeZone: 'America/New_York',
+      ...options.scheduler,
+    });
+    scheduler.addSchedule('office-hours', {
+      start: 'cron(0 8 ? * MON-FRI *)',
+      stop: 'cron(0 17 ? * MON-FRI *)',
+      ...options.schedule,
+    });
+    options.more?.(scheduler);
+    return stack;
+  };
 }
 
 /** One statement of an IAM policy document, as it appears in a template. */

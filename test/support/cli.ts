@@ -4,9 +4,13 @@
  * the SDK's standard configuration (`AWS_ENDPOINT_URL_EC2`, `AWS_REGION`, fake credentials).
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { App, Stack } from 'aws-cdk-lib';
 import { main } from '../../lib/cli';
+import { synthesize } from '../../harness/assembly';
+import { startEc2Endpoint, type Ec2Endpoint } from '../../harness/ec2';
 
 /** What a run printed, and its exit code. */
 export interface CliRun {
@@ -74,5 +78,34 @@ export function runBundle(argv: string[], env: Record<string, string>): Promise<
         resolve({ code, out: stdout.split('\n').filter((l) => l !== ''), err: stderr.trim() });
       },
     );
+  });
+}
+
+/** What a file of command tests runs against. */
+export interface CliWorld {
+  /** A loopback EC2 endpoint, which the SDK's environment points at. */
+  readonly ep: Ec2Endpoint;
+  /** The cloud assembly of the file's stack. */
+  readonly cdkOut: string;
+}
+
+/**
+ * Before a file's tests: the loopback EC2 endpoint, the SDK's environment pointing at it, and the
+ * cloud assembly of the stack `build` adds (`ready` gets them); after them, all of it goes.
+ */
+export function useCliWorld(build: (app: App) => Stack, ready: (world: CliWorld) => void): void {
+  let ep: Ec2Endpoint | undefined;
+  let restoreEnv: (() => void) | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    ep = await startEc2Endpoint();
+    restoreEnv = setEnv(fakeAwsEnv(ep.url));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-cli-'));
+    ready({ ep, cdkOut: synthesize(path.join(dir, 'cdk.out'), build).directory });
+  });
+  afterAll(async () => {
+    restoreEnv?.();
+    await ep?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 }

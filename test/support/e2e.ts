@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Stack, type App } from 'aws-cdk-lib';
-import { Ec2Scheduler, type ScheduleOptions } from '../../lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import {
   findSchedule,
   firingAfter,
@@ -24,28 +23,6 @@ export const TAG = 'Schedule';
 export const OFFICE = { [TAG]: 'office-hours' };
 /** Monday 30 November 2026, 07:00 in New York: the office-hours start fires an hour later. */
 export const MONDAY_MORNING = new Date('2026-11-30T12:00:00Z');
-
-/**
- * Builds a stack `id` with a scheduler in New York time and its office-hours schedule, 08:00 to
- * 17:00 on weekdays (with `options`); `more` adds to the scheduler.
- */
-export function officeHoursStack(
-  id: string,
-  options: Partial<ScheduleOptions> = {},
-  more: (scheduler: Ec2Scheduler) => void = () => undefined,
-): (app: App) => Stack {
-  return (app) => {
-    const stack = new Stack(app, id);
-    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: 'cron(0 8 ? * MON-FRI *)',
-      stop: 'cron(0 17 ? * MON-FRI *)',
-      ...options,
-    });
-    more(scheduler);
-    return stack;
-  };
-}
 
 /**
  * The world of a test file: started before its tests for the stack `build` adds (`ready` gets
