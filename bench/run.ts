@@ -12,6 +12,7 @@
  *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
+import { manyAccountsRows, manyAccountsTable } from './many-accounts';
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -46,7 +47,8 @@ const QUICK = process.argv.includes('--quick');
 /**
  * Development aid: `--only=scheduler:start:3000:true[:variant]` runs that one scenario and
  * nothing else; `--only=ice` runs the 1,000 starts with and without an instance that lacks
- * capacity, side by side; `--only=status` measures `cdk-ec2-scheduler status` over 10,000
+ * capacity, side by side; `--only=accounts` runs the hub's 20,000 starts over 100 targets (see
+ * many-accounts.ts); `--only=status` measures `cdk-ec2-scheduler status` over 10,000
  * instances.
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -654,6 +656,12 @@ async function main(): Promise<void> {
         log(`  ${JSON.stringify(ice[ice.length - 1])}`);
       }
       process.stdout.write(`${table(ice)}\n`);
+      return;
+    }
+    if (ONLY === 'accounts') {
+      log('hub: 50 accounts x 2 Regions x 200 instances, 10 targets at once and 1');
+      const hub = await manyAccountsRows();
+      process.stdout.write(`${JSON.stringify(hub)}\n${manyAccountsTable(hub)}\n`);
       return;
     }
     if (ONLY === 'status') {
