@@ -153,6 +153,7 @@ export class Ec2Scheduler extends Construct {
     if (this.props.dashboard) {
       this.dashboardBuilder = new SchedulerDashboard(this, 'Dashboard', this.monitoringProps());
       this.dashboard = this.dashboardBuilder.dashboard;
+      if (this.props.targets) this.dashboardBuilder.addTargets();
     }
     this.node.addValidation({ validate: () => this.validateHasSchedules() });
   }

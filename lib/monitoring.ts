@@ -173,6 +173,27 @@ export class SchedulerDashboard extends Construct {
     );
   }
 
+  /**
+   * Adds a row for a hub: instances failed per target account and Region (the functions publish
+   * InstancesFailed with Action, Account and Region in a hub's runs). Targets that could not run
+   * at all fail the invocation: the function errors widget and the logs show them.
+   */
+  addTargets(): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Failed instances per target (account, Region)',
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${this.namespace},Account,Action,Region} MetricName="${METRIC_NAMES.failed}"', 'Sum', 300)`,
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+        width: 24,
+      }),
+    );
+  }
+
   /** Adds the row of a schedule: instances started, stopped, skipped and failed. */
   addSchedule(name: string): void {
     const metric = (metricName: string, action: string, label: string) =>

@@ -299,6 +299,26 @@ describe('a hub for listed accounts only', () => {
   });
 });
 
+describe("a hub's dashboard", () => {
+  const body = (template: Template) =>
+    JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+
+  test('shows failed instances per target account and Region', () => {
+    const { template } = hub({ dashboard: true });
+    expect(body(template)).toContain('Failed instances per target (account, Region)');
+    expect(body(template)).toContain("SEARCH('{Ec2Scheduler,Account,Action,Region} MetricName=");
+  });
+
+  test('a single-account dashboard has no such row', () => {
+    const stack = testStack('Single');
+    new Ec2Scheduler(stack, 'Scheduler', { dashboard: true }).addSchedule('office-hours', {
+      start: WEEKDAYS_8,
+      stop: WEEKDAYS_17,
+    });
+    expect(body(Template.fromStack(stack))).not.toContain('Account,Action,Region');
+  });
+});
+
 describe('StackSet options', () => {
   test('delegatedAdministrator creates the StackSet as a delegated administrator', () => {
     const { template } = hub({ delegatedAdministrator: true });
