@@ -106,35 +106,6 @@ test('every instance in the healthy targets starts, one Region throttling hard; 
     const { at, payload } = firingAfter(start, MONDAY_MORNING);
     rt.setClock(new Date(at.getTime() + 1500));
     const invocations = await rt.invoke(start.target.arn, payload);
-    console.log(
-      JSON.stringify(
-        invocations
-          .flatMap((i) => i.logs)
-          .filter((l) => l.message === 'summary' || /throttl|verif/.test(String(l.message)))
-          .map((l) => [
-            l.message,
-            l.account,
-            l.region,
-            l.durationMs,
-            l.apiCalls,
-            l.started,
-            l.unverified,
-            l.timestamp,
-          ]),
-      ),
-    );
-    console.log(
-      JSON.stringify(
-        invocations.map((i) => ({
-          w: i.wallMs,
-          ev: (i.event as { target?: unknown }).target,
-          r: i.result ?? (i.error?.message ?? '').slice(0, 80),
-          t: (i.error as unknown as { summary?: { targets: unknown[] } })?.summary?.targets ?? [],
-        })),
-        null,
-        0,
-      ),
-    );
 
     // Every instance of the schedule in A and B runs; nothing else changed.
     for (const account of [A, B]) {
