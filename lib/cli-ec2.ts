@@ -12,20 +12,102 @@ import {
   paginateDescribeInstances,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { AwsCallError } from './cli-errors';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { AwsCallError, UsageError } from './cli-errors';
 
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
 const PAGE_SIZE = 1000;
 
-/** A client from the standard configuration; a dead connection fails (and is retried), never hangs. */
-export function makeEc2Client(): EC2Client {
+const HTTP = { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true };
+
+/** The flags that point `status` and `override` at a hub's target. */
+export const TARGET_OPTIONS = {
+  account: { type: 'string' },
+  region: { type: 'string' },
+  'role-name': { type: 'string' },
+} as const;
+
+export const TARGET_USAGE = `  --account         a hub's target account: act there through its spoke role (STS AssumeRole)
+  --region          the Region to act in (default: the SDK's, e.g. AWS_REGION)
+  --role-name       the spoke role's name, with --account (default ec2-scheduler-spoke)`;
+
+/**
+ * The target the flags name.
+ * @throws UsageError for a malformed account, Region or role name
+ */
+export function targetOf(flags: {
+  readonly account?: string;
+  readonly region?: string;
+  readonly 'role-name'?: string;
+}): Ec2Target {
+  const { account, region } = flags;
+  const roleName = flags['role-name'];
+  if (account !== undefined && !/^\d{12}$/.test(account)) {
+    throw new UsageError(`--account "${account}" is not an AWS account id; give its 12 digits`);
+  }
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+    throw new UsageError(`--region "${region}" is not an AWS Region such as eu-west-1`);
+  }
+  if (roleName !== undefined && (account === undefined || !/^[\w+=,.@-]{1,64}$/.test(roleName))) {
+    throw new UsageError(
+      `--role-name "${roleName}" needs --account and 1-64 letters, digits or + = , . @ _ -`,
+    );
+  }
+  return { account, region, roleName };
+}
+
+/** Where a command acts: by default the standard configuration's account and Region. */
+export interface Ec2Target {
+  /** A hub's target account: the command assumes the spoke role there. */
+  readonly account?: string;
+  readonly region?: string;
+  /** The spoke role's name. @default 'ec2-scheduler-spoke' */
+  readonly roleName?: string;
+}
+
+/**
+ * A client from the standard configuration; a dead connection fails (and is retried), never
+ * hangs. With `target.account`, its credentials are the spoke role's there (STS AssumeRole with
+ * the standard configuration's credentials, session `cdk-ec2-scheduler-cli`).
+ */
+export function makeEc2Client(target: Ec2Target = {}): EC2Client {
+  const { account, region } = target;
   return new EC2Client({
-    requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: 60_000,
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: HTTP,
+    ...(region ? { region } : {}),
+    ...(account ? { credentials: spokeCredentials(account, target.roleName, region) } : {}),
   });
+}
+
+function spokeCredentials(account: string, roleName = 'ec2-scheduler-spoke', region?: string) {
+  let assumed: Promise<AwsCredentialIdentity> | undefined;
+  const assume = async (): Promise<AwsCredentialIdentity> => {
+    const sts = new STSClient({ requestHandler: HTTP, ...(region ? { region } : {}) });
+    const partition = region?.startsWith('cn-')
+      ? 'aws-cn'
+      : region?.startsWith('us-gov-')
+        ? 'aws-us-gov'
+        : 'aws';
+    const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
+    try {
+      const { Credentials: c } = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-ec2-scheduler-cli' }),
+      );
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('no credentials returned');
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
+    } catch (err) {
+      throw AwsCallError.of(`AssumeRole of ${roleArn}`, err);
+    } finally {
+      sts.destroy();
+    }
+  };
+  return () => (assumed ??= assume());
 }
 
 /**

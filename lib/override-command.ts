@@ -7,7 +7,17 @@
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import * as fs from 'node:fs';
 import type { Io } from './cli';
-import { createTag, deleteTag, describeIds, makeEc2Client, regionOf, tagOf } from './cli-ec2';
+import {
+  createTag,
+  deleteTag,
+  describeIds,
+  makeEc2Client,
+  regionOf,
+  tagOf,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+} from './cli-ec2';
 import { AwsCallError, InputError, UsageError } from './cli-errors';
 import {
   conflictMessage,
@@ -28,6 +38,7 @@ import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 
 export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--running-until TIME | --stopped-until TIME | --clear)
                              [--tag-key KEY] [CDK_OUT_DIR]
+                             [--account ACCOUNT [--role-name NAME]] [--region REGION]
 
   --running-until   keep the instances running until TIME: stops leave them alone
   --stopped-until   keep the instances stopped until TIME: starts leave them alone
@@ -37,9 +48,11 @@ export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--ru
                     of the instance's schedule, which takes CDK_OUT_DIR
   --tag-key         the schedule tag's key (default: the cloud assembly's, else Schedule)
   CDK_OUT_DIR       the cloud assembly of the deployment: the schedules' time zones and
-                    maxOverride (without it, 7 days)`;
+                    maxOverride (without it, 7 days)
+${TARGET_USAGE}`;
 
 export const OVERRIDE_OPTIONS = {
+  ...TARGET_OPTIONS,
   'running-until': { type: 'string' },
   'stopped-until': { type: 'string' },
   clear: { type: 'boolean' },
@@ -48,6 +61,9 @@ export const OVERRIDE_OPTIONS = {
 
 /** The flags `override` reads. */
 export interface OverrideFlags {
+  readonly account?: string;
+  readonly region?: string;
+  readonly 'role-name'?: string;
   readonly 'running-until'?: string;
   readonly 'stopped-until'?: string;
   readonly clear?: boolean;
@@ -85,7 +101,7 @@ export async function overrideCommand(flags: OverrideFlags, args: readonly strin
   if (request.kind === 'set') checkTimeFormat(request);
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  const ec2 = makeEc2Client();
+  const ec2 = makeEc2Client(targetOf(flags));
   try {
     const region = await regionOf(ec2);
     const instances = await describeOrRefuse(ec2, ids, region);

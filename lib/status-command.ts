@@ -5,7 +5,15 @@
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { Io } from './cli';
-import { listTagged, makeEc2Client, regionOf, tagOf } from './cli-ec2';
+import {
+  listTagged,
+  makeEc2Client,
+  regionOf,
+  tagOf,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetOf,
+} from './cli-ec2';
 import { UsageError } from './cli-errors';
 import {
   conflictMessage,
@@ -17,14 +25,17 @@ import { overrideTagKey } from './override';
 import { auditTagKey } from './shared-names';
 
 export const STATUS_USAGE = `  cdk-ec2-scheduler status [CDK_OUT_DIR] [--schedule NAME] [--tag-key KEY] [--json]
+                           [--account ACCOUNT [--role-name NAME]] [--region REGION]
 
   --schedule        only the instances of this schedule (tag value)
   --tag-key         the schedule tag's key (default: the cloud assembly's, else Schedule)
   --json            print JSON instead of a table
   CDK_OUT_DIR       the cloud assembly of the deployment: adds each schedule's next start and
-                    stop, and judges overrides with its time zone and maxOverride`;
+                    stop, and judges overrides with its time zone and maxOverride
+${TARGET_USAGE}`;
 
 export const STATUS_OPTIONS = {
+  ...TARGET_OPTIONS,
   schedule: { type: 'string' },
   'tag-key': { type: 'string' },
   json: { type: 'boolean' },
@@ -32,6 +43,9 @@ export const STATUS_OPTIONS = {
 
 /** The flags `status` reads. */
 export interface StatusFlags {
+  readonly account?: string;
+  readonly region?: string;
+  readonly 'role-name'?: string;
   readonly schedule?: string;
   readonly 'tag-key'?: string;
   readonly json?: boolean;
@@ -93,7 +107,7 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
   }
   const schedules = DeployedSchedules.load(dir, flags['tag-key'], flags.schedule);
   const now = io.now?.() ?? new Date();
-  const ec2 = makeEc2Client();
+  const ec2 = makeEc2Client(targetOf(flags));
   let region: string;
   let instances: Instance[];
   try {

@@ -1,0 +1,100 @@
+/**
+ * `status` and `override` in a hub's target: `--account` assumes the spoke role there (through
+ * the loopback STS), `--region` picks the Region; the loopback EC2 keeps accounts and Regions
+ * apart, so a command sees and writes the target's instances only.
+ */
+import { startEc2Accounts, type Ec2Accounts } from '../harness/ec2/accounts';
+import { makeInstances } from '../harness/ec2';
+import { startStsEndpoint, type StsEndpoint } from '../harness/sts-endpoint';
+import { fakeAwsEnv, runCli, setEnv } from './support/cli';
+
+const SPOKE = '111111111111';
+const DENIED = '222222222222';
+const NOW = new Date('2026-11-30T13:00:00Z');
+
+let ec2: Ec2Accounts;
+let sts: StsEndpoint;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  ec2 = await startEc2Accounts();
+  sts = await startStsEndpoint();
+  restoreEnv = setEnv({ ...fakeAwsEnv(ec2.url), AWS_ENDPOINT_URL_STS: sts.url });
+  sts.allow(`arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`);
+  (await ec2.target(SPOKE, 'eu-west-1')).addInstances(
+    makeInstances(3, { tags: { Schedule: 'office-hours' }, state: 'running', firstIndex: 1 }),
+  );
+  // The hub's own account and Region, which the commands must not see with --account.
+  (await ec2.target(ec2.hubAccount, 'us-east-1')).addInstances(
+    makeInstances(2, { tags: { Schedule: 'office-hours' }, state: 'running', firstIndex: 101 }),
+  );
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  await Promise.all([ec2?.close(), sts?.close()]);
+});
+
+test('status --account --region lists the target account and Region only, as the spoke role', async () => {
+  const { code, out } = await runCli(
+    ['status', '--account', SPOKE, '--region', 'eu-west-1', '--json'],
+    NOW,
+  );
+  expect(code).toBe(0);
+  const report = JSON.parse(out.join('\n')) as { instances: { instanceId: string }[] };
+  expect(report.instances.map((i) => i.instanceId)).toEqual(
+    makeInstances(3, { firstIndex: 1 }).map((i) => i.instanceId),
+  );
+  expect(sts.requests.at(-1)).toEqual({
+    roleArn: `arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`,
+    sessionName: 'cdk-ec2-scheduler-cli',
+    granted: true,
+  });
+  // Without --account: the standard configuration's own account and Region.
+  const own = await runCli(['status', '--json'], NOW);
+  expect((JSON.parse(own.out.join('\n')) as { instances: unknown[] }).instances).toHaveLength(2);
+});
+
+test('override --account writes the tag in the target account only', async () => {
+  const [first] = makeInstances(1, { firstIndex: 1 });
+  const { code } = await runCli(
+    [
+      'override',
+      first.instanceId,
+      '--running-until',
+      '2026-11-30T22:00Z',
+      '--account',
+      SPOKE,
+      '--region',
+      'eu-west-1',
+    ],
+    NOW,
+  );
+  expect(code).toBe(0);
+  const target = await ec2.target(SPOKE, 'eu-west-1');
+  expect(target.instance(first.instanceId)?.tags['Schedule:override']).toBe(
+    'running until 2026-11-30T22:00:00Z',
+  );
+  const hub = await ec2.target(ec2.hubAccount, 'us-east-1');
+  expect(hub.requests.filter((r) => r.action === 'CreateTags')).toEqual([]);
+});
+
+test('a spoke role that cannot be assumed: exit 1 naming the role', async () => {
+  const before = ec2.keys().length;
+  const { code, err } = await runCli(['status', '--account', DENIED, '--region', 'eu-west-1'], NOW);
+  expect(code).toBe(1);
+  expect(err).toContain(
+    `AssumeRole of arn:aws:iam::${DENIED}:role/ec2-scheduler-spoke failed: AccessDenied`,
+  );
+  expect(ec2.keys()).toHaveLength(before);
+});
+
+test.each([
+  [['--account', '1234'], '--account "1234" is not an AWS account id; give its 12 digits'],
+  [['--region', 'Europe'], '--region "Europe" is not an AWS Region such as eu-west-1'],
+  [['--role-name', 'spoke'], '--role-name "spoke" needs --account'],
+])('%j is a usage error (exit 2)', async (flags, message) => {
+  const { code, err } = await runCli(['status', ...flags], NOW);
+  expect(code).toBe(2);
+  expect(err).toContain(message);
+});
