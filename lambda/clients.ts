@@ -25,6 +25,7 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
+import { partitionOf } from '../lib/partition';
 import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
 import { accountsOfUnits } from './organizations';
@@ -130,13 +131,6 @@ export function makeEc2Clients(scope: Ec2Scope = {}): Pick<Clients, 'ec2' | 'ec2
 
 export function makeClients(): Clients {
   return { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
-}
-
-/** The partition of a Region, for the spoke role's ARN. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AwsCallError, UsageError } from './cli-errors';
+import { partitionOf } from './partition';
 
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
 const PAGE_SIZE = 1000;
@@ -84,12 +85,7 @@ function spokeCredentials(account: string, roleName = 'ec2-scheduler-spoke', reg
   let assumed: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     const sts = new STSClient({ requestHandler: HTTP, ...(region ? { region } : {}) });
-    const partition = region?.startsWith('cn-')
-      ? 'aws-cn'
-      : region?.startsWith('us-gov-')
-        ? 'aws-us-gov'
-        : 'aws';
-    const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
+    const roleArn = `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
     try {
       const { Credentials: c } = await sts.send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-ec2-scheduler-cli' }),
