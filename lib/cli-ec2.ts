@@ -16,6 +16,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AwsCallError, UsageError } from './cli-errors';
 import { partitionOf } from './partition';
+import { ACCOUNT_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
 const PAGE_SIZE = 1000;
@@ -44,13 +45,13 @@ export function targetOf(flags: {
 }): Ec2Target {
   const { account, region } = flags;
   const roleName = flags['role-name'];
-  if (account !== undefined && !/^\d{12}$/.test(account)) {
+  if (account !== undefined && !ACCOUNT_ID.test(account)) {
     throw new UsageError(`--account "${account}" is not an AWS account id; give its 12 digits`);
   }
-  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+  if (region !== undefined && !REGION_NAME.test(region)) {
     throw new UsageError(`--region "${region}" is not an AWS Region such as eu-west-1`);
   }
-  if (roleName !== undefined && (account === undefined || !/^[\w+=,.@-]{1,64}$/.test(roleName))) {
+  if (roleName !== undefined && (account === undefined || !ROLE_NAME.test(roleName))) {
     throw new UsageError(
       `--role-name "${roleName}" needs --account and 1-64 letters, digits or + = , . @ _ -`,
     );

@@ -25,6 +25,7 @@ import {
   TargetsConfig,
 } from './schedule-input';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
+import { ACCOUNT_ID, OU_ID, REGION_NAME } from './aws-ids';
 
 export { MalformedEventError };
 
@@ -159,9 +160,6 @@ function enforceOf(
   };
 }
 
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
 /** A run's target: a well-formed account and Region, among the deployment's targets. */
 function targetOf(raw: Record<string, unknown>, deployment?: Deployment): RunTarget | undefined {
   if (raw.target === undefined) return undefined;
@@ -169,9 +167,9 @@ function targetOf(raw: Record<string, unknown>, deployment?: Deployment): RunTar
   if (
     !isObject(target) ||
     typeof target.account !== 'string' ||
-    !ACCOUNT.test(target.account) ||
+    !ACCOUNT_ID.test(target.account) ||
     typeof target.region !== 'string' ||
-    !REGION.test(target.region)
+    !REGION_NAME.test(target.region)
   ) {
     throw new MalformedEventError(
       `target ${show(target)} must be an account (12 digits) and a Region, e.g. {"account":"111122223333","region":"eu-west-1"}`,
@@ -308,9 +306,9 @@ function targetsFromEnv(value: string | undefined, name: string): TargetsConfig 
     Array.isArray(v) && v.every((x) => typeof x === 'string' && re.test(x));
   if (
     !isObject(parsed) ||
-    !list(parsed.accounts, ACCOUNT) ||
-    !list(parsed.organizationalUnitIds, /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/) ||
-    !list(parsed.regions, REGION) ||
+    !list(parsed.accounts, ACCOUNT_ID) ||
+    !list(parsed.organizationalUnitIds, OU_ID) ||
+    !list(parsed.regions, REGION_NAME) ||
     typeof parsed.spokeRoleName !== 'string'
   ) {
     throw new Error(

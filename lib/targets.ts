@@ -6,6 +6,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { Ec2SchedulerProps } from './props';
 import type { ScheduleAction, TargetsConfig } from './schedule-input';
+import { ACCOUNT_ID, OU_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 
 /** The spoke role's name unless `spokeRoleName` says otherwise. */
 export const DEFAULT_SPOKE_ROLE_NAME = 'ec2-scheduler-spoke';
@@ -85,7 +86,7 @@ export function targetsConfig(targets: ResolvedTargets): TargetsConfig {
 
 /** @throws Error unless `account` is 12 digits (tokens pass) */
 export function validateAccountId(field: string, account: string): void {
-  if (!Token.isUnresolved(account) && !/^\d{12}$/.test(account)) {
+  if (!Token.isUnresolved(account) && !ACCOUNT_ID.test(account)) {
     throw new Error(
       `${field} "${account}" is not an AWS account id; account ids are 12 digits, e.g. "111122223333"`,
     );
@@ -99,7 +100,7 @@ export function validateSpokeRoleName(field: string, name: string): void {
       `${field} is an unresolved token; the hub's role names and the spokes' trust are derived from it at synth, so give a literal name such as "${DEFAULT_SPOKE_ROLE_NAME}"`,
     );
   }
-  if (!/^[\w+=,.@-]+$/.test(name)) {
+  if (!ROLE_NAME.test(name)) {
     throw new Error(
       `${field} "${name}" is not a valid IAM role name; use letters, digits and + = , . @ _ -`,
     );
@@ -121,7 +122,7 @@ export function validateOrganizationId(organizationId: string): void {
 }
 
 function validateOrganizationalUnitId(field: string, ou: string): void {
-  if (!Token.isUnresolved(ou) && !/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(ou)) {
+  if (!Token.isUnresolved(ou) && !OU_ID.test(ou)) {
     throw new Error(
       `${field} "${ou}" is not an organizational unit id; OU ids are "ou-", 4-32 lowercase letters or digits, "-" and 8-32 more, e.g. "ou-ab12-cdef3456"`,
     );
@@ -129,7 +130,7 @@ function validateOrganizationalUnitId(field: string, ou: string): void {
 }
 
 function validateRegion(field: string, region: string): void {
-  if (!Token.isUnresolved(region) && !/^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/.test(region)) {
+  if (!Token.isUnresolved(region) && !REGION_NAME.test(region)) {
     throw new Error(
       `${field} "${region}" is not a Region name; write Region codes such as "us-east-1" or "eu-central-1"`,
     );

@@ -194,6 +194,18 @@ describe('the target in an input', () => {
     );
   });
 
+  test('a Region the construct accepts, the functions accept too (e.g. eusc-de-east-1)', () => {
+    const targets = { ...CONFIG, regions: ['eusc-de-east-1'] };
+    const names = { tagKey: 'T', schedules: 'S', targets: 'X' };
+    const env = { T: 'Schedule', S: '["office-hours"]', X: JSON.stringify(targets) };
+    const deployment = deploymentFromEnv(env, names);
+    expect(deployment.targets?.regions).toEqual(['eusc-de-east-1']);
+    const target = { account: A, region: 'eusc-de-east-1' };
+    expect(
+      parseScheduleInput(officeHoursEvent({ target }), 'start', { deployment }).event.target,
+    ).toEqual(target);
+  });
+
   test('session names are the schedule name, within STS limits', () => {
     expect(sessionNameOf('office-hours')).toBe('office-hours');
     expect(sessionNameOf('team a/b: nights')).toBe('team-a-b--nights');
