@@ -10,6 +10,7 @@ import {
   DescribeInstancesCommand,
   EC2Client,
   paginateDescribeInstances,
+  type Filter,
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -21,7 +22,12 @@ import { ACCOUNT_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
 const PAGE_SIZE = 1000;
 
-const HTTP = { connectionTimeout: 5_000, requestTimeout: 60_000, throwOnRequestTimeout: true };
+/** Clients' HTTP settings: a dead connection fails (and is retried), never hangs. */
+export const CLI_HTTP = {
+  connectionTimeout: 5_000,
+  requestTimeout: 60_000,
+  throwOnRequestTimeout: true,
+};
 
 /** The flags that point `status` and `override` at a hub's target. */
 export const TARGET_OPTIONS = {
@@ -76,7 +82,7 @@ export interface Ec2Target {
 export function makeEc2Client(target: Ec2Target = {}): EC2Client {
   const { account, region } = target;
   return new EC2Client({
-    requestHandler: HTTP,
+    requestHandler: CLI_HTTP,
     ...(region ? { region } : {}),
     ...(account ? { credentials: spokeCredentials(account, target.roleName, region) } : {}),
   });
@@ -85,7 +91,7 @@ export function makeEc2Client(target: Ec2Target = {}): EC2Client {
 function spokeCredentials(account: string, roleName = 'ec2-scheduler-spoke', region?: string) {
   let assumed: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
-    const sts = new STSClient({ requestHandler: HTTP, ...(region ? { region } : {}) });
+    const sts = new STSClient({ requestHandler: CLI_HTTP, ...(region ? { region } : {}) });
     const roleArn = `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
     try {
       const { Credentials: c } = await sts.send(
@@ -136,30 +142,30 @@ function instancesOf(page: { Reservations?: { Instances?: Instance[] }[] }): Ins
 }
 
 /**
- * Every instance carrying the tag `tagKey` (with the value `schedule`, if given), in pages of up
- * to 1,000.
+ * Every instance the filters match, in pages of up to 1,000.
  * @throws AwsCallError when a call fails (after the SDK's retries)
  */
-export async function listTagged(
-  ec2: EC2Client,
-  tagKey: string,
-  schedule?: string,
-): Promise<Instance[]> {
-  const filter =
-    schedule === undefined
-      ? { Name: 'tag-key', Values: [literal(tagKey)] }
-      : { Name: `tag:${tagKey}`, Values: [literal(schedule)] };
+export async function listInstances(ec2: EC2Client, filters: Filter[]): Promise<Instance[]> {
   const out: Instance[] = [];
   try {
     const pages = paginateDescribeInstances(
       { client: ec2, pageSize: PAGE_SIZE },
-      { Filters: [filter] },
+      { Filters: filters },
     );
     for await (const page of pages) out.push(...instancesOf(page));
   } catch (err) {
     throw AwsCallError.of('DescribeInstances', err);
   }
   return out;
+}
+
+/** Every instance carrying the tag `tagKey` (with the value `schedule`, if given). */
+export function listTagged(ec2: EC2Client, tagKey: string, schedule?: string): Promise<Instance[]> {
+  const filter =
+    schedule === undefined
+      ? { Name: 'tag-key', Values: [literal(tagKey)] }
+      : { Name: `tag:${tagKey}`, Values: [literal(schedule)] };
+  return listInstances(ec2, [filter]);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The `cdk-ec2-scheduler` command: reads the arguments and runs a command (`preview`, see
  * `preview-command.ts`; `status` and `override`, see `status-command.ts` and
- * `override-command.ts`). Exit codes: 0 done, 2 bad arguments (including invalid expressions
+ * `override-command.ts`; `suggest`, see `suggest-command.ts`). Exit codes: 0 done, 2 bad arguments (including invalid expressions
  * given as flags) or values the checks refuse (nothing was written), 1 anything else (e.g. an
  * invalid schedule in the assembly, or an AWS error).
  */
@@ -11,6 +11,7 @@ import { InputError, UsageError } from './cli-errors';
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overrideCommand } from './override-command';
 import { PREVIEW_OPTIONS, PREVIEW_USAGE, previewCommand } from './preview-command';
 import { STATUS_OPTIONS, STATUS_USAGE, statusCommand } from './status-command';
+import { SUGGEST_OPTIONS, SUGGEST_USAGE, suggestCommand } from './suggest-command';
 
 export const USAGE = `Usage:
 ${PREVIEW_USAGE}
@@ -18,6 +19,8 @@ ${PREVIEW_USAGE}
 ${STATUS_USAGE}
 
 ${OVERRIDE_USAGE}
+
+${SUGGEST_USAGE}
 
 Exit codes: 0 done, 2 bad arguments or refused values (nothing written), 1 anything else.`;
 
@@ -39,6 +42,7 @@ const COMMANDS: Record<
   preview: { options: PREVIEW_OPTIONS, run: previewCommand },
   status: { options: STATUS_OPTIONS, run: statusCommand },
   override: { options: OVERRIDE_OPTIONS, run: overrideCommand },
+  suggest: { options: SUGGEST_OPTIONS, run: suggestCommand },
 };
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
