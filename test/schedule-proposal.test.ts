@@ -158,7 +158,7 @@ describe('profiles and fields', () => {
 /** A seeded generator, so failures reproduce. */
 function random(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
 }
 
 test('property: every busy hour of a random week falls inside the proposed running window', () => {
