@@ -662,3 +662,19 @@ describe('other calls', () => {
     }
   });
 });
+
+describe('platformDetails', () => {
+  test('DescribeInstances gives platformDetails (default Linux/UNIX), and platform for Windows', async () => {
+    ep.addInstances([
+      ...makeInstances(1, { firstIndex: 1 }),
+      ...makeInstances(1, { firstIndex: 2, platformDetails: 'Windows' }),
+      ...makeInstances(1, { firstIndex: 3, platformDetails: 'Red Hat Enterprise Linux' }),
+    ]);
+    const found = await describeAll(client(), [1, 2, 3].map(instanceIdFor));
+    expect(found.map((i) => [i.PlatformDetails, i.Platform])).toEqual([
+      ['Linux/UNIX', undefined],
+      ['Windows', 'windows'],
+      ['Red Hat Enterprise Linux', undefined],
+    ]);
+  });
+});

@@ -8,12 +8,10 @@
  * (`lambda/pacer.ts`): the tests check that estimate against it.
  */
 import type { Ec2Action } from './api';
+import { TokenBucket, type BucketLimit } from '../token-bucket';
 import { throttled } from './errors';
 
-export interface BucketLimit {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
-}
+export { TokenBucket, type BucketLimit };
 
 export interface ActionBuckets {
   readonly request: BucketLimit;
@@ -102,37 +100,6 @@ export const RAISED_EC2_API_LIMITS = JSON.stringify({
   start: { request: [1e6, 1e6], resource: [1e6, 1e6] },
   stop: { request: [1e6, 1e6], resource: [1e6, 1e6] },
 });
-
-/** One bucket: `capacity` tokens at most, refilled continuously; times in ms. */
-export class TokenBucket {
-  private tokens: number;
-
-  constructor(
-    readonly limit: BucketLimit,
-    private at: number,
-    tokens = limit.capacity,
-  ) {
-    this.tokens = Math.min(limit.capacity, tokens);
-  }
-
-  /** The tokens at `now`. */
-  level(now: number): number {
-    if (now > this.at) {
-      const refill = ((now - this.at) / 1000) * this.limit.refillPerSecond;
-      this.tokens = Math.min(this.limit.capacity, this.tokens + refill);
-      this.at = now;
-    }
-    return this.tokens;
-  }
-
-  take(n: number, now: number): void {
-    this.tokens = this.level(now) - n;
-  }
-
-  giveBack(n: number, now: number): void {
-    this.tokens = Math.min(this.limit.capacity, this.level(now) + n);
-  }
-}
 
 /**
  * Admission of calls: throttleNext rules first (they take no tokens), then each action's buckets

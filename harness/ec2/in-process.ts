@@ -238,6 +238,11 @@ function sdkInstance(i: Readonly<ModelInstance>): Instance {
     InstanceType: i.instanceType as Instance['InstanceType'],
     Placement: { AvailabilityZone: i.availabilityZone },
     RootDeviceType: i.rootDeviceType,
+    PlatformDetails: i.platformDetails,
+    // EC2 sends `windows`; the SDK's type says `Windows` but passes the wire value through.
+    ...(i.platformDetails.startsWith('Windows')
+      ? { Platform: 'windows' as Instance['Platform'] }
+      : {}),
     HibernationOptions: { Configured: i.describedHibernation ?? i.hibernationConfigured },
     ...(i.stateReason
       ? { StateReason: { Code: i.stateReason.code, Message: i.stateReason.message } }

@@ -53,6 +53,12 @@ export interface Ec2Instance {
   readonly instanceType?: string;
   /** Default `us-east-1a`. */
   readonly availabilityZone?: string;
+  /**
+   * DescribeInstances' `platformDetails`, e.g. `Linux/UNIX`, `Windows`, `Red Hat Enterprise Linux`,
+   * `SUSE Linux`, `Windows with SQL Server Standard`. Default `Linux/UNIX`. Those starting with
+   * `Windows` are also described with `platform` `windows`, as EC2 does.
+   */
+  readonly platformDetails?: string;
   /** When set, every start goes pending -> stopped with this state reason (e.g. {@link KMS_BOUNCE}). */
   readonly bounce?: StateReason;
   /**
@@ -74,6 +80,7 @@ export interface ModelInstance {
   stateReason?: StateReason;
   instanceType: string;
   availabilityZone: string;
+  platformDetails: string;
   bounce?: StateReason;
   pendingMs?: number;
   /** stateTransitionReason (the `reason` element). */
@@ -119,6 +126,7 @@ export function modelInstance(i: Ec2Instance): ModelInstance {
     hibernationConfigured: i.hibernationConfigured ?? false,
     instanceType: i.instanceType ?? 't3.micro',
     availabilityZone: i.availabilityZone ?? 'us-east-1a',
+    platformDetails: i.platformDetails ?? 'Linux/UNIX',
     transitionReason: '',
   };
 }

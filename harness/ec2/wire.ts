@@ -123,6 +123,8 @@ function reservationXml(i: Readonly<ModelInstance>, ownerId: string): string {
     `<placement>${el('availabilityZone', i.availabilityZone)}${el('tenancy', 'default')}</placement>` +
     `<monitoring>${el('state', 'disabled')}</monitoring>` +
     (i.lifecycle ? el('instanceLifecycle', i.lifecycle) : '') +
+    (i.platformDetails.startsWith('Windows') ? el('platform', 'windows') : '') +
+    el('platformDetails', i.platformDetails) +
     el('architecture', 'x86_64') +
     el('rootDeviceType', i.rootDeviceType) +
     (i.rootDeviceType === 'ebs' ? el('rootDeviceName', '/dev/xvda') : '') +
