@@ -20,6 +20,13 @@ export class AwsCallError extends Error {
   /** The error of an AWS SDK call: the service's error code, or the network's (ECONNREFUSED). */
   static of(operation: string, err: unknown): AwsCallError {
     const e = err as { name?: string; code?: unknown; message?: string };
+    if (e.name === 'CredentialsProviderError') {
+      return new AwsCallError(
+        operation,
+        'no AWS credentials',
+        `${e.message ?? ''}; set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them`,
+      );
+    }
     const code =
       e.name && e.name !== 'Error' ? e.name : typeof e.code === 'string' ? e.code : 'Error';
     return new AwsCallError(operation, code, e.message || String(err));

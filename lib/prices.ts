@@ -113,11 +113,11 @@ export class PriceBook {
       .catch((err: unknown) => {
         throw AwsCallError.of('GetProducts', err);
       });
-    // Declared as JSON strings: each element is one product's JSON document.
+    // Each element is one product's JSON document, as a string or the SDK's LazyJsonString.
     const list = (out.PriceList ?? []) as unknown[];
     const prices = new Set(
       list
-        .map((p) => onDemandUsdPerHour((typeof p === 'string' ? JSON.parse(p) : p) as Product))
+        .map((p) => onDemandUsdPerHour(JSON.parse(String(p)) as Product))
         .filter((p): p is number => p !== undefined),
     );
     return prices.size === 1 ? [...prices][0] : undefined;
