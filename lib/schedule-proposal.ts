@@ -153,9 +153,13 @@ export function suggestSchedule(profile: ActivityProfile, options: ProposalOptio
   const best = candidates.reduce((a, b) => (stoppedHours(b) > stoppedHours(a) ? b : a));
   const min = options.minStoppedHoursPerWeek ?? 8;
   if (!best || stoppedHours(best) < min) {
+    const idle = busy.filter((b) => !b).length;
     return {
       verdict: 'always busy',
-      reason: `busy in every week hour, or idle less than ${min} hours a week once ${options.marginHours} h of margin are kept around busy hours`,
+      reason:
+        idle === 0
+          ? `busy in all of the week's 168 hours over ${days} days`
+          : `idle in ${idle} of the week's 168 hours, but a schedule keeping ${options.marginHours} h of margin around busy hours would stop it less than ${min} hours a week`,
     };
   }
   const preview = previewSchedule(

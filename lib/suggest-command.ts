@@ -13,6 +13,7 @@ import { buildProfile } from './activity-profile';
 import type { Io } from './cli';
 import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from './cli-ec2';
 import { UsageError } from './cli-errors';
+import { utcSeconds } from './deployed-schedules';
 import { PriceBook, priceListOs, pricingRegionFor } from './prices';
 import { suggestSchedule } from './schedule-proposal';
 import { suggestHtml } from './suggest-html';
@@ -242,7 +243,7 @@ export async function suggestCommand(
   const report: SuggestReport = {
     region,
     timeZone: options.timeZone,
-    period: { start: period.start.toISOString(), end: period.end.toISOString(), days },
+    period: { start: utcSeconds(period.start), end: utcSeconds(period.end), days },
     thresholds: { idleCpu, idleNetworkMb, marginHours },
     calls,
     instances,

@@ -10,7 +10,7 @@ import type { Suggestion, Verdict } from './schedule-proposal';
 export const HOURS_PER_MONTH = 730.5;
 
 export const EBS_NOTE =
-  'Savings count instance hours only, at on-demand prices: EBS volumes (and Elastic IP addresses, which are charged while the instance is stopped) are still billed while stopped; Savings Plans, Reserved Instances and Spot change the figures.';
+  'Savings count instance hours only, at on-demand prices: EBS volumes and public IPv4 addresses are still billed while instances are stopped; Savings Plans, Reserved Instances and Spot change the figures.';
 
 /** One instance's findings (an element of `instances` in `suggest --json`). */
 export interface InstanceSuggestion {
@@ -164,7 +164,10 @@ export function formatReport(report: SuggestReport, scope: string): string {
     i.stop ?? '-',
     outcome(i),
   ]);
-  const table = aligned([['INSTANCE', 'NAME', 'TYPE', 'VERDICT', 'START', 'STOP', ''], ...rows]);
+  const table = aligned([
+    ['INSTANCE', 'NAME', 'TYPE', 'VERDICT', 'START', 'STOP', 'DETAILS'],
+    ...rows,
+  ]);
   const withProposal = report.instances.filter((i) => i.start).length;
   return [
     head,

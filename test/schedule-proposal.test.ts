@@ -86,9 +86,16 @@ describe('suggestSchedule', () => {
   });
 
   test('always busy, and busy with too short an idle time, propose nothing', () => {
-    expect(suggest('UTC', () => true).verdict).toBe('always busy');
+    expect(suggest('UTC', () => true)).toEqual({
+      verdict: 'always busy',
+      reason: "busy in all of the week's 168 hours over 14 days",
+    });
     // Idle one hour a day: the margin eats it.
-    expect(suggest('UTC', (_, h) => h !== 3).verdict).toBe('always busy');
+    expect(suggest('UTC', (_, h) => h !== 3)).toEqual({
+      verdict: 'always busy',
+      reason:
+        "idle in 7 of the week's 168 hours, but a schedule keeping 1 h of margin around busy hours would stop it less than 8 hours a week",
+    });
   });
 
   test('always idle says that stopping or resizing may beat scheduling', () => {

@@ -182,7 +182,9 @@ describe('suggest proposes the expected window for each generated profile', () =
       ['GetMetricData', 21, 200],
     ]);
     expect(report.savingsPerMonthUsd).toBe(39.1 + 39.1 + 52.08 + 110.98);
-    expect(report.notes.join(' ')).toMatch(/EBS volumes .* are still billed while stopped/);
+    expect(report.notes.join(' ')).toMatch(
+      /EBS volumes and public IPv4 addresses are still billed while instances are stopped/,
+    );
   });
 
   test('the profile cells: 168 local week hours, Sunday first, busy where the profile is', () => {
@@ -209,7 +211,7 @@ test('the text report puts the biggest saving first and says what is still bille
   const run = await runCli(['suggest', ...BERLIN], NOW);
   expect(run.code).toBe(0);
   expect(run.out[0]).toBe(
-    '7 running instance(s) without a Schedule tag in us-east-1, from 14 days of hourly CloudWatch data (2026-11-17T12:00:00.000Z to 2026-12-01T12:00:00.000Z), hours in Europe/Berlin:',
+    '7 running instance(s) without a Schedule tag in us-east-1, from 14 days of hourly CloudWatch data (2026-11-17T12:00:00Z to 2026-12-01T12:00:00Z), hours in Europe/Berlin:',
   );
   expect(run.out[2]).toMatch(
     /^i-\w+ +night +m5\.xlarge +idle windows +cron\(0 0 \? \* \* \*\) +cron\(0 5 \? \* \* \*\) +runs 35 h\/week, stopped 79%, saves \$110\.98\/month at \$0\.192\/h$/,
