@@ -10,6 +10,7 @@ import type { RunTarget, TargetsConfig } from '../lib/schedule-input';
 import type { RunDeps, RunLogger } from './context';
 import { describeError } from './errors';
 import type { RunSummary } from './report';
+import { mapLimit } from '../lib/map-limit';
 
 /** Targets run at once: EC2's buckets are per account and Region, the function's memory is not. */
 export const TARGET_CONCURRENCY = 10;
@@ -75,20 +76,6 @@ async function targetsOf(t: TargetDeps, problems: string[]): Promise<RunTarget[]
   }
   const unique = [...new Set(accounts)];
   return unique.flatMap((account) => t.config.regions.map((region) => ({ account, region })));
-}
-
-/** Runs `fn` over `items`, at most `limit` at once, results in the items' order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

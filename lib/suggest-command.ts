@@ -14,7 +14,8 @@ import type { Io } from './cli';
 import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { utcSeconds } from './deployed-schedules';
-import { PriceBook, priceListOs, pricingRegionFor } from './prices';
+import { mapLimit } from './map-limit';
+import { PriceBook, priceListOs, pricingRegionFor, type PriceListOs } from './prices';
 import { suggestSchedule } from './schedule-proposal';
 import { suggestHtml } from './suggest-html';
 import {
@@ -44,6 +45,9 @@ export const SUGGEST_USAGE = `  cdk-ec2-scheduler suggest [--days 14] [--time-zo
   --no-prices       skip the AWS Price List (pricing:GetProducts) and the savings
   --json            print JSON instead of a table
   --html            also write a self-contained page with a heatmap per instance to FILE`;
+
+/** GetProducts calls at once. */
+const PRICE_CONCURRENCY = 4;
 
 export const SUGGEST_OPTIONS = {
   days: { type: 'string' },
@@ -139,30 +143,32 @@ function factsOf(i: Instance, tagKey: string, all: boolean): InstanceFacts {
   };
 }
 
-/** Prices of the instances that have a proposal, one GetProducts call per type and system. */
+/**
+ * Prices of the instances that have a proposal: one GetProducts call per distinct type and
+ * system, a few at a time.
+ */
 async function pricesOf(
   book: PriceBook,
   facts: readonly InstanceFacts[],
 ): Promise<Map<string, PriceOf>> {
+  const known = facts.filter((f) => priceListOs(f.platform));
+  const distinct = [...new Map(known.map((f) => [`${f.instanceType}|${f.platform}`, f])).values()];
+  await mapLimit(distinct, PRICE_CONCURRENCY, (f) =>
+    book.usdPerHour(f.instanceType, priceListOs(f.platform) as PriceListOs),
+  );
   const out = new Map<string, PriceOf>();
-  await Promise.all(
-    facts.map(async (f) => {
-      const os = priceListOs(f.platform);
-      if (!os) {
-        out.set(f.instanceId, {
-          note: `no price: platform "${f.platform}" is not one the Price List lookup knows`,
-        });
-        return;
-      }
-      const usdPerHour = await book.usdPerHour(f.instanceType, os);
-      out.set(
-        f.instanceId,
-        usdPerHour === undefined
+  for (const f of facts) {
+    const os = priceListOs(f.platform);
+    const usdPerHour = os && (await book.usdPerHour(f.instanceType, os));
+    out.set(
+      f.instanceId,
+      !os
+        ? { note: `no price: platform "${f.platform}" is not one the Price List lookup knows` }
+        : usdPerHour === undefined
           ? { note: `no on-demand price found for ${f.instanceType} (${os.operatingSystem})` }
           : { usdPerHour },
-      );
-    }),
-  );
+    );
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { HourlyUtilization } from './activity-profile';
 import { AwsCallError } from './cli-errors';
+import { mapLimit } from './map-limit';
 
 /** GetMetricData's limits: queries per call, and datapoints one call returns. */
 export const MAX_QUERIES_PER_CALL = 500;
@@ -148,14 +149,9 @@ export async function readUtilization(
   for (let i = 0; i < instanceIds.length; i += size) batches.push(instanceIds.slice(i, i + size));
   const hours = new Map<string, Hours>();
   const wait = pacer(CALLS_PER_SECOND);
-  let calls = 0;
-  let nextBatch = 0;
-  const worker = async () => {
-    while (nextBatch < batches.length) {
-      calls += await readBatch(cw, batches[nextBatch++], period, hours, wait);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const calls = await mapLimit(batches, CONCURRENCY, (batch) =>
+    readBatch(cw, batch, period, hours, wait),
+  );
   const byInstance = new Map<string, HourlyUtilization[]>();
   for (const id of instanceIds) {
     const list = [...(hours.get(id) ?? new Map()).entries()]
@@ -169,5 +165,5 @@ export async function readUtilization(
       }));
     byInstance.set(id, list);
   }
-  return { byInstance, calls };
+  return { byInstance, calls: calls.reduce((a, b) => a + b, 0) };
 }
