@@ -96,7 +96,7 @@ export class Ec2Scheduler extends Construct {
   public readonly coverageRule?: config.ManagedRule;
   /**
    * With `coverage: true`: the EventBridge rule that sends the coverage rule's compliance changes to
-   * `alarmTopic`; the only EventBridge rule the created topic lets publish.
+   * `alarmTopic` (the only EventBridge rule the created topic lets publish).
    */
   public readonly coverageComplianceChange?: events.Rule;
 
