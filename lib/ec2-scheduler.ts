@@ -5,7 +5,9 @@
 import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as config from 'aws-cdk-lib/aws-config';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +17,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
+import { createCoverageRule } from './coverage-rule';
 import { createGrantStatement } from './instance-statements';
 import { configureHub } from './hub';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
@@ -86,6 +89,16 @@ export class Ec2Scheduler extends Construct {
    * those OUs the spoke role. Set its `operationPreferences` here to roll out faster.
    */
   public readonly spokeStackSet?: cloudformation.CfnStackSet;
+  /**
+   * With `coverage: true`: the AWS Config rule (managed REQUIRED_TAGS) requiring `<tagKey>` with one
+   * of this scheduler's schedule names on every EC2 instance of the stack's account and Region.
+   */
+  public readonly coverageRule?: config.ManagedRule;
+  /**
+   * With `coverage: true`: the EventBridge rule that sends the coverage rule's compliance changes to
+   * `alarmTopic` (the only EventBridge rule the created topic lets publish).
+   */
+  public readonly coverageComplianceChange?: events.Rule;
 
   private readonly scheduleList: ScheduleResources[] = [];
   private readonly props: ResolvedProps;
@@ -150,6 +163,17 @@ export class Ec2Scheduler extends Construct {
     this.functionErrorsAlarm = alarms.functionErrors;
     this.deadLetterAlarm = alarms.deadLetterMessages;
     this.throttlesAlarm = alarms.throttles;
+    if (this.props.coverage) {
+      const coverage = createCoverageRule(this, {
+        tagKey: this.tagKey,
+        scheduleNames: () => this.scheduleList.map((s) => s.name),
+        topic: this.alarmTopic,
+        createdTopicKey: this.props.alarmTopic ? undefined : this.encryptionKey,
+        schedulerPath: this.node.path,
+      });
+      this.coverageRule = coverage.rule;
+      this.coverageComplianceChange = coverage.complianceChange;
+    }
     if (this.props.dashboard) {
       this.dashboardBuilder = new SchedulerDashboard(this, 'Dashboard', this.monitoringProps());
       this.dashboard = this.dashboardBuilder.dashboard;

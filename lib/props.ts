@@ -185,6 +185,15 @@ export interface Ec2SchedulerProps {
    * @default false - the hub is in the management account (`CallAs: SELF`)
    */
   readonly delegatedAdministrator?: boolean;
+
+  /**
+   * Also create an AWS Config rule (the managed REQUIRED_TAGS check) that marks every EC2 instance
+   * NON_COMPLIANT whose `<tagKey>` is missing or names no schedule of this scheduler, and send its
+   * compliance changes to `alarmTopic`. Needs an AWS Config recorder recording
+   * `AWS::EC2::Instance`. In a hub (`targets`), it covers the hub's own account and Region only.
+   * @default false
+   */
+  readonly coverage?: boolean;
 }
 
 /**

@@ -43,6 +43,7 @@ export interface ResolvedProps {
   readonly enforceEveryMinutes: number;
   /** Where a hub acts; undefined for a scheduler that acts in its own account and Region. */
   readonly targets?: ResolvedTargets;
+  readonly coverage: boolean;
 }
 
 /** Longest verification by default, when the timeout leaves room for it. */
@@ -101,6 +102,7 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     maxOverrideSeconds: resolveMaxOverride(props.maxOverride),
     enforceEveryMinutes: resolveEnforceEvery(props.enforceEvery),
     targets: resolveTargets(props),
+    coverage: props.coverage ?? false,
   };
 }
 

@@ -131,3 +131,11 @@ test('with vpc: every control passes, nothing acknowledged', () => {
   });
   expect(findings).toEqual({ open: [], acknowledged: [] });
 });
+
+test('with coverage: the Config rule and its EventBridge rule open no finding', () => {
+  const findings = controlTowerFindings((app) => {
+    const scheduler = new Ec2Scheduler(new Stack(app, 'Covered'), 'Scheduler', { coverage: true });
+    scheduler.addSchedule('evening', { stop: 'cron(0 19 ? * MON-FRI *)' });
+  });
+  expect(findings).toEqual({ open: [], acknowledged: outsideVpc('Covered') });
+});
