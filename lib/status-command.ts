@@ -15,6 +15,7 @@ import {
   targetOf,
 } from './cli-ec2';
 import { UsageError } from './cli-errors';
+import { aligned } from './cli-table';
 import {
   conflictMessage,
   DeployedSchedules,
@@ -181,17 +182,6 @@ function overrideCell(o: OverrideStatus | undefined): string {
     case 'unknown':
       return 'not judged (see below)';
   }
-}
-
-/** Lines of cells, each column as wide as its widest cell. */
-function aligned(rows: readonly string[][]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => cell.padEnd(widths[c]))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** The table, then the notes; one write, so that 10,000 rows print fast. */
