@@ -1,5 +1,5 @@
 /**
- * The EC2 calls of the operator commands (`status`, `override`). The client takes Region,
+ * The EC2 calls of the operator commands (`status`, `override`, `coverage`). The client takes Region,
  * credentials, endpoint (`AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`) and retry (`AWS_RETRY_MODE`,
  * `AWS_MAX_ATTEMPTS`; the SDK's standard retry strategy unless they say otherwise) from the SDK's
  * standard configuration: environment, shared config files, `AWS_PROFILE`. Nothing is hard-coded.
@@ -29,7 +29,7 @@ export const CLI_HTTP = {
   throwOnRequestTimeout: true,
 };
 
-/** The flags that point `status` and `override` at a hub's target. */
+/** The flags that point the operator commands at a hub's target. */
 export const TARGET_OPTIONS = {
   account: { type: 'string' },
   region: { type: 'string' },
@@ -141,31 +141,49 @@ function instancesOf(page: { Reservations?: { Instances?: Instance[] }[] }): Ins
   return (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId);
 }
 
+/** What DescribeInstances listed: the instances, and the account that owns them. */
+export interface Listing {
+  readonly instances: Instance[];
+  /** The reservations' owner; undefined when nothing was listed. */
+  readonly ownerId?: string;
+}
+
 /**
- * Every instance the filters match, in pages of up to 1,000.
+ * Every instance matching all of `filters`, in pages of up to 1,000.
  * @throws AwsCallError when a call fails (after the SDK's retries)
  */
-export async function listInstances(ec2: EC2Client, filters: Filter[]): Promise<Instance[]> {
-  const out: Instance[] = [];
+export async function listInstances(ec2: EC2Client, filters: Filter[]): Promise<Listing> {
+  const instances: Instance[] = [];
+  let ownerId: string | undefined;
   try {
     const pages = paginateDescribeInstances(
       { client: ec2, pageSize: PAGE_SIZE },
       { Filters: filters },
     );
-    for await (const page of pages) out.push(...instancesOf(page));
+    for await (const page of pages) {
+      instances.push(...instancesOf(page));
+      ownerId ??= page.Reservations?.find((r) => r.OwnerId)?.OwnerId;
+    }
   } catch (err) {
     throw AwsCallError.of('DescribeInstances', err);
   }
-  return out;
+  return { instances, ...(ownerId ? { ownerId } : {}) };
 }
 
-/** Every instance carrying the tag `tagKey` (with the value `schedule`, if given). */
-export function listTagged(ec2: EC2Client, tagKey: string, schedule?: string): Promise<Instance[]> {
+/**
+ * Every instance carrying the tag `tagKey` (with the value `schedule`, if given).
+ * @throws AwsCallError when a call fails (after the SDK's retries)
+ */
+export async function listTagged(
+  ec2: EC2Client,
+  tagKey: string,
+  schedule?: string,
+): Promise<Instance[]> {
   const filter =
     schedule === undefined
       ? { Name: 'tag-key', Values: [literal(tagKey)] }
       : { Name: `tag:${tagKey}`, Values: [literal(schedule)] };
-  return listInstances(ec2, [filter]);
+  return (await listInstances(ec2, [filter])).instances;
 }
 
 /**

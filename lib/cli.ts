@@ -1,13 +1,16 @@
 /**
  * The `cdk-ec2-scheduler` command: reads the arguments and runs a command (`preview`, see
- * `preview-command.ts`; `status` and `override`, see `status-command.ts` and
- * `override-command.ts`; `suggest`, see `suggest-command.ts`). Exit codes: 0 done, 2 bad arguments (including invalid expressions
- * given as flags) or values the checks refuse (nothing was written), 1 anything else (e.g. an
- * invalid schedule in the assembly, or an AWS error).
+ * `preview-command.ts`; `status`, `override`, `coverage` and `suggest`, see
+ * `status-command.ts`, `override-command.ts`, `coverage-command.ts` and `suggest-command.ts`).
+ * Exit codes: 0 done, 2 bad arguments
+ * (including invalid expressions given as flags, or a directory that is not a cloud assembly) or
+ * values the checks refuse (nothing was written), 1 anything else (e.g. an invalid schedule in
+ * the assembly, or an AWS error).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { NotAnAssemblyError } from './assembly';
 import { InputError, UsageError } from './cli-errors';
+import { COVERAGE_OPTIONS, COVERAGE_USAGE, coverageCommand } from './coverage-command';
 import { OVERRIDE_OPTIONS, OVERRIDE_USAGE, overrideCommand } from './override-command';
 import { PREVIEW_OPTIONS, PREVIEW_USAGE, previewCommand } from './preview-command';
 import { STATUS_OPTIONS, STATUS_USAGE, statusCommand } from './status-command';
@@ -19,6 +22,8 @@ ${PREVIEW_USAGE}
 ${STATUS_USAGE}
 
 ${OVERRIDE_USAGE}
+
+${COVERAGE_USAGE}
 
 ${SUGGEST_USAGE}
 
@@ -42,6 +47,7 @@ const COMMANDS: Record<
   preview: { options: PREVIEW_OPTIONS, run: previewCommand },
   status: { options: STATUS_OPTIONS, run: statusCommand },
   override: { options: OVERRIDE_OPTIONS, run: overrideCommand },
+  coverage: { options: COVERAGE_OPTIONS, run: coverageCommand },
   suggest: { options: SUGGEST_OPTIONS, run: suggestCommand },
 };
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;

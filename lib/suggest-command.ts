@@ -177,7 +177,7 @@ async function runningInstances(options: Options, all: boolean) {
   const ec2 = makeEc2Client();
   try {
     const region = await regionOf(ec2);
-    const running = await listInstances(ec2, [
+    const { instances: running } = await listInstances(ec2, [
       { Name: 'instance-state-name', Values: ['running'] },
     ]);
     const chosen = running.filter((i) => all || tagOf(i, options.tagKey) === undefined);

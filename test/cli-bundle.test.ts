@@ -1,6 +1,6 @@
 /**
- * The shipped bundle (`assets/cli.js`) end to end: `status` and `override` in their own `node`
- * process against the loopback EC2 endpoint, reached only through the SDK's standard environment,
+ * The shipped bundle (`assets/cli.js`) end to end: `status`, `override` and `coverage` in their
+ * own `node` process against the loopback EC2 endpoint, reached only through the SDK's standard environment,
  * with a synthesized cloud assembly and the real clock.
  */
 import * as fs from 'node:fs';
@@ -94,4 +94,31 @@ test('the bundle lists, overrides, refuses and clears', async () => {
   ]);
   const after = await status();
   expect(after.instances.map((i) => i.override?.status)).toEqual([undefined, 'active', undefined]);
+});
+
+test('the bundle reports coverage: scheduled, a misspelt name with a suggestion, unscheduled', async () => {
+  ep.addInstances([
+    ...makeInstances(1, { firstIndex: 10, tags: { Name: 'web-9', Schedule: 'Office-Hours' } }),
+    ...makeInstances(1, { firstIndex: 11, tags: { Name: 'build-agent' } }),
+    ...makeInstances(1, { firstIndex: 12, tags: { Name: 'gone' }, state: 'terminated' }),
+  ]);
+  const run = await runBundle(['coverage', cdkOut], fakeAwsEnv(ep.url));
+  // (The SDK may warn of the Node.js version on stderr.)
+  expect(run.err).not.toMatch(/fail|error/i);
+  expect(run.code).toBe(0);
+  expect(run.out[0]).toMatch(
+    /^Coverage of the Schedule tag in account 123456789012, us-east-1, at \S+Z: 5 instance\(s\), terminated ones left out\.$/,
+  );
+  // (runBundle leaves out the empty lines between the groups.)
+  expect(run.out.slice(1)).toEqual([
+    'Deployed schedules (from the cloud assembly): office-hours.',
+    'Scheduled: 3 instance(s) in 1 schedule(s)',
+    '  office-hours: 3',
+    ...[1, 2, 3].map((n) => `    ${instanceIdFor(n)}  -            stopped`),
+    'Not a deployed schedule: 1 instance(s) in 1 name(s)',
+    '  Office-Hours: 1 (did you mean "office-hours"?)',
+    `    ${instanceIdFor(10)}  web-9        running`,
+    'Unscheduled (no Schedule tag): 1 instance(s)',
+    `    ${instanceIdFor(11)}  build-agent  running`,
+  ]);
 });

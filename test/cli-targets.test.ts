@@ -1,7 +1,7 @@
 /**
- * `status` and `override` in a hub's target: `--account` assumes the spoke role there (through
- * the loopback STS), `--region` picks the Region; the loopback EC2 keeps accounts and Regions
- * apart, so a command sees and writes the target's instances only.
+ * `status`, `override` and `coverage` in a hub's target: `--account` assumes the spoke role there
+ * (through the loopback STS), `--region` picks the Region; the loopback EC2 keeps accounts and
+ * Regions apart, so a command sees and writes the target's instances only.
  */
 import { startEc2Accounts, type Ec2Accounts } from '../harness/ec2/accounts';
 import { makeInstances } from '../harness/ec2';
@@ -53,6 +53,34 @@ test('status --account --region lists the target account and Region only, as the
   // Without --account: the standard configuration's own account and Region.
   const own = await runCli(['status', '--json'], NOW);
   expect((JSON.parse(own.out.join('\n')) as { instances: unknown[] }).instances).toHaveLength(2);
+});
+
+test('coverage --account --region lists the target account and Region only, and names the account', async () => {
+  const { code, out } = await runCli(
+    ['coverage', '--account', SPOKE, '--region', 'eu-west-1', '--json'],
+    NOW,
+  );
+  expect(code).toBe(0);
+  const report = JSON.parse(out.join('\n')) as {
+    account: string;
+    region: string;
+    counts: { total: number; scheduled: number };
+  };
+  expect(report).toMatchObject({
+    account: SPOKE,
+    region: 'eu-west-1',
+    counts: { total: 3, scheduled: 3 },
+  });
+  expect(sts.requests.at(-1)).toMatchObject({
+    roleArn: `arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`,
+    granted: true,
+  });
+  // A Region without instances: no owner to read, --account names the account.
+  await ec2.target(SPOKE, 'ap-south-2');
+  const empty = await runCli(['coverage', '--account', SPOKE, '--region', 'ap-south-2'], NOW);
+  expect(empty.out[0]).toBe(
+    `Coverage of the Schedule tag in account ${SPOKE}, ap-south-2, at 2026-11-30T13:00:00Z: 0 instance(s), terminated ones left out.`,
+  );
 });
 
 test('override --account writes the tag in the target account only', async () => {
