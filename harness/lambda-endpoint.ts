@@ -106,6 +106,26 @@ export class LambdaEndpoint {
     await closeServer(this.server);
   }
 
+  /** Refuses an unknown path, an injected fault, or a function the fake does not have. */
+  private check(functionName: string | undefined, pathname: string, req: IncomingMessage): void {
+    if (functionName === undefined) {
+      throw new LambdaError(404, 'UnknownOperationException', `${req.method} ${pathname}`);
+    }
+    const failure = this.failures[0];
+    if (failure) {
+      failure.remaining--;
+      if (failure.remaining <= 0) this.failures.shift();
+      throw new LambdaError(failure.status, failure.code, `${failure.code} (injected fault)`);
+    }
+    if (this.functions && !this.functions.has(functionName)) {
+      throw new LambdaError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${functionName}`,
+      );
+    }
+  }
+
   /** @internal */
   process(req: IncomingMessage, body: string, res: ServerResponse): void {
     const requestId = randomUUID();
@@ -124,22 +144,7 @@ export class LambdaEndpoint {
     let errorCode: string | undefined;
     let responseBody = '';
     try {
-      if (req.method !== 'POST' || !match) {
-        throw new LambdaError(404, 'UnknownOperationException', `${req.method} ${pathname}`);
-      }
-      const failure = this.failures[0];
-      if (failure) {
-        failure.remaining--;
-        if (failure.remaining <= 0) this.failures.shift();
-        throw new LambdaError(failure.status, failure.code, `${failure.code} (injected fault)`);
-      }
-      if (this.functions && !this.functions.has(functionName)) {
-        throw new LambdaError(
-          404,
-          'ResourceNotFoundException',
-          `Function not found: ${functionName}`,
-        );
-      }
+      this.check(req.method === 'POST' && match ? functionName : undefined, pathname, req);
       if (invocationType !== 'Event') {
         throw new LambdaError(
           400,

@@ -145,15 +145,7 @@ export class Ec2Scheduler extends Construct {
     this.stopLogGroup = stop.logGroup;
     this.spokeStackSet = this.configureHub();
 
-    if (this.props.emailsIgnored) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ec2-scheduler:emailsIgnored',
-        'notificationEmails are only subscribed to the topic the construct creates; with alarmTopic given, subscribe them to that topic yourself',
-      );
-    }
-    this.alarmTopic =
-      this.props.alarmTopic ??
-      createAlarmTopic(this, this.encryptionKey!, this.props.notificationEmails, this.namePrefix);
+    this.alarmTopic = this.alarmTopicOf();
     const alarms = new SchedulerAlarms(this, 'Alarms', {
       ...this.monitoringProps(),
       topic: this.alarmTopic,
@@ -180,6 +172,20 @@ export class Ec2Scheduler extends Construct {
       if (this.props.targets) this.dashboardBuilder.addTargets();
     }
     this.node.addValidation({ validate: () => this.validateHasSchedules() });
+  }
+
+  /** The topic given, or one created (the emails subscribed to it). */
+  private alarmTopicOf(): sns.ITopic {
+    if (this.props.emailsIgnored) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ec2-scheduler:emailsIgnored',
+        'notificationEmails are only subscribed to the topic the construct creates; with alarmTopic given, subscribe them to that topic yourself',
+      );
+    }
+    return (
+      this.props.alarmTopic ??
+      createAlarmTopic(this, this.encryptionKey!, this.props.notificationEmails, this.namePrefix)
+    );
   }
 
   /** The schedules added so far. */

@@ -191,15 +191,11 @@ function targetOf(raw: Record<string, unknown>, deployment?: Deployment): RunTar
   return { account: target.account, region: target.region };
 }
 
-/**
- * Checks a raw event for the function that handles `action`.
- * @throws MalformedEventError naming the field, the value and what is expected
- */
-export function parseScheduleInput(
+/** Checks that the event is an object of version 1 for the function that handles `action`. */
+function checkEnvelope(
   raw: unknown,
   action: ScheduleAction,
-  options: ParseOptions = {},
-): RunInput {
+): asserts raw is Record<string, unknown> {
   if (!isObject(raw)) {
     throw new MalformedEventError(
       `expected a JSON object with action, schedule, tagKey and timeZone; got ${show(raw)}`,
@@ -213,6 +209,18 @@ export function parseScheduleInput(
       `action ${show(raw.action)} does not match this function, which only runs "${action}"`,
     );
   }
+}
+
+/**
+ * Checks a raw event for the function that handles `action`.
+ * @throws MalformedEventError naming the field, the value and what is expected
+ */
+export function parseScheduleInput(
+  raw: unknown,
+  action: ScheduleAction,
+  options: ParseOptions = {},
+): RunInput {
+  checkEnvelope(raw, action);
   const schedule = text(raw, 'schedule', MAX_SCHEDULE);
   const tagKey = text(raw, 'tagKey', MAX_TAG_KEY);
   if (options.deployment) checkDeployment(tagKey, schedule, options.deployment);
@@ -225,11 +233,11 @@ export function parseScheduleInput(
     raw.maxOverrideSeconds === undefined
       ? DEFAULT_MAX_OVERRIDE_SECONDS
       : wholeNumber('maxOverrideSeconds', raw.maxOverrideSeconds, 60, MAX_OVERRIDE_LIMIT_SECONDS);
-  let scheduledTime: Date | undefined;
   // Invoked by hand with the placeholder left in: treat as "now".
-  if (raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE) {
-    scheduledTime = isoDate('scheduledTime', raw.scheduledTime);
-  }
+  const scheduledTime =
+    raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE
+      ? isoDate('scheduledTime', raw.scheduledTime)
+      : undefined;
   if (raw.followUp !== undefined && !options.followUpBounds) {
     throw new MalformedEventError('followUp is only read by the start and stop functions');
   }
