@@ -22,7 +22,7 @@ import {
 } from './aws-json';
 import { getMetricData, getMetricStatistics, type Answer } from './cloudwatch-api';
 import type { UtilizationSource } from './cloudwatch-metrics';
-import { closeServer, serveOnLoopback } from './loopback';
+import { closeServer, startLoopbackFake } from './loopback';
 import { TokenBucket, type BucketLimit } from './token-bucket';
 
 export * from './cloudwatch-metrics';
@@ -246,10 +246,5 @@ function countQueries(operation: string, body: string): number {
 export async function startCloudWatchEndpoint(
   options: CloudWatchEndpointOptions = {},
 ): Promise<CloudWatchEndpoint> {
-  const built: { endpoint?: CloudWatchEndpoint } = {};
-  const server = await serveOnLoopback((req, body, res) => {
-    void built.endpoint?.process(req, body, res);
-  });
-  built.endpoint = new CloudWatchEndpoint(server, options);
-  return built.endpoint;
+  return startLoopbackFake((server) => new CloudWatchEndpoint(server, options));
 }

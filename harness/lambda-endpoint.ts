@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, serveOnLoopback } from './loopback';
+import { closeServer, startLoopbackFake } from './loopback';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -196,10 +196,5 @@ export async function startLambdaEndpoint(
   options: LambdaEndpointOptions = {},
 ): Promise<LambdaEndpoint> {
   // The server comes first (the endpoint needs its address); requests reach the endpoint once built.
-  const built: { endpoint?: LambdaEndpoint } = {};
-  const server = await serveOnLoopback((req, body, res) => {
-    void built.endpoint?.process(req, body, res);
-  });
-  built.endpoint = new LambdaEndpoint(server, options);
-  return built.endpoint;
+  return startLoopbackFake((server) => new LambdaEndpoint(server, options));
 }

@@ -27,3 +27,20 @@ export function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** A fake that answers each request itself. */
+export interface LoopbackFake {
+  process(req: IncomingMessage, body: string, res: ServerResponse): void | Promise<void>;
+}
+
+/** Serves the fake `make` builds (given its server) on 127.0.0.1, random port. */
+export async function startLoopbackFake<T extends LoopbackFake>(
+  make: (server: Server) => T,
+): Promise<T> {
+  const built: { fake?: T } = {};
+  const server = await serveOnLoopback((req, body, res) => {
+    void built.fake?.process(req, body, res);
+  });
+  built.fake = make(server);
+  return built.fake;
+}

@@ -17,7 +17,7 @@ import {
   sendJsonError,
   targetOperation,
 } from './aws-json';
-import { closeServer, serveOnLoopback } from './loopback';
+import { closeServer, startLoopbackFake } from './loopback';
 import { priceListProducts, type InstancePrice, type PriceListProduct } from './pricing-products';
 
 export type { InstancePrice, PriceListProduct } from './pricing-products';
@@ -191,10 +191,5 @@ function matches(p: PriceListProduct, filters: readonly Filter[]): boolean {
 export async function startPricingEndpoint(
   options: PricingEndpointOptions = {},
 ): Promise<PricingEndpoint> {
-  const built: { endpoint?: PricingEndpoint } = {};
-  const server = await serveOnLoopback((req, body, res) => {
-    void built.endpoint?.process(req, body, res);
-  });
-  built.endpoint = new PricingEndpoint(server, options);
-  return built.endpoint;
+  return startLoopbackFake((server) => new PricingEndpoint(server, options));
 }

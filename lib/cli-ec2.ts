@@ -40,15 +40,18 @@ export const TARGET_USAGE = `  --account         a hub's target account: act the
   --region          the Region to act in (default: the SDK's, e.g. AWS_REGION)
   --role-name       the spoke role's name, with --account (default ec2-scheduler-spoke)`;
 
+/** The flags of `TARGET_OPTIONS`, as a command reads them. */
+export interface TargetFlags {
+  readonly account?: string;
+  readonly region?: string;
+  readonly 'role-name'?: string;
+}
+
 /**
  * The target the flags name.
  * @throws UsageError for a malformed account, Region or role name
  */
-export function targetOf(flags: {
-  readonly account?: string;
-  readonly region?: string;
-  readonly 'role-name'?: string;
-}): Ec2Target {
+export function targetOf(flags: TargetFlags): Ec2Target {
   const { account, region } = flags;
   const roleName = flags['role-name'];
   if (account !== undefined && !ACCOUNT_ID.test(account)) {

@@ -14,6 +14,7 @@ import {
   TARGET_USAGE,
   targetOf,
   type Listing,
+  type TargetFlags,
 } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { aligned } from './cli-table';
@@ -36,10 +37,7 @@ export const COVERAGE_OPTIONS = {
 } as const;
 
 /** The flags `coverage` reads. */
-export interface CoverageFlags {
-  readonly account?: string;
-  readonly region?: string;
-  readonly 'role-name'?: string;
+export interface CoverageFlags extends TargetFlags {
   readonly 'tag-key'?: string;
   readonly json?: boolean;
 }

@@ -17,6 +17,7 @@ import {
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
+  type TargetFlags,
 } from './cli-ec2';
 import { AwsCallError, InputError, UsageError } from './cli-errors';
 import {
@@ -60,10 +61,7 @@ export const OVERRIDE_OPTIONS = {
 } as const;
 
 /** The flags `override` reads. */
-export interface OverrideFlags {
-  readonly account?: string;
-  readonly region?: string;
-  readonly 'role-name'?: string;
+export interface OverrideFlags extends TargetFlags {
   readonly 'running-until'?: string;
   readonly 'stopped-until'?: string;
   readonly clear?: boolean;

@@ -13,6 +13,7 @@ import {
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
+  type TargetFlags,
 } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { aligned } from './cli-table';
@@ -43,10 +44,7 @@ export const STATUS_OPTIONS = {
 } as const;
 
 /** The flags `status` reads. */
-export interface StatusFlags {
-  readonly account?: string;
-  readonly region?: string;
-  readonly 'role-name'?: string;
+export interface StatusFlags extends TargetFlags {
   readonly schedule?: string;
   readonly 'tag-key'?: string;
   readonly json?: boolean;

@@ -1,12 +1,12 @@
 import { NO_BUILTIN_VALIDATION } from './support/app';
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Ec2Scheduler } from '../lib';
 import { main, USAGE } from '../lib/cli';
+import { useTempDirs } from './support/cli';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk-ec2-scheduler.js');
 const START = 'cron(0 8 ? * MON-FRI *)';
@@ -58,16 +58,7 @@ async function runJson(argv: string[]): Promise<JsonSchedule[]> {
   return (JSON.parse(out.join('\n')) as { schedules: JsonSchedule[] }).schedules;
 }
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-cli-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
+const tempDir = useTempDirs('cli');
 /** Synthesizes the app that `build` fills into a fresh temporary cloud assembly directory. */
 function synth(build: (app: App) => void): string {
   const outdir = tempDir();

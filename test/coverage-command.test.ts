@@ -2,9 +2,6 @@
  * `cdk-ec2-scheduler coverage` against the loopback EC2 endpoint, configured only through the
  * SDK's standard environment, with the cloud assembly of a synthesized stack and without one.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import type { CoverageReport } from '../lib/coverage-command';
@@ -16,20 +13,14 @@ import {
   type InstanceStateName,
 } from '../harness/ec2';
 import { officeHoursBuilder } from './support/app';
-import { runCli, setEnv, useCliWorld } from './support/cli';
+import { runCli, setEnv, useCliWorld, useTempDirs } from './support/cli';
 
 const NOW = new Date('2026-12-24T23:00:00Z');
 const id = instanceIdFor;
 
 let ep: Ec2Endpoint;
 let cdkOut: string;
-const tempDirs: string[] = [];
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-coverage-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('coverage');
 
 useCliWorld(
   officeHoursBuilder('Office', {
@@ -40,10 +31,6 @@ useCliWorld(
   }),
   (world) => ({ ep, cdkOut } = world),
 );
-
-afterAll(() => {
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 beforeEach(() => {
   ep.reset();

@@ -3,16 +3,13 @@
  * standard environment (AWS_ENDPOINT_URL_EC2, AWS_REGION, fake credentials), with the cloud
  * assembly of a synthesized stack and without one.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import type { StatusReport } from '../lib/status-command';
 import { synthesize } from '../harness/assembly';
 import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
 import { officeHoursBuilder } from './support/app';
-import { runCli, useCliWorld } from './support/cli';
+import { runCli, useCliWorld, useTempDirs } from './support/cli';
 
 /** Thursday 24 December 2026, 18:00 in New York; Friday 25 December is a skip date. */
 const NOW = new Date('2026-12-24T23:00:00Z');
@@ -20,13 +17,7 @@ const id = instanceIdFor;
 
 let ep: Ec2Endpoint;
 let cdkOut: string;
-const tempDirs: string[] = [];
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-status-'));
-  tempDirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('status');
 
 useCliWorld(
   officeHoursBuilder('Office', {
@@ -43,10 +34,6 @@ useCliWorld(
   }),
   (world) => ({ ep, cdkOut } = world),
 );
-
-afterAll(() => {
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** The fleet most tests list. */
 function addFleet(): void {

@@ -51,6 +51,19 @@ export function setEnv(vars: Record<string, string>): () => void {
   };
 }
 
+/** A maker of temporary directories for a file's tests, all removed after them. */
+export function useTempDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdk-ec2-scheduler-${prefix}-`));
+    dirs.push(dir);
+    return dir;
+  };
+}
+
 /** Runs `main` in this process, its clock reading `now`. */
 export async function runCli(argv: string[], now?: Date): Promise<CliRun> {
   const out: string[] = [];
