@@ -13,6 +13,7 @@
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
 import { manyAccountsRows, manyAccountsTable } from './many-accounts';
+import { suggestRows, suggestTable } from './suggest';
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -49,7 +50,8 @@ const QUICK = process.argv.includes('--quick');
  * nothing else; `--only=ice` runs the 1,000 starts with and without an instance that lacks
  * capacity, side by side; `--only=accounts` runs the hub's 20,000 starts over 100 targets (see
  * many-accounts.ts); `--only=status` measures `cdk-ec2-scheduler status` over 10,000
- * instances.
+ * instances; `--only=suggest` runs `cdk-ec2-scheduler suggest` over 2,000 instances (200 with
+ * --quick) next to the naive GetMetricStatistics script (see suggest.ts).
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
@@ -662,6 +664,17 @@ async function main(): Promise<void> {
       log('hub: 50 accounts x 2 Regions x 200 instances, 10 targets at once and 1');
       const hub = await manyAccountsRows();
       process.stdout.write(`${JSON.stringify(hub)}\n${manyAccountsTable(hub)}\n`);
+      return;
+    }
+    if (ONLY === 'suggest') {
+      const n = QUICK ? 200 : 2000;
+      log(`suggest: ${n} instances x 14 days, next to the naive script`);
+      const rows = await suggestRows(n, QUICK ? 1 : 3);
+      fs.mkdirSync(path.join(__dirname, 'tmp'), { recursive: true });
+      const file = path.join(__dirname, 'tmp', `suggest${QUICK ? '.quick' : ''}.json`);
+      fs.writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(rows)}\n${suggestTable(rows)}\n`);
+      log(`wrote ${path.relative(ROOT, file)}`);
       return;
     }
     if (ONLY === 'status') {

@@ -240,8 +240,11 @@ export function getMetricStatistics(source: UtilizationSource, body: Body, now: 
   const unit = unitOf(ref);
   const points = datapoints(source, ref, { start, end, periodSeconds, now });
   // "GetMetricStatistics does not return the data in chronological order": a fixed shuffle.
-  const order = (at: number) => createHash('md5').update(String(at)).digest().readUInt32BE(0);
-  points.sort((a, b) => order(a.at) - order(b.at));
+  // Each key hashed once (not per comparison: that was ~10 ms a call at 336 datapoints).
+  const order = new Map(
+    points.map((p) => [p.at, createHash('md5').update(String(p.at)).digest().readUInt32BE(0)]),
+  );
+  points.sort((a, b) => (order.get(a.at) as number) - (order.get(b.at) as number));
   return {
     payload: {
       Label: ref.metricName,

@@ -1,0 +1,22 @@
+/**
+ * Preloaded into a bench child with `node --import bench/child-probe.mjs ...`: when the process
+ * exits, writes its peak RSS and CPU time to the file named by BENCH_PROBE_FILE, so that the
+ * shipped command bundle can be measured without changing it.
+ */
+import { writeFileSync } from 'node:fs';
+
+const file = process.env.BENCH_PROBE_FILE;
+if (file) {
+  process.on('exit', () => {
+    const usage = process.resourceUsage();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        maxRssBytes: usage.maxRSS * 1024,
+        userCpuMs: usage.userCPUTime / 1000,
+        systemCpuMs: usage.systemCPUTime / 1000,
+        uptimeMs: process.uptime() * 1000,
+      }),
+    );
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * The fetch alone, as a child process (run with `node --import tsx`): the listing and
+ * `readUtilization` of lib/utilization.ts as `suggest` calls them (same clients, same HTTP
+ * settings), without the analysis, the prices or the report. Prints one JSON line like
+ * naive-cloudwatch.mjs.
+ */
+import { performance } from 'node:perf_hooks';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from '../lib/cli-ec2';
+import { periodBefore, readUtilization } from '../lib/utilization';
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const ec2 = makeEc2Client();
+  const region = await regionOf(ec2);
+  const running = await listInstances(ec2, [{ Name: 'instance-state-name', Values: ['running'] }]);
+  ec2.destroy();
+  const ids = running
+    .filter((i) => tagOf(i, 'Schedule') === undefined)
+    .map((i) => i.InstanceId as string);
+  const listedMs = performance.now() - t0;
+  const cw = new CloudWatchClient({ requestHandler: CLI_HTTP, region });
+  const t1 = performance.now();
+  const utilization = await readUtilization(cw, ids, periodBefore(new Date(), 14));
+  const metricsMs = performance.now() - t1;
+  cw.destroy();
+  let datapoints = 0;
+  for (const hours of utilization.byInstance.values()) datapoints += hours.length;
+  process.stdout.write(
+    `${JSON.stringify({ instances: ids.length, calls: utilization.calls, hours: datapoints, listedMs, metricsMs })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
