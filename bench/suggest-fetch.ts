@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const ec2 = makeEc2Client();
   const region = await regionOf(ec2);
-  const running = await listInstances(ec2, [{ Name: 'instance-state-name', Values: ['running'] }]);
+  const { instances: running } = await listInstances(ec2, [
+    { Name: 'instance-state-name', Values: ['running'] },
+  ]);
   ec2.destroy();
   const ids = running
     .filter((i) => tagOf(i, 'Schedule') === undefined)
@@ -21,13 +23,14 @@ async function main(): Promise<void> {
   const listedMs = performance.now() - t0;
   const cw = new CloudWatchClient({ requestHandler: CLI_HTTP, region });
   const t1 = performance.now();
-  const utilization = await readUtilization(cw, ids, periodBefore(new Date(), 14));
+  let datapoints = 0;
+  const calls = await readUtilization(cw, ids, periodBefore(new Date(), 14), (_, hours) => {
+    datapoints += hours.length;
+  });
   const metricsMs = performance.now() - t1;
   cw.destroy();
-  let datapoints = 0;
-  for (const hours of utilization.byInstance.values()) datapoints += hours.length;
   process.stdout.write(
-    `${JSON.stringify({ instances: ids.length, calls: utilization.calls, hours: datapoints, listedMs, metricsMs })}\n`,
+    `${JSON.stringify({ instances: ids.length, calls, hours: datapoints, listedMs, metricsMs })}\n`,
   );
 }
 

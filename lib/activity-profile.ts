@@ -72,15 +72,29 @@ export function weekHoursOf(at: number, timeZone: string): number[] {
   return cells;
 }
 
+/** `weekHoursOf` for one zone, each hour worked out once (every instance has the same hours). */
+export function weekHoursIn(timeZone: string): (at: number) => number[] {
+  const known = new Map<number, number[]>();
+  return (at) => {
+    let cells = known.get(at);
+    if (!cells) known.set(at, (cells = weekHoursOf(at, timeZone)));
+    return cells;
+  };
+}
+
 function isBusy(u: HourlyUtilization, t: BusyThresholds): boolean {
   return (u.cpu ?? 0) >= t.idleCpu || (u.network ?? 0) >= t.idleNetworkBytes;
 }
 
-/** Builds the profile of one instance's hourly utilization in `timeZone`. */
+/**
+ * Builds the profile of one instance's hourly utilization in `timeZone`; `cellsOf` may be a
+ * `weekHoursIn(timeZone)` shared by the instances of a run.
+ */
 export function buildProfile(
   samples: readonly HourlyUtilization[],
   timeZone: string,
   thresholds: BusyThresholds,
+  cellsOf: (at: number) => number[] = (at) => weekHoursOf(at, timeZone),
 ): ActivityProfile {
   const hours: MutableHour[] = Array.from({ length: HOURS_PER_WEEK }, () => ({
     seen: 0,
@@ -90,7 +104,7 @@ export function buildProfile(
   for (const s of samples) {
     const busy = isBusy(s, thresholds);
     if (s.cpu !== undefined) maxCpu = Math.max(maxCpu ?? 0, s.cpu);
-    for (const cell of weekHoursOf(s.at, timeZone)) {
+    for (const cell of cellsOf(s.at)) {
       const h = hours[cell];
       h.seen++;
       h.busy ||= busy;

@@ -5,7 +5,7 @@
  * measured by the preview that `addSchedule` and `preview` use.
  */
 import { HOURS_PER_WEEK, type ActivityProfile } from './activity-profile';
-import { previewSchedule } from './preview';
+import { previewSchedule, type SchedulePreview } from './preview';
 
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
@@ -42,6 +42,8 @@ export interface ProposalOptions {
   readonly minStoppedHoursPerWeek?: number;
   /** The instant the preview starts from. @default - now */
   readonly now?: Date;
+  /** Previews already made this run, by start, stop and zone (many instances share a pair). */
+  readonly previews?: Map<string, SchedulePreview>;
 }
 
 /** A running window: its start and stop cells of the week, and the cells it runs. */
@@ -162,10 +164,15 @@ export function suggestSchedule(profile: ActivityProfile, options: ProposalOptio
           : `idle in ${idle} of the week's 168 hours, but a schedule keeping ${options.marginHours} h of margin around busy hours would stop it less than ${min} hours a week`,
     };
   }
-  const preview = previewSchedule(
-    { name: 'suggested', start: best.start, stop: best.stop, timeZone: profile.timeZone },
-    { after: options.now, count: 2, weeks: 4 },
-  );
+  const key = `${best.start}|${best.stop}|${profile.timeZone}`;
+  let preview = options.previews?.get(key);
+  if (!preview) {
+    preview = previewSchedule(
+      { name: 'suggested', start: best.start, stop: best.stop, timeZone: profile.timeZone },
+      { after: options.now, count: 2, weeks: 4 },
+    );
+    options.previews?.set(key, preview);
+  }
   return {
     verdict: 'idle windows',
     reason: `busy in ${busy.filter(Boolean).length} of the week's 168 hours; runs every busy hour seen with ${options.marginHours} h of margin`,

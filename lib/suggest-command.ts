@@ -9,19 +9,21 @@ import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
-import { buildProfile } from './activity-profile';
+import { buildProfile, weekHoursIn, type ActivityProfile } from './activity-profile';
 import type { Io } from './cli';
 import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { utcSeconds } from './deployed-schedules';
 import { mapLimit } from './map-limit';
 import { PriceBook, priceListOs, pricingRegionFor, type PriceListOs } from './prices';
+import type { SchedulePreview } from './preview';
 import { suggestSchedule } from './schedule-proposal';
 import { suggestHtml } from './suggest-html';
 import {
   byInterest,
   EBS_NOTE,
   formatReport,
+  reportJson,
   instanceSuggestion,
   totalSavings,
   type InstanceFacts,
@@ -197,14 +199,18 @@ async function analyse(
 ) {
   const cw = new CloudWatchClient({ requestHandler: CLI_HTTP, region });
   const ids = facts.map((f) => f.instanceId);
-  const utilization = await readUtilization(cw, ids, period).finally(() => cw.destroy());
   const thresholds = { idleCpu: options.idleCpu, idleNetworkBytes: options.idleNetworkMb * 1e6 };
+  const weekHours = weekHoursIn(options.timeZone);
+  const previews = new Map<string, SchedulePreview>();
+  const profiles = new Map<string, ActivityProfile>();
+  const calls = await readUtilization(cw, ids, period, (id, hours) =>
+    profiles.set(id, buildProfile(hours, options.timeZone, thresholds, weekHours)),
+  ).finally(() => cw.destroy());
   const found = facts.map((f) => {
-    const hours = utilization.byInstance.get(f.instanceId) ?? [];
-    const profile = buildProfile(hours, options.timeZone, thresholds);
-    return { f, profile, suggestion: suggestSchedule(profile, { ...options, now }) };
+    const profile = profiles.get(f.instanceId) as ActivityProfile;
+    return { f, profile, suggestion: suggestSchedule(profile, { ...options, now, previews }) };
   });
-  return { found, calls: utilization.calls };
+  return { found, calls };
 }
 
 /** The prices of the instances with a proposal (GetProducts calls counted in `calls`). */
@@ -260,6 +266,6 @@ export async function suggestCommand(
   const scope = flags.all
     ? 'running instance(s)'
     : `running instance(s) without a ${options.tagKey} tag`;
-  io.out(flags.json ? JSON.stringify(report, null, 2) : formatReport(report, scope));
+  io.out(flags.json ? reportJson(report) : formatReport(report, scope));
   return 0;
 }

@@ -110,6 +110,17 @@ export function instanceSuggestion(
   };
 }
 
+/**
+ * `suggest --json`: indented JSON with each list of numbers, booleans or nulls (the 168 week
+ * hours) on one line, not one line per element.
+ */
+export function reportJson(report: SuggestReport): string {
+  return JSON.stringify(report, null, 2).replace(
+    /\[\n\s+([-\d.e+truefalsn,\s]*?)\n\s*\]/g,
+    (_, items: string) => `[${items.split(/,\n\s*/).join(',')}]`,
+  );
+}
+
 /** The sum of the known savings. */
 export function totalSavings(instances: readonly InstanceSuggestion[]): number {
   return cents(instances.reduce((sum, i) => sum + (i.savingsPerMonthUsd ?? 0), 0));

@@ -128,42 +128,38 @@ function pacer(perSecond: number): () => Promise<void> {
   };
 }
 
-/** What `readUtilization` read, and the calls it took. */
-export interface Utilization {
-  readonly byInstance: ReadonlyMap<string, HourlyUtilization[]>;
-  readonly calls: number;
+/** One instance's hours, in time order, from what its batch read. */
+function hoursOf(hours: Hours | undefined): HourlyUtilization[] {
+  return [...(hours ?? new Map()).entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([at, h]) => ({
+      at,
+      ...(h.cpu === undefined ? {} : { cpu: h.cpu }),
+      ...(h.in === undefined && h.out === undefined ? {} : { network: (h.in ?? 0) + (h.out ?? 0) }),
+    }));
 }
 
 /**
- * Each instance's hourly utilization over `period`, in time order; an instance CloudWatch has no
- * datapoint of gets an empty list.
+ * Reads each instance's hourly utilization over `period` and hands it to `onInstance` (in time
+ * order; empty when CloudWatch has no datapoint of it) as soon as its batch is read, so that only
+ * the batches in flight are held in memory. Resolves to the number of calls made.
  * @throws AwsCallError when a call fails after the SDK's retries
  */
 export async function readUtilization(
   cw: CloudWatchClient,
   instanceIds: readonly string[],
   period: Period,
-): Promise<Utilization> {
+  onInstance: (instanceId: string, hours: HourlyUtilization[]) => void,
+): Promise<number> {
   const size = instancesPerCall(period);
   const batches: string[][] = [];
   for (let i = 0; i < instanceIds.length; i += size) batches.push(instanceIds.slice(i, i + size));
-  const hours = new Map<string, Hours>();
   const wait = pacer(CALLS_PER_SECOND);
-  const calls = await mapLimit(batches, CONCURRENCY, (batch) =>
-    readBatch(cw, batch, period, hours, wait),
-  );
-  const byInstance = new Map<string, HourlyUtilization[]>();
-  for (const id of instanceIds) {
-    const list = [...(hours.get(id) ?? new Map()).entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([at, h]) => ({
-        at,
-        ...(h.cpu === undefined ? {} : { cpu: h.cpu }),
-        ...(h.in === undefined && h.out === undefined
-          ? {}
-          : { network: (h.in ?? 0) + (h.out ?? 0) }),
-      }));
-    byInstance.set(id, list);
-  }
-  return { byInstance, calls: calls.reduce((a, b) => a + b, 0) };
+  const calls = await mapLimit(batches, CONCURRENCY, async (batch) => {
+    const hours = new Map<string, Hours>();
+    const n = await readBatch(cw, batch, period, hours, wait);
+    for (const id of batch) onInstance(id, hoursOf(hours.get(id)));
+    return n;
+  });
+  return calls.reduce((a, b) => a + b, 0);
 }
