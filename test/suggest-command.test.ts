@@ -235,6 +235,15 @@ test('--html writes one self-contained page with a heatmap and the window per in
   expect(office.slice(0, office.indexOf('</section>')).match(/class="run"/g)).toHaveLength(60);
 });
 
+test('throttled GetMetricData calls are retried by the SDK and change nothing', async () => {
+  cw.throttleNext(2, 'GetMetricData');
+  const report = await suggestJson(...BERLIN, '--no-prices');
+  expect(cw.throttledCount('GetMetricData')).toBe(2);
+  expect(cw.countCalls('GetMetricData')).toBe(3);
+  expect(report.calls).toEqual({ GetMetricData: 1 });
+  expect(byName(report).office.start).toBe('cron(0 7 ? * MON-FRI *)');
+});
+
 describe('bad input and AWS errors', () => {
   test.each([
     [['--days', '0'], /--days "0" is not a whole number from 1 to 63/],
