@@ -135,7 +135,11 @@ function byTagValue(instances: readonly Instance[], tagKey: string) {
   for (const instance of instances) {
     const value = tagOf(instance, tagKey);
     if (value === undefined) untagged.push(covered(instance));
-    else values.set(value, [...(values.get(value) ?? []), covered(instance)]);
+    else {
+      const list = values.get(value) ?? [];
+      list.push(covered(instance));
+      values.set(value, list);
+    }
   }
   return { values, untagged: untagged.sort(byId) };
 }
