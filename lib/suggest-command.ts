@@ -260,7 +260,14 @@ export async function suggestCommand(
     calls,
     instances,
     savingsPerMonthUsd: totalSavings(instances),
-    notes: flags['no-prices'] ? ['--no-prices: savings are not priced.'] : [EBS_NOTE],
+    notes: [
+      ...(days < 7
+        ? [
+            `--days ${days}: less than a week, so some week hours have no datapoint and no instance gets a proposal; use 7 or more (14 by default).`,
+          ]
+        : []),
+      flags['no-prices'] ? '--no-prices: savings are not priced.' : EBS_NOTE,
+    ],
   };
   if (flags.html !== undefined) fs.writeFileSync(flags.html, suggestHtml(report));
   const scope = flags.all

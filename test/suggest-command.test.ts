@@ -235,6 +235,14 @@ test('--html writes one self-contained page with a heatmap and the window per in
   expect(office.slice(0, office.indexOf('</section>')).match(/class="run"/g)).toHaveLength(60);
 });
 
+test('fewer than 7 days: every instance lacks some week hours, and the report says why', async () => {
+  const report = await suggestJson(...BERLIN, '--days', '3', '--no-prices');
+  expect(report.instances.every((i) => i.verdict === 'not enough data')).toBe(true);
+  expect(report.notes[0]).toMatch(
+    /^--days 3: less than a week, so some week hours have no datapoint/,
+  );
+});
+
 test('throttled GetMetricData calls are retried by the SDK and change nothing', async () => {
   cw.throttleNext(2, 'GetMetricData');
   const report = await suggestJson(...BERLIN, '--no-prices');
