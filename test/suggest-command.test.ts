@@ -7,6 +7,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Ec2Scheduler } from '../lib';
+import { previewSchedule } from '../lib/preview';
 import type { InstanceSuggestion, SuggestReport } from '../lib/suggest-report';
 import { startCloudWatchEndpoint, type CloudWatchEndpoint } from '../harness/cloudwatch-endpoint';
 import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
@@ -20,6 +24,7 @@ import {
   profileByInstance,
   withGaps,
 } from '../harness/utilization-profiles';
+import { NO_BUILTIN_VALIDATION } from './support/app';
 import { fakeAwsEnv, runBundle, runCli, setEnv } from './support/cli';
 
 /** Tuesday 1 December 2026, 12:00 UTC: the 14 days before it hold no clock change. */
@@ -185,6 +190,19 @@ describe('suggest proposes the expected window for each generated profile', () =
     expect(report.notes.join(' ')).toMatch(
       /EBS volumes and public IPv4 addresses are still billed while instances are stopped/,
     );
+  });
+
+  test('each proposal is taken by addSchedule as it is, and previews to the same hours', () => {
+    const stack = new Stack(new App(NO_BUILTIN_VALIDATION), 'Adopted');
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler');
+    for (const i of report.instances.filter((x) => x.start)) {
+      const options = { start: i.start, stop: i.stop, timeZone: report.timeZone };
+      scheduler.addSchedule(`${i.name}-hours`, options);
+      const preview = previewSchedule(options, { after: NOW, weeks: 4 });
+      expect(preview.runningHoursPerWeek).toBe(i.runningHoursPerWeek);
+    }
+    expect(scheduler.schedules).toHaveLength(4);
+    expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
   test('the profile cells: 168 local week hours, Sunday first, busy where the profile is', () => {
