@@ -121,7 +121,9 @@ export function checkedOptions(flags: SuggestFlags): Options {
   }
   if (flags['tag-key'] === '') throw new UsageError('--tag-key is empty; give a value');
   if (flags.html !== undefined && !fs.existsSync(path.dirname(path.resolve(flags.html)))) {
-    throw new UsageError(`--html "${flags.html}": its directory does not exist`);
+    throw new UsageError(
+      `--html "${flags.html}": its directory does not exist; create it or give another path`,
+    );
   }
   return {
     days: numberFlag('days', flags.days, 14, [1, 63], true),
