@@ -1,25 +1,19 @@
 /**
  * The fetch alone, as a child process (run with `node --import tsx`): the listing and
- * `readUtilization` of lib/utilization.ts as `suggest` calls them (same clients, same HTTP
- * settings), without the analysis, the prices or the report. Prints one JSON line like
- * naive-cloudwatch.mjs.
+ * `readUtilization` of lib/utilization.ts as `suggest` calls them (its own `runningInstances`,
+ * the same clients and HTTP settings), without the analysis, the prices or the report. Prints
+ * one JSON line like naive-cloudwatch.mjs.
  */
 import { performance } from 'node:perf_hooks';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from '../lib/cli-ec2';
+import { CLI_HTTP } from '../lib/cli-ec2';
+import { runningInstances } from '../lib/suggest-command';
 import { periodBefore, readUtilization } from '../lib/utilization';
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const ec2 = makeEc2Client();
-  const region = await regionOf(ec2);
-  const { instances: running } = await listInstances(ec2, [
-    { Name: 'instance-state-name', Values: ['running'] },
-  ]);
-  ec2.destroy();
-  const ids = running
-    .filter((i) => tagOf(i, 'Schedule') === undefined)
-    .map((i) => i.InstanceId as string);
+  const { region, facts } = await runningInstances({ tagKey: 'Schedule' }, false);
+  const ids = facts.map((f) => f.instanceId);
   const listedMs = performance.now() - t0;
   const cw = new CloudWatchClient({ requestHandler: CLI_HTTP, region });
   const t1 = performance.now();

@@ -117,6 +117,22 @@ function spokeCredentials(account: string, roleName = 'ec2-scheduler-spoke', reg
 }
 
 /**
+ * Runs `fn` with an EC2 client for `target` and the client's Region; the client is closed after.
+ * @throws Error when no Region is configured; whatever `fn` throws
+ */
+export async function withEc2<T>(
+  target: Ec2Target,
+  fn: (ec2: EC2Client, region: string) => Promise<T>,
+): Promise<T> {
+  const ec2 = makeEc2Client(target);
+  try {
+    return await fn(ec2, await regionOf(ec2));
+  } finally {
+    ec2.destroy();
+  }
+}
+
+/**
  * The client's Region.
  * @throws Error saying how to configure one, when none is
  */

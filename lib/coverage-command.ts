@@ -7,14 +7,12 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { Io } from './cli';
 import {
   listInstances,
-  makeEc2Client,
-  regionOf,
   tagOf,
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
-  type Listing,
   type TargetFlags,
+  withEc2,
 } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { aligned } from './cli-table';
@@ -98,15 +96,10 @@ export async function coverageCommand(flags: CoverageFlags, args: readonly strin
   if (flags['tag-key'] === '') throw new UsageError('--tag-key is empty; give a value');
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  const ec2 = makeEc2Client(targetOf(flags));
-  let region: string;
-  let listing: Listing;
-  try {
-    region = await regionOf(ec2);
-    listing = await listInstances(ec2, [{ Name: 'instance-state-name', Values: LISTED_STATES }]);
-  } finally {
-    ec2.destroy();
-  }
+  const { region, listing } = await withEc2(targetOf(flags), async (ec2, region) => ({
+    region,
+    listing: await listInstances(ec2, [{ Name: 'instance-state-name', Values: LISTED_STATES }]),
+  }));
   const account = flags.account ?? listing.ownerId;
   const report = coverageOf(listing.instances, schedules, {
     ...(account ? { account } : {}),

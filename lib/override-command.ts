@@ -11,13 +11,12 @@ import {
   createTag,
   deleteTag,
   describeIds,
-  makeEc2Client,
-  regionOf,
   tagOf,
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
   type TargetFlags,
+  withEc2,
 } from './cli-ec2';
 import { AwsCallError, InputError, UsageError } from './cli-errors';
 import {
@@ -99,15 +98,11 @@ export async function overrideCommand(flags: OverrideFlags, args: readonly strin
   if (request.kind === 'set') checkTimeFormat(request);
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  const ec2 = makeEc2Client(targetOf(flags));
-  try {
-    const region = await regionOf(ec2);
+  await withEc2(targetOf(flags), async (ec2, region) => {
     const instances = await describeOrRefuse(ec2, ids, region);
     const plans = planAll(instances, ids, request, schedules, now);
     await write(ec2, plans, overrideTagKey(schedules.tagKey), io);
-  } finally {
-    ec2.destroy();
-  }
+  });
   return 0;
 }
 

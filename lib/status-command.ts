@@ -7,13 +7,12 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { Io } from './cli';
 import {
   listTagged,
-  makeEc2Client,
-  regionOf,
   tagOf,
   TARGET_OPTIONS,
   TARGET_USAGE,
   targetOf,
   type TargetFlags,
+  withEc2,
 } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { aligned } from './cli-table';
@@ -106,15 +105,10 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
   }
   const schedules = DeployedSchedules.load(dir, flags['tag-key'], flags.schedule);
   const now = io.now?.() ?? new Date();
-  const ec2 = makeEc2Client(targetOf(flags));
-  let region: string;
-  let instances: Instance[];
-  try {
-    region = await regionOf(ec2);
-    instances = await listTagged(ec2, schedules.tagKey, flags.schedule);
-  } finally {
-    ec2.destroy();
-  }
+  const { region, instances } = await withEc2(targetOf(flags), async (ec2, region) => ({
+    region,
+    instances: await listTagged(ec2, schedules.tagKey, flags.schedule),
+  }));
   const report: StatusReport = {
     tagKey: schedules.tagKey,
     region,

@@ -11,7 +11,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { buildProfile, weekHoursIn, type ActivityProfile } from './activity-profile';
 import type { Io } from './cli';
-import { CLI_HTTP, listInstances, makeEc2Client, regionOf, tagOf } from './cli-ec2';
+import { CLI_HTTP, listInstances, tagOf, withEc2 } from './cli-ec2';
 import { UsageError } from './cli-errors';
 import { utcSeconds } from './deployed-schedules';
 import { mapLimit } from './map-limit';
@@ -177,18 +177,14 @@ async function pricesOf(
 }
 
 /** The running instances `suggest` looks at, and the Region. */
-async function runningInstances(options: Options, all: boolean) {
-  const ec2 = makeEc2Client();
-  try {
-    const region = await regionOf(ec2);
+export function runningInstances(options: { readonly tagKey: string }, all: boolean) {
+  return withEc2({}, async (ec2, region) => {
     const { instances: running } = await listInstances(ec2, [
       { Name: 'instance-state-name', Values: ['running'] },
     ]);
     const chosen = running.filter((i) => all || tagOf(i, options.tagKey) === undefined);
     return { region, facts: chosen.map((i) => factsOf(i, options.tagKey, all)) };
-  } finally {
-    ec2.destroy();
-  }
+  });
 }
 
 /** Each instance's profile and verdict, from its utilization over `period`. */
