@@ -14,7 +14,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import type {
   AwsCredentialIdentity,
@@ -25,7 +25,7 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
-import { partitionOf } from '../lib/partition';
+import { assumeSpokeRole, spokeRoleArn } from '../lib/spoke-session';
 import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
 import { accountsOfUnits } from './organizations';
@@ -143,21 +143,10 @@ export function makeTargetDeps(config: TargetsConfig): TargetDeps {
   return {
     config,
     connect: async (target, sessionName) => {
-      const roleArn = `arn:${partitionOf(target.region)}:iam::${target.account}:role/${config.spokeRoleName}`;
-      const { Credentials: c } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }),
-      );
-      if (!c?.AccessKeyId || !c.SecretAccessKey) {
-        throw new Error(`AssumeRole of ${roleArn} returned no credentials`);
-      }
+      const roleArn = spokeRoleArn(target.account, target.region, config.spokeRoleName);
       return makeEc2Clients({
         region: target.region,
-        credentials: {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: c.Expiration,
-        },
+        credentials: await assumeSpokeRole(sts, roleArn, sessionName),
       });
     },
     accountsOf: (units) => accountsOfUnits(organizations, units),

@@ -13,10 +13,10 @@ import {
   type Filter,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AwsCallError, UsageError } from './cli-errors';
-import { partitionOf } from './partition';
+import { assumeSpokeRole, DEFAULT_SPOKE_ROLE_NAME, spokeRoleArn } from './spoke-session';
 import { ACCOUNT_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */
@@ -91,22 +91,13 @@ export function makeEc2Client(target: Ec2Target = {}): EC2Client {
   });
 }
 
-function spokeCredentials(account: string, roleName = 'ec2-scheduler-spoke', region?: string) {
+function spokeCredentials(account: string, roleName = DEFAULT_SPOKE_ROLE_NAME, region?: string) {
   let assumed: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     const sts = new STSClient({ requestHandler: CLI_HTTP, ...(region ? { region } : {}) });
-    const roleArn = `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
+    const roleArn = spokeRoleArn(account, region, roleName);
     try {
-      const { Credentials: c } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cdk-ec2-scheduler-cli' }),
-      );
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('no credentials returned');
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
+      return await assumeSpokeRole(sts, roleArn, 'cdk-ec2-scheduler-cli');
     } catch (err) {
       throw AwsCallError.of(`AssumeRole of ${roleArn}`, err);
     } finally {

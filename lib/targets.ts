@@ -7,9 +7,9 @@ import { Token } from 'aws-cdk-lib';
 import type { Ec2SchedulerProps } from './props';
 import type { ScheduleAction, TargetsConfig } from './schedule-input';
 import { ACCOUNT_ID, OU_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
+import { DEFAULT_SPOKE_ROLE_NAME } from './spoke-session';
 
-/** The spoke role's name unless `spokeRoleName` says otherwise. */
-export const DEFAULT_SPOKE_ROLE_NAME = 'ec2-scheduler-spoke';
+export { DEFAULT_SPOKE_ROLE_NAME };
 
 /** IAM's limit on role names, less the longest hub suffix (`-hub-start`). */
 const MAX_SPOKE_ROLE_NAME = 64 - '-hub-start'.length;
