@@ -4,7 +4,7 @@
  */
 import type { ActivityProfile } from './activity-profile';
 import { aligned } from './cli-table';
-import type { Suggestion, Verdict } from './schedule-proposal';
+import type { Proposal, Suggestion, Verdict } from './schedule-proposal';
 
 /** Hours in an average month (365.25 days / 12). */
 export const HOURS_PER_MONTH = 730.5;
@@ -76,6 +76,23 @@ export type PriceOf = { readonly usdPerHour?: number; readonly note?: string };
 
 const cents = (usd: number): number => Math.round(usd * 100) / 100;
 
+/** A proposal's fields: the schedule, its hours and, at `price`, what it saves. */
+function proposalFields(p: Proposal, price: PriceOf | undefined): Partial<InstanceSuggestion> {
+  const stoppedHoursPerMonth = Math.round((1 - p.runningHoursPerWeek / 168) * HOURS_PER_MONTH);
+  const usdPerHour = price?.usdPerHour;
+  return {
+    start: p.start,
+    stop: p.stop,
+    runningHoursPerWeek: p.runningHoursPerWeek,
+    stoppedShare: p.stoppedShare,
+    stoppedHoursPerMonth,
+    ...(usdPerHour !== undefined
+      ? { usdPerHour, savingsPerMonthUsd: cents(stoppedHoursPerMonth * usdPerHour) }
+      : {}),
+    ...(price?.note ? { priceNote: price.note } : {}),
+  };
+}
+
 /** One instance's findings, and its savings at `price`. */
 export function instanceSuggestion(
   facts: InstanceFacts,
@@ -84,26 +101,11 @@ export function instanceSuggestion(
   price: PriceOf | undefined,
 ): InstanceSuggestion {
   const p = suggestion.proposal;
-  const stoppedHoursPerMonth = p && Math.round((1 - p.runningHoursPerWeek / 168) * HOURS_PER_MONTH);
-  const known = p && price?.usdPerHour !== undefined;
   return {
     ...facts,
     verdict: suggestion.verdict,
     reason: suggestion.reason,
-    ...(p
-      ? {
-          start: p.start,
-          stop: p.stop,
-          runningHoursPerWeek: p.runningHoursPerWeek,
-          stoppedShare: p.stoppedShare,
-          stoppedHoursPerMonth,
-        }
-      : {}),
-    ...(p && price?.usdPerHour !== undefined ? { usdPerHour: price.usdPerHour } : {}),
-    ...(known
-      ? { savingsPerMonthUsd: cents((stoppedHoursPerMonth ?? 0) * (price.usdPerHour ?? 0)) }
-      : {}),
-    ...(p && price?.note ? { priceNote: price.note } : {}),
+    ...(p ? proposalFields(p, price) : {}),
     maxCpu: profile.hours.map((h) => (h.maxCpu === undefined ? null : cents(h.maxCpu))),
     busy: profile.hours.map((h) => h.busy),
     ...(p ? { running: [...p.runningHours] } : {}),
