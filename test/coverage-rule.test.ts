@@ -9,9 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Ec2Scheduler, type Ec2SchedulerProps } from '../lib';
 import { testStack, unacknowledgedNagErrors } from './support/app';
-
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
 /** A scheduler with office-hours, then (after construction, like every schedule) nightly-stop. */
 function build(props: Ec2SchedulerProps = {}, stack = testStack(), more: string[] = []) {

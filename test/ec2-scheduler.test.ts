@@ -22,9 +22,7 @@ import {
   testStack,
   unacknowledgedNagErrors,
 } from './support/app';
-
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
 interface ScheduleProperties {
   readonly ScheduleExpression: string;

@@ -24,9 +24,8 @@ import {
   testStack,
   unacknowledgedNagErrors,
 } from './support/app';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
 const ACCOUNTS = ['111111111111', '222222222222'];
 const OUS = ['ou-ab12-cdef3456', 'ou-ab12-99998888'];
 const REGIONS = ['us-east-1', 'eu-west-1'];

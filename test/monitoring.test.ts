@@ -19,9 +19,7 @@ import {
   testStack,
   unacknowledgedNagErrors,
 } from './support/app';
-
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
 /** A scheduler with office-hours (start and stop) and nightly-stop (stop only). */
 function build(props: Ec2SchedulerProps = {}, stack = testStack()) {

@@ -9,9 +9,8 @@ import {
   SchedulePreview,
 } from '../lib/preview';
 import { exactly, testStack } from './support/app';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
 const OFFICE_HOURS_NY: PreviewScheduleOptions = {
   start: WEEKDAYS_8,
   stop: WEEKDAYS_17,

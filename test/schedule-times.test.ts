@@ -15,8 +15,8 @@ import { handle } from '../lambda/run';
 import { NO_BUILTIN_VALIDATION, testStack } from './support/app';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, UNLIMITED } from './support/runs';
+import { WEEKDAYS_8 } from './support/crons';
 
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
 const WEEKDAYS_18 = 'cron(0 18 ? * MON-FRI *)';
 const DAILY_22 = 'cron(0 22 * * ? *)';
 

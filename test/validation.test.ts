@@ -2,9 +2,8 @@ import { Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
 import { exactly, testStack } from './support/app';
+import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
-const WEEKDAYS_8 = 'cron(0 8 ? * MON-FRI *)';
-const WEEKDAYS_17 = 'cron(0 17 ? * MON-FRI *)';
 /** An ISO 8601 instant, as the messages that name "now" or a firing print it. */
 const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
 
