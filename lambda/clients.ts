@@ -25,7 +25,8 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
-import { assumeSpokeRole, spokeRoleArn } from '../lib/spoke-session';
+import { spokeRoleArn } from '../lib/spoke-arn';
+import { assumeSpokeRole } from '../lib/spoke-session';
 import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
 import { accountsOfUnits } from './organizations';

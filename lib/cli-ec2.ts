@@ -16,7 +16,8 @@ import {
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AwsCallError, UsageError } from './cli-errors';
-import { assumeSpokeRole, DEFAULT_SPOKE_ROLE_NAME, spokeRoleArn } from './spoke-session';
+import { DEFAULT_SPOKE_ROLE_NAME, spokeRoleArn } from './spoke-arn';
+import { assumeSpokeRole } from './spoke-session';
 import { ACCOUNT_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 
 /** Most instances one DescribeInstances page holds (EC2's limit on MaxResults). */

@@ -1,22 +1,10 @@
 /**
- * Acting in a hub's target account: the spoke role's ARN and its credentials through STS
- * AssumeRole. Shared by the functions (a hub's runs) and the CLI (`--account`); no CDK imports.
+ * Acting in a hub's target account: the spoke role's credentials through STS AssumeRole. Shared
+ * by the functions (a hub's runs) and the CLI (`--account`); never imported by the construct,
+ * whose users do not install the SDK (see spoke-arn.ts for the names).
  */
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { partitionOf } from './partition';
-
-/** The spoke role's name unless `spokeRoleName` (or `--role-name`) says otherwise. */
-export const DEFAULT_SPOKE_ROLE_NAME = 'ec2-scheduler-spoke';
-
-/** The ARN of the spoke role `roleName` in `account`, in the partition of `region`. */
-export function spokeRoleArn(
-  account: string,
-  region: string | undefined,
-  roleName: string,
-): string {
-  return `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
-}
 
 /**
  * The credentials of a session of `roleArn`.

@@ -7,7 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import type { Ec2SchedulerProps } from './props';
 import type { ScheduleAction, TargetsConfig } from './schedule-input';
 import { ACCOUNT_ID, OU_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
-import { DEFAULT_SPOKE_ROLE_NAME } from './spoke-session';
+import { DEFAULT_SPOKE_ROLE_NAME } from './spoke-arn';
 
 export { DEFAULT_SPOKE_ROLE_NAME };
 
