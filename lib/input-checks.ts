@@ -1,5 +1,5 @@
 /** The checks every field of an event goes through, and the error they raise. */
-import { isCalendarDate } from './time-zone';
+import { isCalendarDate, UTC_OFFSET_RULE, utcOffsetOf } from './time-zone';
 
 export class MalformedEventError extends Error {
   constructor(message: string) {
@@ -10,7 +10,7 @@ export class MalformedEventError extends Error {
 
 /** A strict ISO 8601 time with a zone, e.g. `2026-11-30T13:00:00Z` or `...08:00:00.5-05:00`. */
 const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 /** An EC2 instance id: `i-` and 8 or 17 hex digits. */
 export const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -26,6 +26,11 @@ export function show(value: unknown): string {
 /** A strict ISO 8601 time with a zone (`Z` or an offset), of a real date and time. */
 export function isoDate(field: string, value: unknown): Date {
   const m = typeof value === 'string' ? ISO_8601.exec(value) : null;
+  if (m && utcOffsetOf(m[7]) === undefined) {
+    throw new MalformedEventError(
+      `${field} ${show(value)} has the UTC offset ${m[7]}, which does not exist (${UTC_OFFSET_RULE})`,
+    );
+  }
   const at = m ? new Date(value as string) : new Date(NaN);
   const real =
     m !== null &&
@@ -33,9 +38,7 @@ export function isoDate(field: string, value: unknown): Date {
     isCalendarDate(`${m[1]}-${m[2]}-${m[3]}`) &&
     Number(m[4]) <= 23 &&
     Number(m[5]) <= 59 &&
-    Number(m[6] ?? 0) <= 59 &&
-    Number(m[7] ?? 0) <= 23 &&
-    Number(m[8] ?? 0) <= 59;
+    Number(m[6] ?? 0) <= 59;
   if (!real) {
     throw new MalformedEventError(
       `${field} ${show(value)} is not an ISO 8601 time such as "2026-11-27T13:00:00Z"`,

@@ -50,8 +50,8 @@ export function checkSchedule(host: ScheduleHost, name: string, options: Schedul
       additionalStarts: options.additionalStarts,
       additionalStops: options.additionalStops,
       timeZone: zoneKnown ? timeZone : 'UTC',
-      skipDates,
-      isUnresolved: (expression) => Token.isUnresolved(expression),
+      skipDates: options.skipDates,
+      isUnresolved: (value) => Token.isUnresolved(value),
     },
     now,
   );
@@ -63,7 +63,9 @@ export function checkSchedule(host: ScheduleHost, name: string, options: Schedul
   const annotations = Annotations.of(host.scope);
   if (zoneKnown) {
     const notes = synthNotes(name, crons, timeZone, skipDates, now);
-    for (const { id, message } of notes.warnings) annotations.addWarningV2(id, message);
+    for (const { id, message } of [...crons.warnings, ...notes.warnings]) {
+      annotations.addWarningV2(id, message);
+    }
     annotations.addInfo(notes.info);
   }
   if ((options.skipDates ?? []).length > 0 && options.start === undefined) {

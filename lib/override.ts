@@ -8,7 +8,10 @@
  * in the schedule's time zone), or a date alone (00:00 of that date in the schedule's zone).
  * Case and surrounding spaces do not matter.
  */
-import { instantsOf, isCalendarDate, offsetAt } from './time-zone';
+import { overrideTagKey } from './shared-names';
+import { instantsOf, isCalendarDate, offsetAt, UTC_OFFSET_RULE, utcOffsetOf } from './time-zone';
+
+export { overrideTagKey };
 
 /** What an override holds an instance in. */
 export type OverrideState = 'running' | 'stopped';
@@ -27,11 +30,6 @@ export type OverrideVerdict =
   /** Malformed, or reaching too far ahead: the schedule applies, and a warning says why. */
   | { readonly status: 'ignored'; readonly why: string };
 
-/** The override tag's key for a scheduler's tag key. */
-export function overrideTagKey(tagKey: string): string {
-  return `${tagKey}:override`;
-}
-
 /** An override's tag value, as the CLI writes it: `running until 2026-12-02T08:00:00Z`. */
 export function formatOverride(override: Override): string {
   return `${override.state} until ${override.until.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
@@ -47,7 +45,7 @@ export class OverrideFormatError extends Error {
 }
 
 const VALUE = /^(running|stopped) until (\S+)$/;
-const TIME = /^(\d{4}-\d{2}-\d{2})(?:t(\d{2}):(\d{2})(?::(\d{2}))?(z|[+-](\d{2}):(\d{2}))?)?$/;
+const TIME = /^(\d{4}-\d{2}-\d{2})(?:t(\d{2}):(\d{2})(?::(\d{2}))?(z|[+-]\d{2}:\d{2})?)?$/;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -64,29 +62,28 @@ export function parseOverride(value: string, timeZone: string): Override {
   const time = TIME.exec(parts[2]);
   if (!time)
     throw new OverrideFormatError(value, `has "${parts[2]}", which is not an ISO 8601 time`);
-  const [, date, hh = '00', mm = '00', ss = '00', zone, offH = '00', offM = '00'] = time;
+  const [, date, hh = '00', mm = '00', ss = '00', zone] = time;
   const [h, m, s] = [Number(hh), Number(mm), Number(ss)];
-  if (
-    !isCalendarDate(date) ||
-    h > 23 ||
-    m > 59 ||
-    s > 59 ||
-    Number(offH) > 23 ||
-    Number(offM) > 59
-  ) {
+  if (!isCalendarDate(date) || h > 23 || m > 59 || s > 59) {
     throw new OverrideFormatError(value, `has "${parts[2]}", which is not a real date and time`);
+  }
+  const offset = zone === undefined ? undefined : utcOffsetOf(zone);
+  if (zone !== undefined && offset === undefined) {
+    throw new OverrideFormatError(
+      value,
+      `has "${parts[2]}", whose UTC offset ${zone} does not exist (${UTC_OFFSET_RULE})`,
+    );
   }
   const [year, month, day] = date.split('-').map(Number);
   const wallTime = Date.UTC(year, month - 1, day, h, m, s);
   let at: number;
-  if (zone === undefined) {
+  if (offset === undefined) {
     // Before a skip, the offset in force well before it tells where the skipped time lands.
     at =
       instantsOf(timeZone, wallTime)[0] ??
       wallTime - offsetAt(timeZone, wallTime - 14 * HOUR) * MINUTE;
   } else {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    at = wallTime - (zone === 'z' ? 0 : sign * (Number(offH) * 60 + Number(offM)) * MINUTE);
+    at = wallTime - offset * MINUTE;
   }
   return { state: parts[1] as OverrideState, until: new Date(at) };
 }

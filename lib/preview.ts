@@ -5,7 +5,7 @@
 import { skippedByDaylightSaving } from './firings';
 import { runningAt, runningTime, ScheduleCrons, timeline } from './timeline';
 import { utcOffsetMinutes, wallClock } from './time-zone';
-import { validateSchedule } from './validation';
+import { validateSchedule, type SynthWarning } from './validation';
 
 /** The schedule fields a preview reads (the same as `addSchedule`'s). */
 export interface PreviewScheduleOptions {
@@ -178,12 +178,6 @@ export function describePreview(name: string, preview: SchedulePreview): string 
     return `${name}: ${preview.note ?? 'no weekly figures'}`;
   }
   return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
-}
-
-/** A warning for `Annotations.addWarningV2`: its id (to acknowledge it by) and message. */
-export interface SynthWarning {
-  readonly id: string;
-  readonly message: string;
 }
 
 /** What synth tells about one schedule: an info line, and warnings. */

@@ -7,11 +7,24 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_MAX_OVERRIDE_SECONDS, MAX_OVERRIDE_LIMIT_SECONDS } from './schedule-input';
-import { auditTagKey } from './shared-names';
+import {
+  ENFORCE_EVERY_MINUTES,
+  LAMBDA_TIMEOUT_SECONDS,
+  MAX_EVENT_AGE_SECONDS,
+  OVERRIDE_REACH_SECONDS,
+  RETRY_ATTEMPTS,
+  VERIFY_TIMEOUT_SECONDS,
+  type Range,
+} from './limits';
+import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 import type { Ec2SchedulerProps } from './props';
 import { resolveTargets, type ResolvedTargets } from './targets';
-import { validateMetricsNamespace, validateTagKey, validateTimeZone } from './validation';
+import {
+  validateDerivedTagKeys,
+  validateMetricsNamespace,
+  validateTagKey,
+  validateTimeZone,
+} from './validation';
 
 /** {@link Ec2SchedulerProps} with the defaults applied. */
 export interface ResolvedProps {
@@ -48,8 +61,6 @@ export interface ResolvedProps {
 
 /** Longest verification by default, when the timeout leaves room for it. */
 const DEFAULT_VERIFY_SECONDS = 180;
-/** EventBridge Scheduler's limit on a target's retry attempts. */
-const MAX_RETRY_ATTEMPTS = 185;
 
 /**
  * Checks the props and applies the defaults.
@@ -58,17 +69,21 @@ const MAX_RETRY_ATTEMPTS = 185;
 export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
   const tagKey = resolveTagKey(props);
   const timeout = props.timeout ?? Duration.minutes(15);
+  const timeoutSeconds = durationProp('timeout', timeout, TIMEOUT);
   const timeZone = props.timeZone ?? 'UTC';
   if (!Token.isUnresolved(timeZone)) validateTimeZone('', timeZone);
   const retryAttempts = props.retryAttempts ?? 3;
+  const retries = RETRY_ATTEMPTS;
   if (
     !Token.isUnresolved(retryAttempts) &&
-    (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > MAX_RETRY_ATTEMPTS)
+    (!Number.isInteger(retryAttempts) || retryAttempts < retries.min || retryAttempts > retries.max)
   ) {
     throw new Error(
-      `retryAttempts ${retryAttempts} is not allowed; give a whole number from 0 to ${MAX_RETRY_ATTEMPTS}`,
+      `retryAttempts ${retryAttempts} is not allowed; give a whole number from ${retries.min} to ${retries.max}`,
     );
   }
+  const maxEventAge = props.maxEventAge ?? Duration.hours(1);
+  durationProp('maxEventAge', maxEventAge, EVENT_AGE);
   if (!props.vpc && (props.vpcSubnets || props.securityGroups?.length)) {
     throw new Error(
       'vpcSubnets and securityGroups place the functions in a VPC; give vpc as well, or leave them out to run the functions outside a VPC',
@@ -91,14 +106,14 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     securityGroups: props.securityGroups ?? [],
     timeout,
     retryAttempts,
-    maxEventAge: props.maxEventAge ?? Duration.hours(1),
+    maxEventAge,
     metricsNamespace,
     alarmTopic: props.alarmTopic,
     notificationEmails: props.alarmTopic ? [] : emails,
     emailsIgnored: props.alarmTopic !== undefined && emails.length > 0,
     dashboard: props.dashboard ?? false,
     auditTags: props.auditTags ?? true,
-    verifyTimeoutSeconds: resolveVerifyTimeout(props.verifyTimeout, timeout),
+    verifyTimeoutSeconds: resolveVerifyTimeout(props.verifyTimeout, timeoutSeconds),
     maxOverrideSeconds: resolveMaxOverride(props.maxOverride),
     enforceEveryMinutes: resolveEnforceEvery(props.enforceEvery),
     targets: resolveTargets(props),
@@ -114,18 +129,76 @@ function resolveTagKey(props: Ec2SchedulerProps): string {
     );
   }
   validateTagKey(tagKey);
-  if ((props.auditTags ?? true) && auditTagKey(tagKey).length > 128) {
-    throw new Error(
-      `tagKey "${tagKey}" is ${tagKey.length} characters long; the audit tag "${auditTagKey(tagKey)}" must fit in 128, so use at most 116 characters or set auditTags: false`,
-    );
-  }
+  validateDerivedTagKeys(tagKey, { auditTags: props.auditTags ?? true });
   return tagKey;
 }
 
-function resolveVerifyTimeout(verifyTimeout: Duration | undefined, timeout: Duration): number {
-  const timeoutSeconds = timeout.toSeconds();
+/** How a Duration prop is read: its range in seconds, the unit it must be whole in, an example. */
+interface DurationSpec extends Range {
+  readonly unit: 'seconds' | 'minutes';
+  /** The range in words, e.g. `1 to 900 (15 minutes)`. */
+  readonly words: string;
+  readonly example: string;
+}
+
+const TIMEOUT: DurationSpec = {
+  ...LAMBDA_TIMEOUT_SECONDS,
+  unit: 'seconds',
+  words: `${LAMBDA_TIMEOUT_SECONDS.min} to ${LAMBDA_TIMEOUT_SECONDS.max} (15 minutes, Lambda's longest)`,
+  example: 'Duration.minutes(15)',
+};
+const VERIFY: DurationSpec = {
+  ...VERIFY_TIMEOUT_SECONDS,
+  unit: 'seconds',
+  words: `${VERIFY_TIMEOUT_SECONDS.min} (no verification) to ${VERIFY_TIMEOUT_SECONDS.max}, shorter than timeout`,
+  example: 'Duration.minutes(3)',
+};
+const EVENT_AGE: DurationSpec = {
+  ...MAX_EVENT_AGE_SECONDS,
+  unit: 'seconds',
+  words: `${MAX_EVENT_AGE_SECONDS.min} (1 minute) to ${MAX_EVENT_AGE_SECONDS.max} (1 day), EventBridge Scheduler's range`,
+  example: 'Duration.hours(1)',
+};
+const MAX_OVERRIDE: DurationSpec = {
+  ...OVERRIDE_REACH_SECONDS,
+  unit: 'seconds',
+  words: `${OVERRIDE_REACH_SECONDS.min} (1 minute) to ${OVERRIDE_REACH_SECONDS.max} (366 days)`,
+  example: 'Duration.days(7)',
+};
+const ENFORCE_EVERY: DurationSpec = {
+  min: ENFORCE_EVERY_MINUTES.min * 60,
+  max: ENFORCE_EVERY_MINUTES.max * 60,
+  unit: 'minutes',
+  words: '5 minutes to 1 day',
+  example: 'Duration.hours(1)',
+};
+
+/**
+ * A Duration prop in seconds: a literal, in whole `spec.unit`, within the range.
+ * @throws Error naming the prop, the value received and the range, e.g. for `Duration.millis(500)`
+ * (which CDK itself cannot convert to seconds)
+ */
+function durationProp(prop: string, duration: Duration, spec: DurationSpec): number {
+  if (duration.isUnresolved()) {
+    throw new Error(
+      `${prop} is an unresolved token; the functions' inputs and checks need its value at synth, so give a literal such as ${spec.example}`,
+    );
+  }
+  const seconds = duration.toSeconds({ integral: false });
+  const whole = spec.unit === 'minutes' ? seconds % 60 === 0 : Number.isInteger(seconds);
+  if (!whole || seconds < spec.min || seconds > spec.max) {
+    throw new Error(
+      `${prop} ${seconds} s is not allowed; give whole ${spec.unit} from ${spec.words}, e.g. ${spec.example}`,
+    );
+  }
+  return seconds;
+}
+
+function resolveVerifyTimeout(verifyTimeout: Duration | undefined, timeoutSeconds: number): number {
   const seconds =
-    verifyTimeout?.toSeconds() ?? Math.min(DEFAULT_VERIFY_SECONDS, Math.floor(timeoutSeconds / 2));
+    verifyTimeout === undefined
+      ? Math.min(DEFAULT_VERIFY_SECONDS, Math.floor(timeoutSeconds / 2))
+      : durationProp('verifyTimeout', verifyTimeout, VERIFY);
   if (seconds >= timeoutSeconds) {
     throw new Error(
       `verifyTimeout ${seconds} s does not fit inside the functions' timeout of ${timeoutSeconds} s; make it shorter than timeout, or Duration.seconds(0) to turn verification off`,
@@ -135,23 +208,13 @@ function resolveVerifyTimeout(verifyTimeout: Duration | undefined, timeout: Dura
 }
 
 function resolveMaxOverride(maxOverride: Duration | undefined): number {
-  const seconds = (maxOverride ?? Duration.seconds(DEFAULT_MAX_OVERRIDE_SECONDS)).toSeconds();
-  if (!Number.isInteger(seconds) || seconds < 60 || seconds > MAX_OVERRIDE_LIMIT_SECONDS) {
-    throw new Error(
-      `maxOverride ${seconds} s is not allowed; give whole seconds from 60 (1 minute) to ${MAX_OVERRIDE_LIMIT_SECONDS} (366 days), e.g. Duration.days(7)`,
-    );
-  }
-  return seconds;
+  return maxOverride === undefined
+    ? DEFAULT_MAX_OVERRIDE_SECONDS
+    : durationProp('maxOverride', maxOverride, MAX_OVERRIDE);
 }
 
 function resolveEnforceEvery(enforceEvery: Duration | undefined): number {
-  const seconds = (enforceEvery ?? Duration.hours(1)).toSeconds();
-  if (seconds % 60 !== 0 || seconds < 300 || seconds > 86_400) {
-    throw new Error(
-      `enforceEvery ${seconds} s is not allowed; give whole minutes from 5 minutes to 1 day, e.g. Duration.hours(1)`,
-    );
-  }
-  return seconds / 60;
+  return durationProp('enforceEvery', enforceEvery ?? Duration.hours(1), ENFORCE_EVERY) / 60;
 }
 
 function validateEmail(email: string): void {

@@ -15,9 +15,17 @@ import {
   wholeNumber,
 } from './input-checks';
 import {
-  DEFAULT_MAX_OVERRIDE_SECONDS,
-  MAX_OVERRIDE_LIMIT_SECONDS,
+  MAX_CRON_EXPRESSION,
+  MAX_SCHEDULE_NAME,
+  MAX_SKIP_DATES,
+  MAX_TAG_KEY,
+  MAX_TIME_ZONE,
   MAX_TIMES_PER_SIDE,
+  OVERRIDE_REACH_SECONDS,
+  VERIFY_TIMEOUT_SECONDS,
+} from './limits';
+import {
+  DEFAULT_MAX_OVERRIDE_SECONDS,
   SCHEDULED_TIME_ATTRIBUTE,
   ScheduleAction,
   SchedulerEvent,
@@ -64,17 +72,11 @@ export interface RunInput {
   readonly scheduledTime?: Date;
 }
 
-/** Longest schedule name: EC2 takes filter values of at most 255 characters. */
-const MAX_SCHEDULE = 255;
-const MAX_TAG_KEY = 128;
-const MAX_TIME_ZONE = 64;
-const MAX_CRON = 256;
-const MAX_SKIP_DATES = 1000;
-
 function seconds(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 900) {
+  const { min, max } = VERIFY_TIMEOUT_SECONDS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new MalformedEventError(
-      `verifyTimeoutSeconds ${show(value)} must be a whole number of seconds from 0 to 900`,
+      `verifyTimeoutSeconds ${show(value)} must be a whole number of seconds from ${min} to ${max}`,
     );
   }
   return value;
@@ -135,7 +137,7 @@ function cronList(field: string, value: unknown): EventBridgeCron[] {
   }
   return value.map((expression, i) => {
     const where = `${field}[${i}]`;
-    const checked = text({ [where]: expression }, where, MAX_CRON);
+    const checked = text({ [where]: expression }, where, MAX_CRON_EXPRESSION);
     try {
       return parseEventBridgeCron(checked);
     } catch (err) {
@@ -221,7 +223,7 @@ export function parseScheduleInput(
   options: ParseOptions = {},
 ): RunInput {
   checkEnvelope(raw, action);
-  const schedule = text(raw, 'schedule', MAX_SCHEDULE);
+  const schedule = text(raw, 'schedule', MAX_SCHEDULE_NAME);
   const tagKey = text(raw, 'tagKey', MAX_TAG_KEY);
   if (options.deployment) checkDeployment(tagKey, schedule, options.deployment);
   const timeZone = timeZoneOf(raw);
@@ -232,7 +234,12 @@ export function parseScheduleInput(
   const maxOverrideSeconds =
     raw.maxOverrideSeconds === undefined
       ? DEFAULT_MAX_OVERRIDE_SECONDS
-      : wholeNumber('maxOverrideSeconds', raw.maxOverrideSeconds, 60, MAX_OVERRIDE_LIMIT_SECONDS);
+      : wholeNumber(
+          'maxOverrideSeconds',
+          raw.maxOverrideSeconds,
+          OVERRIDE_REACH_SECONDS.min,
+          OVERRIDE_REACH_SECONDS.max,
+        );
   // Invoked by hand with the placeholder left in: treat as "now".
   const scheduledTime =
     raw.scheduledTime !== undefined && raw.scheduledTime !== SCHEDULED_TIME_ATTRIBUTE

@@ -63,11 +63,6 @@ export interface RunTarget {
   readonly region: string;
 }
 
-/** Most start (or stop) expressions one schedule has: `start` and up to 9 more. */
-export const MAX_TIMES_PER_SIDE = 10;
-/** Longest override reach a schedule may allow: a year. */
-export const MAX_OVERRIDE_LIMIT_SECONDS = 366 * 86_400;
-
 /** A schedule's running window: from each start (not on a skip date) to the next stop. */
 export interface EnforcedWindow {
   readonly starts: readonly string[];

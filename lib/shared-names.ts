@@ -1,6 +1,7 @@
 /**
  * Names the construct and the functions both use: the metrics the functions publish (which the
- * alarms and dashboard read) and the audit tag they write (which IAM lets them write).
+ * alarms and dashboard read) and the tag keys derived from `<tagKey>` (the override tag they read,
+ * the audit tag they write and IAM lets them write).
  */
 
 /** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
@@ -14,7 +15,37 @@ export const METRIC_NAMES = {
   overridesIgnored: 'OverridesIgnored',
 } as const;
 
+/** A tag key the functions derive from `<tagKey>`. */
+export interface DerivedTagKey {
+  /** Appended to `<tagKey>`. */
+  readonly suffix: string;
+  /** What the tag is, for messages. */
+  readonly name: string;
+  /** The scheduler prop that turns the tag off; absent, the functions always use it. */
+  readonly turnedOffBy?: 'auditTags';
+}
+
+/** The per-instance override tag, `<tagKey>:override`, always read. */
+const OVERRIDE: DerivedTagKey = { suffix: ':override', name: 'the override tag' };
+/** The audit tag, `<tagKey>:last-action`, written on each instance acted on with auditTags. */
+const AUDIT: DerivedTagKey = {
+  suffix: ':last-action',
+  name: 'the audit tag',
+  turnedOffBy: 'auditTags',
+};
+
+/**
+ * Every tag key derived from `<tagKey>`. The synth checks walk this list (each key must fit in
+ * EC2's 128 characters), so a key added here is checked without more code.
+ */
+export const DERIVED_TAG_KEYS: readonly DerivedTagKey[] = [OVERRIDE, AUDIT];
+
+/** The override tag's key for a scheduler's tag key. */
+export function overrideTagKey(tagKey: string): string {
+  return `${tagKey}${OVERRIDE.suffix}`;
+}
+
 /** The tag the functions write on each instance they act on, when audit tags are on. */
 export function auditTagKey(tagKey: string): string {
-  return `${tagKey}:last-action`;
+  return `${tagKey}${AUDIT.suffix}`;
 }

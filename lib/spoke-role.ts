@@ -21,7 +21,7 @@ import {
   validateOrganizationId,
   validateSpokeRoleName,
 } from './targets';
-import { validateScheduleName, validateTagKey } from './validation';
+import { validateDerivedTagKeys, validateScheduleName, validateTagKey } from './validation';
 
 /** Properties of an {@link Ec2SchedulerSpokeRole}. */
 export interface Ec2SchedulerSpokeRoleProps {
@@ -148,7 +148,10 @@ function hubPrincipal(
 function checkSpokeProps(props: Ec2SchedulerSpokeRoleProps, roleName: string, tagKey: string) {
   validateAccountId('hubAccount', props.hubAccount);
   validateSpokeRoleName('roleName', roleName);
-  if (!Token.isUnresolved(tagKey)) validateTagKey(tagKey);
+  if (!Token.isUnresolved(tagKey)) {
+    validateTagKey(tagKey);
+    validateDerivedTagKeys(tagKey, { auditTags: props.auditTags ?? true });
+  }
   if (props.organizationId !== undefined) validateOrganizationId(props.organizationId);
   if (props.scheduleNames.length === 0) {
     throw new Error(

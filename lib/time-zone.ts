@@ -7,6 +7,7 @@
  * fields (`Date.UTC(year, month - 1, day, hour, minute)`): plain arithmetic that no zone rule
  * bends. Pure, so synth-time checks, the preview and the Lambda handlers share it.
  */
+import { UTC_OFFSET_MINUTES } from './limits';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -143,9 +144,9 @@ export function wallTimeOf(timeZone: string, at: number): number {
 export function instantsOf(timeZone: string, wallTime: number): number[] {
   // An instant t shows wall time w when w - t is the offset in force at t. Offsets lie within
   // -12 h..+14 h, so t lies within [w - 14 h, w + 12 h]: try each offset in force there.
-  const from = wallTime - 14 * HOUR;
+  const from = wallTime - UTC_OFFSET_MINUTES.max * MINUTE;
   const offsets = new Set([offsetAt(timeZone, from)]);
-  for (const change of changesIn(timeZone, from, wallTime + 12 * HOUR)) {
+  for (const change of changesIn(timeZone, from, wallTime - UTC_OFFSET_MINUTES.min * MINUTE)) {
     offsets.add(change.toMinutes);
   }
   const out: number[] = [];
@@ -185,4 +186,29 @@ export function isCalendarDate(date: string): boolean {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const d = new Date(Date.UTC(year, month - 1, day));
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+/** What {@link utcOffsetOf} accepts, for messages: `UTC offsets run from -12:00 to +14:00`. */
+export const UTC_OFFSET_RULE = `UTC offsets run from ${formatOffset(UTC_OFFSET_MINUTES.min)} to ${formatOffset(UTC_OFFSET_MINUTES.max)}`;
+
+/**
+ * The minutes east of UTC of an ISO 8601 zone designator (`Z`, `+05:30`, `-08:00`), or undefined
+ * when it is malformed or no place uses it: offsets outside -12:00..+14:00, or minutes over 59.
+ * The one rule for every offset read (override tags, event times).
+ */
+export function utcOffsetOf(zone: string): number | undefined {
+  if (zone === 'Z' || zone === 'z') return 0;
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
+  if (!m || Number(m[3]) > 59) return undefined;
+  const minutes = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  return minutes >= UTC_OFFSET_MINUTES.min && minutes <= UTC_OFFSET_MINUTES.max
+    ? minutes
+    : undefined;
+}
+
+/** An offset in minutes as `+hh:mm` or `-hh:mm`. */
+function formatOffset(minutes: number): string {
+  const abs = Math.abs(minutes);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }

@@ -4,20 +4,32 @@
  */
 import { CronError, EventBridgeCron, parseEventBridgeCron } from './cron';
 import { firings, nextFiring } from './firings';
-import { MAX_TIMES_PER_SIDE } from './schedule-input';
+import {
+  MAX_CRON_EXPRESSION,
+  MAX_SCHEDULE_NAME,
+  MAX_SKIP_DATES,
+  MAX_TAG_KEY,
+  MAX_TIME_ZONE,
+  MAX_TIMES_PER_SIDE,
+} from './limits';
+import { DERIVED_TAG_KEYS } from './shared-names';
 import type { ScheduleCrons } from './timeline';
 import { isCalendarDate, isValidTimeZone } from './time-zone';
-
-/** Longest schedule name: EC2's limit on a DescribeInstances filter value. */
-const MAX_SCHEDULE_NAME = 255;
 
 /** Characters EC2 allows in tag keys and values. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
+/**
+ * aws-cdk-lib's encoding of an unresolved string or list token (`${Token[...]}`, `#{Token[...]}`),
+ * as `Token.isUnresolved` finds it. This file stays CDK-free for the command-line tool; a name
+ * matching this is no valid tag value anyway, so only the message depends on it.
+ */
+const TOKEN_MARKER = /[$#]\{Token\[[^\]]*\]\}/;
+
 export function validateTagKey(tagKey: string): void {
-  if (tagKey.length === 0 || tagKey.length > 128) {
+  if (tagKey.length === 0 || tagKey.length > MAX_TAG_KEY) {
     throw new Error(
-      `tagKey "${tagKey}" is ${tagKey.length} characters long; tag keys are 1-128 characters`,
+      `tagKey "${tagKey}" is ${tagKey.length} characters long; tag keys are 1-${MAX_TAG_KEY} characters`,
     );
   }
   if (tagKey.toLowerCase().startsWith('aws:')) {
@@ -32,7 +44,43 @@ export function validateTagKey(tagKey: string): void {
   }
 }
 
+/** Which optional tags a scheduler (or a spoke role) has turned on. */
+export interface DerivedTagOptions {
+  readonly auditTags: boolean;
+}
+
+/**
+ * Checks that every key derived from `tagKey` (`DERIVED_TAG_KEYS`) and in use fits in EC2's 128
+ * characters: a longer key can never be stored or read.
+ */
+export function validateDerivedTagKeys(tagKey: string, options: DerivedTagOptions): void {
+  const used = DERIVED_TAG_KEYS.filter(
+    (k) => k.turnedOffBy === undefined || options[k.turnedOffBy],
+  );
+  const tooLong = used.find((k) => tagKey.length + k.suffix.length > MAX_TAG_KEY);
+  if (!tooLong) return;
+  const longestFitting = (keys: typeof used) =>
+    MAX_TAG_KEY - Math.max(...keys.map((k) => k.suffix.length));
+  const required = used.filter((k) => k.turnedOffBy === undefined);
+  const optional = used
+    .filter((k) => k.turnedOffBy !== undefined && tagKey.length + k.suffix.length > MAX_TAG_KEY)
+    .map((k) => `${k.turnedOffBy}: false`);
+  const turnOff =
+    tagKey.length <= longestFitting(required) && optional.length > 0
+      ? `, or set ${[...new Set(optional)].join(' and ')}`
+      : '';
+  const derived = `${tagKey}${tooLong.suffix}`;
+  throw new Error(
+    `tagKey "${tagKey}" is ${tagKey.length} characters long; ${tooLong.name} "${derived}" derived from it is ${derived.length} characters, and EC2 tag keys are at most ${MAX_TAG_KEY}, so use a tagKey of at most ${longestFitting(used)} characters${turnOff}`,
+  );
+}
+
 export function validateScheduleName(name: string): void {
+  if (TOKEN_MARKER.test(name)) {
+    throw new Error(
+      `schedule name "${name}" is an unresolved token; the name is the tag value the functions look for and a value of their IAM conditions, both fixed at synth, so give a literal string such as "office-hours"`,
+    );
+  }
   if (name.length === 0) {
     throw new Error(
       'schedule name "" is empty; it is the tag value that opts instances in, so give 1-255 characters',
@@ -53,6 +101,11 @@ export function validateScheduleName(name: string): void {
 }
 
 export function validateTimeZone(where: string, timeZone: string): void {
+  if (timeZone.length > MAX_TIME_ZONE) {
+    throw new Error(
+      `${where}timeZone "${timeZone}" is ${timeZone.length} characters long; EventBridge Scheduler takes time zones of at most ${MAX_TIME_ZONE} characters, so use an IANA name such as "America/New_York"`,
+    );
+  }
   if (!isValidTimeZone(timeZone)) {
     throw new Error(
       `${where}timeZone "${timeZone}" is not an IANA time zone; use a name such as "America/New_York", "Europe/Berlin" or "UTC"`,
@@ -68,9 +121,22 @@ export interface ScheduleInput {
   readonly additionalStarts?: readonly string[];
   readonly additionalStops?: readonly string[];
   readonly timeZone: string;
+  /** Every skip date, tokens included (they count towards the limit). */
   readonly skipDates?: readonly string[];
-  /** Whether an expression is an unresolved token, which is not checked. @default none is */
-  readonly isUnresolved?: (expression: string) => boolean;
+  /** Whether a value is an unresolved token, which is not checked. @default none is */
+  readonly isUnresolved?: (value: string) => boolean;
+}
+
+/** A warning for `Annotations.addWarningV2`: its id (to acknowledge it by) and message. */
+export interface SynthWarning {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** A checked schedule: its expressions, and what synth should warn about. */
+export interface CheckedSchedule extends ScheduleCrons {
+  /** Two different expressions of one side that fire at the same minute. */
+  readonly warnings: readonly SynthWarning[];
 }
 
 /** One expression with the field it came from, for error messages. */
@@ -101,11 +167,13 @@ function fieldsOf(input: ScheduleInput, action: 'start' | 'stop'): Field[] {
 }
 
 /**
- * Checks one schedule: each expression, that no start and stop share a minute, and the dates.
+ * Checks one schedule: each expression, that no two of one side are the same, that no start and
+ * stop share a minute, and the dates.
  * @param now  the instant "never fires" is judged from
+ * @returns the parsed expressions, and a warning per pair of one side that shares a minute
  * @throws Error naming the schedule, the field, the value and the fix
  */
-export function validateSchedule(input: ScheduleInput, now: Date = new Date()): ScheduleCrons {
+export function validateSchedule(input: ScheduleInput, now: Date = new Date()): CheckedSchedule {
   const prefix = `schedule "${input.name}": `;
   if (input.start === undefined && input.stop === undefined) {
     throw new Error(
@@ -113,28 +181,15 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
     );
   }
   validateTimeZone(prefix, input.timeZone);
-  const check = ({ field, expression }: Field): EventBridgeCron => {
-    let cron: EventBridgeCron;
-    try {
-      cron = parseEventBridgeCron(expression);
-    } catch (err) {
-      if (err instanceof CronError) {
-        throw new Error(`${prefix}${field} "${expression}" ${err.message}`, { cause: err });
-      }
-      throw err;
-    }
-    if (!nextFiring(cron, input.timeZone, now)) {
-      throw new Error(
-        `${prefix}${field} "${expression}" never fires after ${now.toISOString()}; check the day, month and year fields`,
-      );
-    }
-    return cron;
-  };
+  const check = (f: Field) => checkExpression(prefix, f, input.timeZone, now);
   const resolved = (action: 'start' | 'stop') =>
     fieldsOf(input, action).filter((f) => !input.isUnresolved?.(f.expression));
   const starts = resolved('start');
   const stops = resolved('stop');
   const crons = { starts: starts.map(check), stops: stops.map(check) };
+  const side = (action: 'start' | 'stop', fields: Field[], parsed: EventBridgeCron[]) =>
+    checkSide(prefix, action, fields, parsed, input.timeZone, now);
+  const warnings = [...side('start', starts, crons.starts), ...side('stop', stops, crons.stops)];
   starts.forEach((start, i) =>
     stops.forEach((stop, j) => {
       const clash = firstCommonFiring(crons.starts[i], crons.stops[j], input.timeZone, now);
@@ -145,14 +200,97 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
       }
     }),
   );
-  (input.skipDates ?? []).forEach((date, index) => {
-    if (!isCalendarDate(date)) {
+  checkSkipDates(prefix, input);
+  return { ...crons, warnings };
+}
+
+/** One expression: its length, syntax, and that it fires at all. */
+function checkExpression(
+  prefix: string,
+  { field, expression }: Field,
+  timeZone: string,
+  now: Date,
+): EventBridgeCron {
+  if (expression.length > MAX_CRON_EXPRESSION) {
+    throw new Error(
+      `${prefix}${field} "${expression}" is ${expression.length} characters long; EventBridge Scheduler takes expressions of at most ${MAX_CRON_EXPRESSION}, so shorten it (a range such as 1-5 or a step such as 0/15 is shorter than a list)`,
+    );
+  }
+  let cron: EventBridgeCron;
+  try {
+    cron = parseEventBridgeCron(expression);
+  } catch (err) {
+    if (err instanceof CronError) {
+      throw new Error(`${prefix}${field} "${expression}" ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  if (!nextFiring(cron, timeZone, now)) {
+    throw new Error(
+      `${prefix}${field} "${expression}" never fires after ${now.toISOString()}; check the day, month and year fields`,
+    );
+  }
+  return cron;
+}
+
+/** An expression as EventBridge reads it: letter case and spacing do not matter. */
+function normalized(expression: string): string {
+  return expression
+    .trim()
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .replace(/^CRON\( /, 'CRON(')
+    .replace(/ \)$/, ')');
+}
+
+/**
+ * The expressions of one side: the same expression twice is refused; two different ones that
+ * share a minute (e.g. a weekday stop and a daily one) are allowed, with a warning.
+ */
+function checkSide(
+  prefix: string,
+  action: 'start' | 'stop',
+  fields: readonly Field[],
+  crons: readonly EventBridgeCron[],
+  timeZone: string,
+  now: Date,
+): SynthWarning[] {
+  const warnings: SynthWarning[] = [];
+  fields.forEach((a, i) =>
+    fields.slice(i + 1).forEach((b, k) => {
+      const j = i + 1 + k;
+      if (normalized(a.expression) === normalized(b.expression)) {
+        throw new Error(
+          `${prefix}${b.field} "${b.expression}" is the same expression as ${a.field} "${a.expression}"; the ${action} function would run twice at each of its minutes, so remove ${b.field}`,
+        );
+      }
+      const shared = firstCommonFiring(crons[i], crons[j], timeZone, now);
+      if (shared) {
+        warnings.push({
+          id: 'cdk-ec2-scheduler:sameMinute',
+          message: `${prefix}${a.field} "${a.expression}" and ${b.field} "${b.expression}" both fire at ${shared.toISOString()}, the first such minute; the ${action} function then runs twice, and the second run finds nothing left to ${action}. Move one of them to another minute if that is not meant`,
+        });
+      }
+    }),
+  );
+  return warnings;
+}
+
+/** The skip dates: at most MAX_SKIP_DATES, each a real date (tokens are not checked). */
+function checkSkipDates(prefix: string, input: ScheduleInput): void {
+  const skipDates = input.skipDates ?? [];
+  if (skipDates.length > MAX_SKIP_DATES) {
+    throw new Error(
+      `${prefix}skipDates has ${skipDates.length} dates; the functions take at most ${MAX_SKIP_DATES} per schedule, so remove dates that have passed or list fewer years ahead`,
+    );
+  }
+  skipDates.forEach((date, index) => {
+    if (!input.isUnresolved?.(date) && !isCalendarDate(date)) {
       throw new Error(
         `${prefix}skipDates[${index}] "${date}" is not a real date in YYYY-MM-DD form; write e.g. "2026-12-25"`,
       );
     }
   });
-  return crons;
 }
 
 /** Looks for a minute at which both expressions fire, over the next year of firings. */

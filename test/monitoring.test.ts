@@ -610,8 +610,8 @@ describe('auditTags: false', () => {
     expect(inputs.every((i) => i.auditTags === false)).toBe(true);
   });
 
-  test('allows a tagKey of the full 128 characters', () => {
-    expect(() => build({ auditTags: false, tagKey: 'k'.repeat(128) })).not.toThrow();
+  test('allows a tagKey of 119 characters, whose override tag has the full 128', () => {
+    expect(() => build({ auditTags: false, tagKey: 'k'.repeat(119) })).not.toThrow();
   });
 });
 
@@ -631,7 +631,7 @@ describe('validation', () => {
     const tagKey = 'k'.repeat(117);
     expect(() => build({ tagKey })).toThrow(
       exactly(
-        `tagKey "${tagKey}" is 117 characters long; the audit tag "${tagKey}:last-action" must fit in 128, so use at most 116 characters or set auditTags: false`,
+        `tagKey "${tagKey}" is 117 characters long; the audit tag "${tagKey}:last-action" derived from it is 129 characters, and EC2 tag keys are at most 128, so use a tagKey of at most 116 characters, or set auditTags: false`,
       ),
     );
   });

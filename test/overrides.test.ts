@@ -36,6 +36,10 @@ describe('override values', () => {
     ['running until 2026-11-01T01:30', 'running', '2026-11-01T05:30:00.000Z'],
     // 02:30 does not exist on 2027-03-14 in New York: read with the offset before the jump.
     ['running until 2027-03-14T02:30', 'running', '2027-03-14T07:30:00.000Z'],
+    // The extreme offsets in use: the Line Islands (+14:00) and Baker Island (-12:00); Nepal.
+    ['running until 2026-12-02T08:00+14:00', 'running', '2026-12-01T18:00:00.000Z'],
+    ['running until 2026-12-02T08:00-12:00', 'running', '2026-12-02T20:00:00.000Z'],
+    ['running until 2026-12-02T08:00+05:45', 'running', '2026-12-02T02:15:00.000Z'],
   ])('%j holds the instance %s until %s', (value, state, until) => {
     const override = parseOverride(value, NY);
     expect(override.state).toBe(state);
@@ -55,10 +59,21 @@ describe('override values', () => {
     ['running until 2026-02-30', 'which is not a real date and time'],
     ['running until 2026-12-02T24:00Z', 'which is not a real date and time'],
     ['running until 2026-12-02T08:60', 'which is not a real date and time'],
-    ['running until 2026-12-02T08:00+24:00', 'which is not a real date and time'],
+    ['running until 2026-12-02T08:00+23:59', 'whose UTC offset +23:59 does not exist'],
+    ['running until 2026-12-02T08:00+24:00', 'whose UTC offset +24:00 does not exist'],
+    ['running until 2026-12-02T08:00+14:30', 'whose UTC offset +14:30 does not exist'],
+    ['running until 2026-12-02T08:00-12:30', 'whose UTC offset -12:30 does not exist'],
+    ['running until 2026-12-02T08:00-13:00', 'whose UTC offset -13:00 does not exist'],
+    ['running until 2026-12-02T08:00+05:60', 'whose UTC offset +05:60 does not exist'],
   ])('%j is malformed: %s', (value, why) => {
     expect(() => parseOverride(value, NY)).toThrow(why);
     expect(() => parseOverride(value, NY)).toThrow(/write "running until <time>"/);
+  });
+
+  test('an offset no place uses is refused with the range of real ones', () => {
+    expect(() => parseOverride('stopped until 2026-12-02T08:00+15:00', NY)).toThrow(
+      /^"stopped until 2026-12-02T08:00\+15:00" has "2026-12-02t08:00\+15:00", whose UTC offset \+15:00 does not exist \(UTC offsets run from -12:00 to \+14:00\); write "running until <time>"/,
+    );
   });
 
   test('judged at a moment: active, expired at its time, ignored when further than the maximum', () => {
@@ -166,6 +181,28 @@ describe('runs and overrides', () => {
           instanceId: ids.far,
           value: 'running until 2026-12-02T13:00Z',
           why: expect.stringContaining('reaches 48 hours ahead, more than the 24 hours'),
+        }),
+      },
+    ]);
+  });
+
+  test('an override with an offset no place uses holds nothing: ignored with a warning that says why', async () => {
+    const { summary, deps, ids } = await run(
+      officeHoursEvent({ action: 'stop' }),
+      { west: 'running until 2026-12-01T08:00-20:00' },
+      'running',
+    );
+    expect(summary).toMatchObject({ stopped: 3, skipped: 0, overridesIgnored: 1 });
+    expect(lineOf(deps, ids.west)).toMatchObject({ outcome: 'stopped' });
+    expect(deps.logger.lines.filter((l) => l.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        message: 'override ignored',
+        attributes: expect.objectContaining({
+          instanceId: ids.west,
+          why: expect.stringContaining(
+            'whose UTC offset -20:00 does not exist (UTC offsets run from -12:00 to +14:00)',
+          ),
         }),
       },
     ]);

@@ -1,6 +1,6 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
+import { Ec2Scheduler, Ec2SchedulerProps, Ec2SchedulerSpokeRole } from '../lib';
 import { exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
@@ -232,6 +232,98 @@ describe('bad input fails synth with a message naming the schedule, field, value
       ),
     ],
     [
+      'additionalStops repeating stop',
+      officeHours({ start: WEEKDAYS_8, stop: WEEKDAYS_17, additionalStops: [WEEKDAYS_17] }),
+      exactly(
+        'schedule "office-hours": additionalStops[0] "cron(0 17 ? * MON-FRI *)" is the same expression as stop "cron(0 17 ? * MON-FRI *)"; the stop function would run twice at each of its minutes, so remove additionalStops[0]',
+      ),
+    ],
+    [
+      'additionalStarts repeating start in other letter case and spacing',
+      officeHours({ start: WEEKDAYS_8, additionalStarts: ['cron( 0  8 ? * mon-fri * )'] }),
+      exactly(
+        'schedule "office-hours": additionalStarts[0] "cron( 0  8 ? * mon-fri * )" is the same expression as start "cron(0 8 ? * MON-FRI *)"; the start function would run twice at each of its minutes, so remove additionalStarts[0]',
+      ),
+    ],
+    [
+      'two additionalStops alike',
+      officeHours({
+        start: WEEKDAYS_8,
+        stop: WEEKDAYS_17,
+        additionalStops: ['cron(0 22 * * ? *)', 'cron(0 22 * * ? *)'],
+      }),
+      exactly(
+        'schedule "office-hours": additionalStops[1] "cron(0 22 * * ? *)" is the same expression as additionalStops[0] "cron(0 22 * * ? *)"; the stop function would run twice at each of its minutes, so remove additionalStops[1]',
+      ),
+    ],
+    [
+      'timeout over 15 minutes',
+      () => newScheduler({ timeout: Duration.minutes(20) }),
+      exactly(
+        "timeout 1200 s is not allowed; give whole seconds from 1 to 900 (15 minutes, Lambda's longest), e.g. Duration.minutes(15)",
+      ),
+    ],
+    [
+      'timeout 0 s (named, not verifyTimeout)',
+      () => newScheduler({ timeout: Duration.seconds(0) }),
+      exactly(
+        "timeout 0 s is not allowed; give whole seconds from 1 to 900 (15 minutes, Lambda's longest), e.g. Duration.minutes(15)",
+      ),
+    ],
+    [
+      'timeout of 1,500 ms',
+      () => newScheduler({ timeout: Duration.millis(1500) }),
+      exactly(
+        "timeout 1.5 s is not allowed; give whole seconds from 1 to 900 (15 minutes, Lambda's longest), e.g. Duration.minutes(15)",
+      ),
+    ],
+    [
+      'timeout as a token',
+      () => newScheduler({ timeout: Duration.seconds(Lazy.number({ produce: () => 60 })) }),
+      exactly(
+        "timeout is an unresolved token; the functions' inputs and checks need its value at synth, so give a literal such as Duration.minutes(15)",
+      ),
+    ],
+    [
+      'verifyTimeout of 500 ms',
+      () => newScheduler({ verifyTimeout: Duration.millis(500) }),
+      exactly(
+        'verifyTimeout 0.5 s is not allowed; give whole seconds from 0 (no verification) to 900, shorter than timeout, e.g. Duration.minutes(3)',
+      ),
+    ],
+    [
+      'maxEventAge of 1,500 ms',
+      () => newScheduler({ maxEventAge: Duration.millis(1500) }),
+      exactly(
+        "maxEventAge 1.5 s is not allowed; give whole seconds from 60 (1 minute) to 86400 (1 day), EventBridge Scheduler's range, e.g. Duration.hours(1)",
+      ),
+    ],
+    [
+      'maxOverride of 1,500 ms',
+      () => newScheduler({ maxOverride: Duration.millis(1500) }),
+      exactly(
+        'maxOverride 1.5 s is not allowed; give whole seconds from 60 (1 minute) to 31622400 (366 days), e.g. Duration.days(7)',
+      ),
+    ],
+    [
+      'enforceEvery of 500 ms',
+      () => newScheduler({ enforceEvery: Duration.millis(500) }),
+      exactly(
+        'enforceEvery 0.5 s is not allowed; give whole minutes from 5 minutes to 1 day, e.g. Duration.hours(1)',
+      ),
+    ],
+    [
+      'a schedule name that is a token',
+      () =>
+        newScheduler().addSchedule(Lazy.string({ produce: () => 'lab' }), { stop: WEEKDAYS_17 }),
+      /^schedule name "\$\{Token\[TOKEN\.\d+\]\}" is an unresolved token; the name is the tag value the functions look for and a value of their IAM conditions, both fixed at synth, so give a literal string such as "office-hours"$/,
+    ],
+    [
+      'a tagKey whose override tag is too long, with audit tags',
+      () => newScheduler({ tagKey: 'k'.repeat(125) }),
+      /^tagKey "k{125}" is 125 characters long; the override tag "k{125}:override" derived from it is 134 characters, and EC2 tag keys are at most 128, so use a tagKey of at most 116 characters$/,
+    ],
+    [
       'a rate expression',
       officeHours({ stop: 'rate(5 minutes)' }),
       exactly(
@@ -283,6 +375,38 @@ describe('valid input', () => {
   });
 });
 
+describe('the spoke role checks the keys derived from its tagKey as the scheduler does', () => {
+  const spoke = (tagKey: string, auditTags?: boolean) => () =>
+    new Ec2SchedulerSpokeRole(testStack(), 'Spoke', {
+      hubAccount: '111122223333',
+      scheduleNames: ['office-hours'],
+      tagKey,
+      auditTags,
+    });
+
+  test.each<[string, () => void, RegExp]>([
+    [
+      'the override tag, without audit tags',
+      spoke('k'.repeat(120), false),
+      /^tagKey "k{120}" is 120 characters long; the override tag "k{120}:override" derived from it is 129 characters, and EC2 tag keys are at most 128, so use a tagKey of at most 119 characters$/,
+    ],
+    [
+      'the audit tag',
+      spoke('k'.repeat(117)),
+      /^tagKey "k{117}" is 117 characters long; the audit tag "k{117}:last-action" derived from it is 129 characters, and EC2 tag keys are at most 128, so use a tagKey of at most 116 characters, or set auditTags: false$/,
+    ],
+  ])('%s', (_name, act, message) => {
+    expect(act).toThrow(message);
+  });
+
+  test.each([
+    ['116 characters with audit tags', spoke('k'.repeat(116))],
+    ['119 characters without', spoke('k'.repeat(119), false)],
+  ])('a tagKey of %s fits', (_name, act) => {
+    expect(act).not.toThrow();
+  });
+});
+
 test('a scheduler with no schedules fails synth with a message naming addSchedule', () => {
   const scheduler = newScheduler();
   expect(() => Template.fromStack(Stack.of(scheduler))).toThrow(
@@ -305,7 +429,41 @@ describe('warnings', () => {
       skipDates: ['2027-12-24'],
       hibernate: true,
     });
+    scheduler.addSchedule('two-stops', {
+      start: 'cron(0 7 ? * MON-FRI *)',
+      stop: 'cron(0 18 ? * MON-FRI *)',
+      additionalStops: ['cron(0 18 * * ? *)', 'cron(0 22 * * ? *)'],
+    });
+    scheduler.addSchedule('distinct-starts', {
+      start: 'cron(0 7 ? * MON *)',
+      additionalStarts: ['cron(0 7 ? * TUE-FRI *)', 'cron(30 7 ? * MON-FRI *)'],
+    });
     annotations = Annotations.fromStack(Stack.of(scheduler));
+  });
+
+  test('two different expressions of one side sharing a minute, with the first such minute', () => {
+    const warnings = annotations.findWarning(
+      '/Stack/Scheduler',
+      Match.stringLikeRegexp('two-stops'),
+    );
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^schedule "two-stops": stop "cron\\(0 18 \\? \\* MON-FRI \\*\\)" and additionalStops\\[0\\] "cron\\(0 18 \\* \\* \\? \\*\\)" both fire at ${ISO}, the first such minute; the stop function then runs twice, and the second run finds nothing left to stop. Move one of them to another minute if that is not meant \\[ack: cdk-ec2-scheduler:sameMinute\\]$`,
+        ),
+      ),
+    ]);
+    const [at] = /\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(String(warnings[0].entry.data))!;
+    // 18:00 in UTC (the scheduler's zone) on a weekday, the first after synth.
+    expect(new Date(at).getUTCHours()).toBe(18);
+    expect([1, 2, 3, 4, 5]).toContain(new Date(at).getUTCDay());
+    expect(new Date(at).getTime() - Date.now()).toBeLessThanOrEqual(
+      3 * 86_400_000 + 18 * 3_600_000,
+    );
+  });
+
+  test('no warning for expressions of one side that never share a minute', () => {
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('distinct-starts'));
   });
 
   test('skipDates on a schedule without start', () => {
