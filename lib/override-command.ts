@@ -33,11 +33,12 @@ import {
   overrideTagKey,
   parseOverride,
 } from './override';
+import { OVERRIDE_REACH_SECONDS } from './limits';
 import { formatLocal } from './preview';
 import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 
 export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--running-until TIME | --stopped-until TIME | --clear)
-                             [--tag-key KEY] [CDK_OUT_DIR]
+                             [--tag-key KEY] [CDK_OUT_DIR | --force]
                              [--account ACCOUNT [--role-name NAME]] [--region REGION]
 
   --running-until   keep the instances running until TIME: stops leave them alone
@@ -48,7 +49,10 @@ export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--ru
                     of the instance's schedule, which takes CDK_OUT_DIR
   --tag-key         the schedule tag's key (default: the cloud assembly's, else Schedule)
   CDK_OUT_DIR       the cloud assembly of the deployment: the schedules' time zones and
-                    maxOverride (without it, 7 days)
+                    maxOverride (without it, TIME is checked against the default 7 days)
+  --force           without CDK_OUT_DIR: write a TIME up to 366 days ahead, for a deployment
+                    whose maxOverride is longer than 7 days (the functions ignore a TIME beyond
+                    the deployed maxOverride)
 ${TARGET_USAGE}`;
 
 export const OVERRIDE_OPTIONS = {
@@ -57,6 +61,7 @@ export const OVERRIDE_OPTIONS = {
   'stopped-until': { type: 'string' },
   clear: { type: 'boolean' },
   'tag-key': { type: 'string' },
+  force: { type: 'boolean' },
 } as const;
 
 /** The flags `override` reads. */
@@ -65,6 +70,7 @@ export interface OverrideFlags extends TargetFlags {
   readonly 'stopped-until'?: string;
   readonly clear?: boolean;
   readonly 'tag-key'?: string;
+  readonly force?: boolean;
 }
 
 type Request =
@@ -95,12 +101,14 @@ const MAX_IDS = 1000;
 export async function overrideCommand(flags: OverrideFlags, args: readonly string[], io: Io) {
   const request = requestOf(flags);
   const { ids, dir } = targetsOf(args);
+  const reach = reachWithoutAssembly(request, dir, flags.force === true);
   if (request.kind === 'set') checkTimeFormat(request);
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
   await withEc2(targetOf(flags), async (ec2, region) => {
     const instances = await describeOrRefuse(ec2, ids, region);
-    const plans = planAll(instances, ids, request, schedules, now);
+    const plans = planAll(instances, ids, { request, schedules, now, maxSeconds: reach.seconds });
+    if (reach.note) io.err(reach.note);
     await write(ec2, plans, overrideTagKey(schedules.tagKey), io);
   });
   return 0;
@@ -119,6 +127,36 @@ function requestOf(flags: OverrideFlags): Request {
   if (flag === 'clear') return { kind: 'clear' };
   const time = flags[flag] as string;
   return { kind: 'set', state: flag === 'running-until' ? 'running' : 'stopped', flag, time };
+}
+
+/**
+ * Without a cloud assembly the deployed maxOverride is unknown: how far ahead a time may reach (the
+ * default 7 days, or with --force the longest any deployment allows), and the note that says so.
+ */
+function reachWithoutAssembly(
+  request: Request,
+  dir: string | undefined,
+  force: boolean,
+): { readonly seconds: number; readonly note?: string } {
+  if (force && (dir !== undefined || request.kind === 'clear')) {
+    throw new UsageError(
+      dir !== undefined
+        ? '--force applies only without a cloud assembly: with CDK_OUT_DIR the deployed maxOverride is known, and the functions would ignore a time beyond it'
+        : '--force applies only to --running-until and --stopped-until',
+    );
+  }
+  if (dir !== undefined || request.kind === 'clear') {
+    return { seconds: DEFAULT_MAX_OVERRIDE_SECONDS };
+  }
+  return force
+    ? {
+        seconds: OVERRIDE_REACH_SECONDS.max,
+        note: 'no cloud assembly given: --force checked the time only against the longest maxOverride any deployment allows (366 days); the functions ignore it if it reaches further than the deployed maxOverride, which only the cloud assembly (e.g. cdk.out, as the last argument) tells',
+      }
+    : {
+        seconds: DEFAULT_MAX_OVERRIDE_SECONDS,
+        note: 'no cloud assembly given: the time was checked against the default maxOverride (7 days), not the deployed one; pass the cloud assembly (e.g. cdk.out, as the last argument) to check against that',
+      };
 }
 
 /** Instance ids and the cloud assembly (an existing directory) among the arguments. */
@@ -172,13 +210,8 @@ async function describeOrRefuse(ec2: EC2Client, ids: string[], region: string) {
  * What to write on each instance, after checking them all.
  * @throws InputError naming every refused instance, the value and the fix
  */
-function planAll(
-  instances: readonly Instance[],
-  ids: readonly string[],
-  request: Request,
-  schedules: DeployedSchedules,
-  now: Date,
-): Plan[] {
+function planAll(instances: readonly Instance[], ids: readonly string[], ctx: PlanContext): Plan[] {
+  const { request } = ctx;
   const problems = new Map<string, string[]>();
   const plans: Plan[] = [];
   for (const id of ids) {
@@ -186,7 +219,7 @@ function planAll(
     const planned = instance
       ? request.kind === 'clear'
         ? { instance, id }
-        : planSet(instance, id, request, schedules, now)
+        : planSet(instance, id, request, ctx)
       : `not found in this account and Region`;
     if (typeof planned === 'string') problems.set(planned, [...(problems.get(planned) ?? []), id]);
     else plans.push(planned);
@@ -198,13 +231,21 @@ function planAll(
   return plans;
 }
 
+/** What every instance's plan is made against. */
+interface PlanContext {
+  readonly request: Request;
+  readonly schedules: DeployedSchedules;
+  readonly now: Date;
+  /** How far ahead a time may reach without a cloud assembly, in seconds. */
+  readonly maxSeconds: number;
+}
+
 /** The override for one instance, or why it is refused. */
 function planSet(
   instance: Instance,
   id: string,
   request: Extract<Request, { kind: 'set' }>,
-  schedules: DeployedSchedules,
-  now: Date,
+  { schedules, now, maxSeconds: reach }: PlanContext,
 ): Plan | string {
   const key = schedules.tagKey;
   const name = tagOf(instance, key);
@@ -227,17 +268,18 @@ function planSet(
   const { until } = parseOverride(raw, zone);
   const value = formatOverride({ state: request.state, until });
   const local = timeZone && ` (${formatLocal(until, timeZone)} ${timeZone})`;
-  const maxSeconds =
-    found.kind === 'deployed' ? found.schedule.maxOverrideSeconds : DEFAULT_MAX_OVERRIDE_SECONDS;
+  const maxSeconds = found.kind === 'deployed' ? found.schedule.maxOverrideSeconds : reach;
   const verdict = judgeOverride(value, zone, now, maxSeconds * 1000);
   if (verdict.status === 'expired') {
     return `--${request.flag} "${request.time}" is ${utcSeconds(until)}${local ?? ''}, which has passed (it is now ${utcSeconds(now)}); give a later time`;
   }
   if (verdict.status === 'ignored') {
     const assumed =
-      timeZone === undefined
-        ? ' (the default maxOverride; pass the cloud assembly for the deployed one)'
-        : '';
+      found.kind !== 'no-assembly'
+        ? ''
+        : reach === DEFAULT_MAX_OVERRIDE_SECONDS
+          ? ' (the default maxOverride; pass the cloud assembly for the deployed one, or --force if the deployment allows more)'
+          : ' (the longest maxOverride any deployment allows)';
     return `--${request.flag} "${request.time}": ${verdict.why}${assumed}`;
   }
   return { instance, id, value, ...(local ? { local } : {}) };

@@ -42,6 +42,9 @@ beforeEach(() => {
 });
 
 const tagsOf = (n: number) => ep.instance(id(n))?.tags;
+/** What `override` says on stderr when it writes without a cloud assembly. */
+const NO_ASSEMBLY_NOTE =
+  'no cloud assembly given: the time was checked against the default maxOverride (7 days), not the deployed one; pass the cloud assembly (e.g. cdk.out, as the last argument) to check against that';
 const writes = () => ep.countCalls('CreateTags') + ep.countCalls('DeleteTags');
 
 describe('writes', () => {
@@ -77,14 +80,37 @@ describe('writes', () => {
     expect(ep.countCalls('CreateTags')).toBe(2);
   });
 
-  test('without a cloud assembly: a time with an offset, checked against the default maxOverride (7 days)', async () => {
-    const { code, out } = await runCli(
+  test('without a cloud assembly: a time with an offset, checked against the default maxOverride (7 days), which stderr says', async () => {
+    // The deployment allows 3 days (see the world above); 5.4 days passes the default.
+    const { code, out, err } = await runCli(
       ['override', id(3), '--stopped-until', '2026-12-30T09:30+01:00'],
       NOW,
     );
     expect(code).toBe(0);
     expect(tagsOf(3)?.[KEY]).toBe('stopped until 2026-12-30T08:30:00Z');
     expect(out).toEqual([`${id(3)}: set ${KEY} = "stopped until 2026-12-30T08:30:00Z"`]);
+    expect(err).toBe(NO_ASSEMBLY_NOTE);
+  });
+
+  test('--force without a cloud assembly writes a time beyond the default 7 days, and stderr says what it was checked against', async () => {
+    const { code, out, err } = await runCli(
+      ['override', id(3), '--running-until', '2027-01-20T00:00Z', '--force'],
+      NOW,
+    );
+    expect(code).toBe(0);
+    expect(tagsOf(3)?.[KEY]).toBe('running until 2027-01-20T00:00:00Z');
+    expect(out).toEqual([`${id(3)}: set ${KEY} = "running until 2027-01-20T00:00:00Z"`]);
+    expect(err).toBe(
+      'no cloud assembly given: --force checked the time only against the longest maxOverride any deployment allows (366 days); the functions ignore it if it reaches further than the deployed maxOverride, which only the cloud assembly (e.g. cdk.out, as the last argument) tells',
+    );
+  });
+
+  test('the help documents --force', async () => {
+    const { code, out } = await runCli(['--help']);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(
+      /--force {11}without CDK_OUT_DIR: write a TIME up to 366 days ahead, for a deployment\n {20}whose maxOverride is longer than 7 days/,
+    );
   });
 
   test('--clear deletes the tag with DeleteTags, whatever its value, and says what it was', async () => {
@@ -130,7 +156,7 @@ describe('writes', () => {
     expect(code).toBe(1);
     expect(out).toEqual([]);
     expect(err).toBe(
-      'CreateTags failed: UnauthorizedOperation: You are not authorized to perform this operation.',
+      `${NO_ASSEMBLY_NOTE}\nCreateTags failed: UnauthorizedOperation: You are not authorized to perform this operation.`,
     );
   });
 });
@@ -183,6 +209,11 @@ describe('refusals exit 2 and write nothing', () => {
       `--stopped-until "2026-02-30" is not a time the functions read: "stopped until 2026-02-30" has "2026-02-30", which is not a real date and time;`,
     ],
     [
+      'an offset no place uses',
+      () => ['override', id(1), '--stopped-until', '2026-12-26T08:00+15:00'],
+      `--stopped-until "2026-12-26T08:00+15:00" is not a time the functions read: "stopped until 2026-12-26T08:00+15:00" has "2026-12-26t08:00+15:00", whose UTC offset +15:00 does not exist (UTC offsets run from -12:00 to +14:00);`,
+    ],
+    [
       'a time already past',
       () => ['override', id(1), id(2), '--running-until', '2026-12-24T17:59', cdkOut],
       `nothing was written:\n${id(1)}, ${id(2)}: --running-until "2026-12-24T17:59" is 2026-12-24T22:59:00Z (2026-12-24T17:59:00-05:00 America/New_York), which has passed (it is now 2026-12-24T23:00:00Z); give a later time`,
@@ -195,7 +226,22 @@ describe('refusals exit 2 and write nothing', () => {
     [
       'a time beyond the default maxOverride, without a cloud assembly',
       () => ['override', id(3), '--running-until', '2027-01-01T00:00Z'],
-      `nothing was written:\n${id(3)}: --running-until "2027-01-01T00:00Z": "running until 2027-01-01T00:00:00Z" reaches 7.1 days ahead, more than the 7 days this scheduler allows (maxOverride); set a nearer time (the default maxOverride; pass the cloud assembly for the deployed one)`,
+      `nothing was written:\n${id(3)}: --running-until "2027-01-01T00:00Z": "running until 2027-01-01T00:00:00Z" reaches 7.1 days ahead, more than the 7 days this scheduler allows (maxOverride); set a nearer time (the default maxOverride; pass the cloud assembly for the deployed one, or --force if the deployment allows more)`,
+    ],
+    [
+      'with --force, a time beyond the longest maxOverride any deployment allows (366 days)',
+      () => ['override', id(3), '--running-until', '2027-12-26T00:00Z', '--force'],
+      `nothing was written:\n${id(3)}: --running-until "2027-12-26T00:00Z": "running until 2027-12-26T00:00:00Z" reaches 366.1 days ahead, more than the 366 days this scheduler allows (maxOverride); set a nearer time (the longest maxOverride any deployment allows)`,
+    ],
+    [
+      '--force with a cloud assembly, whose maxOverride is known',
+      () => ['override', id(1), '--running-until', '2027-01-01T00:00Z', '--force', cdkOut],
+      '--force applies only without a cloud assembly: with CDK_OUT_DIR the deployed maxOverride is known, and the functions would ignore a time beyond it',
+    ],
+    [
+      '--force with --clear',
+      () => ['override', id(1), '--clear', '--force'],
+      '--force applies only to --running-until and --stopped-until',
     ],
     [
       'a time without offset, without a cloud assembly',
