@@ -1,34 +1,22 @@
 /**
  * Sending start or stop calls: batches of up to 1,000 ids, sized and timed by the pacer, shrunk
  * when EC2 throttles, and split when one bad instance (or a few) fails the whole call (see
- * `isolate.ts`). Carried batches of a follow-up run are looked at again first.
+ * `isolate.ts`). Batches carried from a previous run or listed more than a minute before they
+ * would be sent are looked at again first; instances in transit are waited for.
  */
 import { StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { tagActedOn } from './audit';
+import { Batch, batchesOf, needsLook } from './batch';
 import type { RunContext } from './context';
 import { errorCode, GONE_CODES, isAbort, isThrottle } from './errors';
 import { isolate } from './isolate';
 import { lookAgain } from './look-again';
-import { MAX_BATCH } from './pacer';
 
-/** Ids sent together in one StartInstances or StopInstances call, and how. */
-export interface Batch {
-  readonly ids: string[];
-  readonly hibernate: boolean;
-  /** Plain stop after hibernation was refused. */
-  readonly fallback?: boolean;
-  /** Handed over by the previous run: to be looked at again before anything is done. */
-  readonly carried?: boolean;
-}
-
-/** `ids` in batches of at most {@link MAX_BATCH}. */
-export function batchesOf(ids: readonly string[], hibernate: boolean, carried = false): Batch[] {
-  const out: Batch[] = [];
-  for (let i = 0; i < ids.length; i += MAX_BATCH) {
-    out.push({ ids: ids.slice(i, i + MAX_BATCH), hibernate, ...(carried ? { carried } : {}) });
-  }
-  return out;
-}
+/**
+ * Instances in transit (stopping for a start, pending for a stop) are looked at again this often,
+ * while the run's time allows.
+ */
+export const TRANSIT_POLL_MS = 5000;
 
 /** How one call went. */
 type SendResult =
@@ -46,17 +34,21 @@ export type SendEnd =
   /** The deadline came first: these batches are left for a follow-up run. */
   | { readonly kind: 'deadline'; readonly left: Batch[] };
 
-/** Sends the queued batches (the queue is emptied). */
+/** Sends the queued batches (the queue is emptied), waiting for the instances in transit. */
 export async function sendBatches(
   ctx: RunContext,
   queue: Batch[],
   notAfter: Date,
 ): Promise<SendEnd> {
   const { budget, clock, pacer } = ctx;
-  while (queue.length > 0) {
+  for (;;) {
+    if (queue.length === 0) {
+      const end = await awaitTransit(ctx, queue, notAfter);
+      if (end) return end;
+    }
     const batch = queue.shift() as Batch;
-    if (batch.carried) {
-      if (!(await lookAgain(ctx, batch, queue))) return { kind: 'deadline', left: queue.splice(0) };
+    if (needsLook(batch, clock.now())) {
+      if (!(await lookAgain(ctx, batch, queue))) return deadline(ctx, queue);
       continue;
     }
     const { size, waitMs, probe } = pacer.nextBatch(
@@ -64,24 +56,31 @@ export async function sendBatches(
       clock.now(),
       budget.timeToAct() - budget.callEstimateMs,
     );
-    if (size < batch.ids.length) queue.unshift({ ...batch, ids: batch.ids.slice(size) });
-    const ids = batch.ids.slice(0, size);
     if (clock.now() + waitMs >= notAfter.getTime()) {
       // The schedule's opposite transition comes first: acting now would undo it.
-      return { kind: 'done', windowClosed: [...ids, ...queue.splice(0).flatMap((b) => b.ids)] };
+      queue.unshift(batch);
+      return windowClosed(ctx, queue);
     }
     // The audit tag that follows is best effort: only the start or stop call must fit.
     if (waitMs + budget.callEstimateMs > budget.timeToAct()) {
-      queue.unshift({ ...batch, ids });
-      return { kind: 'deadline', left: queue.splice(0) };
+      queue.unshift(batch);
+      return deadline(ctx, queue);
     }
     if (waitMs > 0) await clock.sleep(waitMs);
+    if (needsLook(batch, clock.now())) {
+      // Listed too long ago by the time it can go: looked at again first (the next round).
+      queue.unshift(batch);
+      continue;
+    }
+    const ids = batch.ids.slice(0, size);
+    if (size < batch.ids.length) queue.unshift({ ...batch, ids: batch.ids.slice(size) });
     const result = await send(ctx, ids, batch, probe);
     if (result.kind === 'throttled') {
       queue.unshift({ ...batch, ids });
     } else if (result.kind === 'aborted') {
       // Acting again is safe: a start of a running instance changes nothing.
-      return { kind: 'deadline', left: [{ ...batch, ids }, ...queue.splice(0)] };
+      queue.unshift({ ...batch, ids });
+      return deadline(ctx, queue);
     } else if (result.kind === 'failed') {
       // One bad instance (or a few) failed the call: set apart what the error names, or halve.
       const { settle, resend } = isolate(result.error, ids, (id) => ctx.placement.get(id));
@@ -89,7 +88,47 @@ export async function sendBatches(
       for (const instanceId of settle) settleOne(ctx, queue, result.error, instanceId, batch);
     }
   }
-  return { kind: 'done' };
+}
+
+/**
+ * With nothing else to send, waits one poll for the instances in transit and queues them to be
+ * looked at again. Returns where sending ends when there are none, or no poll fits.
+ */
+async function awaitTransit(
+  ctx: RunContext,
+  queue: Batch[],
+  notAfter: Date,
+): Promise<SendEnd | undefined> {
+  const { budget, clock, waiting } = ctx;
+  if (waiting.size === 0) return { kind: 'done' };
+  if (clock.now() + TRANSIT_POLL_MS >= notAfter.getTime()) return windowClosed(ctx, queue);
+  // A poll, a look and a call on what it finds.
+  if (TRANSIT_POLL_MS + 2 * budget.callEstimateMs > budget.timeToAct()) {
+    return deadline(ctx, queue);
+  }
+  await clock.sleep(TRANSIT_POLL_MS);
+  queue.push(...batchesOf(drain(waiting), false));
+  return undefined;
+}
+
+/** The deadline came first: the queue and the instances in transit are left for a follow-up. */
+function deadline(ctx: RunContext, queue: Batch[]): SendEnd {
+  return { kind: 'deadline', left: [...queue.splice(0), ...batchesOf(drain(ctx.waiting), false)] };
+}
+
+/** The window closes first: nothing queued or in transit can be reached. */
+function windowClosed(ctx: RunContext, queue: Batch[]): SendEnd {
+  return {
+    kind: 'done',
+    windowClosed: [...queue.splice(0).flatMap((b) => b.ids), ...drain(ctx.waiting)],
+  };
+}
+
+/** The set's ids; the set is emptied. */
+export function drain(ids: Set<string>): string[] {
+  const out = [...ids];
+  ids.clear();
+  return out;
 }
 
 /** One StartInstances or StopInstances call; the pacer learns what it cost. */
@@ -158,7 +197,12 @@ function settleOne(
   const code = errorCode(err);
   const message = (err as Error).message ?? String(err);
   if (batch.hibernate && code === 'UnsupportedHibernationConfiguration') {
-    queue.unshift({ ids: [instanceId], hibernate: false, fallback: true });
+    queue.unshift({
+      ids: [instanceId],
+      hibernate: false,
+      fallback: true,
+      listedAt: batch.listedAt,
+    });
   } else if (GONE_CODES.has(code)) {
     ctx.record.record({
       instanceId,

@@ -1,40 +1,19 @@
 /**
- * The end of a run's time: how far its chain may go (the schedule's next opposite transition),
- * and handing what is left to a follow-up run, or failing it with the cause when no follow-up can
- * come.
+ * The end of a run's time: handing what is left to a follow-up run, or failing it with the cause
+ * when no follow-up can come (see `window.ts` for where a chain ends).
  */
-import { nextFiring } from '../lib/firings';
 import {
   MAX_CARRIED,
   MAX_FOLLOW_UPS,
   MAX_STALLED_RUNS,
   type SchedulerEvent,
 } from '../lib/schedule-input';
-import type { Batch } from './batches';
+import type { Batch } from './batch';
 import { addFailures } from './chain';
 import type { RunContext } from './context';
 import { describeError } from './errors';
 import type { RunSummary } from './report';
-
-/** A schedule with only one side gets this long for its follow-up chain. */
-const NO_OPPOSITE_WINDOW_MS = 24 * 3600_000;
-
-/** Where the follow-up chain of a run fired at `firedAt` ends: the next opposite transition. */
-export function chainEnd(ctx: RunContext, firedAt: Date): Date {
-  const { event, input } = ctx;
-  if (event.followUp) return new Date(event.followUp.notAfter);
-  const next = input.opposites
-    .map((cron) => nextFiring(cron, event.timeZone, firedAt))
-    .filter((at): at is Date => at !== undefined)
-    .sort((a, b) => a.getTime() - b.getTime())[0];
-  return next ?? new Date(firedAt.getTime() + NO_OPPOSITE_WINDOW_MS);
-}
-
-/** Why an instance failed with `WindowClosed`. */
-export function windowMessage(ctx: RunContext, notAfter: Date): string {
-  const opposite = ctx.event.action === 'start' ? 'stop' : 'start';
-  return `the schedule's next ${opposite} (${notAfter.toISOString()}) came before this instance could be reached`;
-}
+import { closeWindow, windowMessage } from './window';
 
 /** What a run leaves for later. */
 export interface LeftOver {
@@ -57,6 +36,10 @@ export async function handOver(ctx: RunContext, left: LeftOver): Promise<Partial
   if (ids.length === 0 && !left.relist) return {};
   const attempt = (event.followUp?.attempt ?? 0) + 1;
   const now = clock.now();
+  // An enforcement check leaves what it did not reach to the schedule's start: nothing failed.
+  if (ctx.input.enforce && now >= left.notAfter.getTime()) {
+    return closeWindow(ctx, ids, left.notAfter);
+  }
   if (now >= left.notAfter.getTime() || attempt > MAX_FOLLOW_UPS) {
     return noFollowUp(ctx, ids, left, 'WindowClosed', windowMessage(ctx, left.notAfter));
   }

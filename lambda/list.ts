@@ -29,6 +29,11 @@ export function literalFilterValue(value: string): string {
   return value.replace(/[\\*?]/g, '\\$&');
 }
 
+/** How many ids one look by id takes: EC2's filter limit, less the tag value and the states. */
+export function idsPerLook(states: number): number {
+  return MAX_FILTER_VALUES - 1 - states;
+}
+
 function filters(options: ListOptions): Filter[] {
   return [
     { Name: `tag:${options.tagKey}`, Values: [literalFilterValue(options.schedule)] },
@@ -74,7 +79,7 @@ export async function* listInstances(options: ListOptions): AsyncGenerator<Insta
 export async function describeStillMatching(
   options: ListOptions & { readonly ids: readonly string[]; readonly haveTime: () => boolean },
 ): Promise<{ matching: Instance[]; gone: string[]; notLooked: string[] }> {
-  const perCall = MAX_FILTER_VALUES - 1 - options.states.length;
+  const perCall = idsPerLook(options.states.length);
   const out: Instance[] = [];
   let i = 0;
   for (; i < options.ids.length; i += perCall) {

@@ -35,10 +35,25 @@ export interface RunSummary extends RunFaults {
   readonly scheduledTime?: string;
   /** Set when the run did nothing because the local date is in skipDates. */
   readonly skipDate?: string;
-  /** Set on enforcement checks: inside the window they do nothing (instances should run). */
-  readonly enforcement?: 'inside the running window' | 'outside the running window';
-  /** Tagged instances found in the state this action applies to. */
+  /**
+   * Set on enforcement checks. They act only outside the running window; they do nothing inside
+   * it (at the scheduled time, or when delivered), or when the next start is less than 10
+   * minutes away (`START_GUARD_MS` in `window.ts`; `nextStart` says when).
+   */
+  readonly enforcement?:
+    | 'inside the running window'
+    | 'inside the running window when delivered'
+    | 'start due'
+    | 'outside the running window';
+  /** An enforcement check: the start it left instances to (ISO 8601), when it left any. */
+  readonly nextStart?: string;
+  /** Tagged instances found in the state this action applies to, or on their way into it. */
   readonly found: number;
+  /**
+   * Instances found on their way into that state (stopping for a start, pending for a stop),
+   * waited for; absent when none.
+   */
+  readonly inTransit?: number;
   readonly started: number;
   readonly stopped: number;
   readonly skipped: number;
@@ -85,7 +100,9 @@ export class RunRecord {
   readonly tagged = new Set<string>();
   /** Instances whose override was ignored (each warned about once). */
   readonly overridesIgnored = new Set<string>();
-  /** Tagged instances found in the state the action applies to. */
+  /** Instances seen on their way into the state the action applies to. */
+  readonly inTransit = new Set<string>();
+  /** Tagged instances found in the state the action applies to, or on their way into it. */
   found = 0;
   throttledCalls = 0;
 
@@ -107,9 +124,9 @@ export class RunRecord {
       .map((r) => r.instanceId);
   }
 
-  /** True when any instance has an outcome other than deferred. */
+  /** True when any instance has an outcome other than deferred, or was seen in transit. */
   reachedAny(): boolean {
-    return this.all().some((r) => r.outcome !== 'deferred');
+    return this.inTransit.size > 0 || this.all().some((r) => r.outcome !== 'deferred');
   }
 
   all(): InstanceResult[] {
@@ -154,6 +171,7 @@ export function writeReport(
     ...(event.scheduledTime ? { scheduledTime: event.scheduledTime } : {}),
     ...(event.enforce ? { enforcement: 'outside the running window' as const } : {}),
     found: record.found,
+    ...(record.inTransit.size > 0 ? { inTransit: record.inTransit.size } : {}),
     started: count('started'),
     stopped: count('stopped'),
     skipped: count('skipped'),

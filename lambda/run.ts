@@ -1,25 +1,27 @@
 /**
- * One run of a schedule, phase by phase: list the tagged instances (or look again at those a
- * previous run handed over), act on them in paced batches (`batches.ts`), verify the starts
- * (`verify.ts`), hand what the deadline leaves to a follow-up run (`hand-over.ts`), and report
- * (`report.ts`). The Lambda entry points are thin shells over `handle`.
+ * One run of a schedule, phase by phase: judge whether it acts and until when (`window.ts`), list
+ * the tagged instances (or look again at those a previous run handed over), act on them in paced
+ * batches, waiting for those on their way into the state acted on (`batches.ts`), verify the
+ * starts (`verify.ts`), hand what the deadline leaves to a follow-up run (`hand-over.ts`), and
+ * report (`report.ts`). The Lambda entry points are thin shells over `handle`.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { MAX_CARRIED, MAX_FOLLOW_UPS, type ScheduleAction } from '../lib/schedule-input';
 import { parseScheduleInput, RunInput } from '../lib/schedule-input-parser';
 import { localDate } from '../lib/time-zone';
-import { runningAt } from '../lib/timeline';
-import { Batch, batchesOf, sendBatches } from './batches';
+import { Batch, batchesOf } from './batch';
+import { drain, sendBatches } from './batches';
 import { RunBudget } from './budget';
 import { chainFailures, problemsOf } from './chain';
-import { realClock, RunContext, RunDeps, stateFor } from './context';
+import { listedStates, realClock, RunContext, RunDeps, stateFor, transitFor } from './context';
 import { describeError, isAbort, logAttributes } from './errors';
-import { chainEnd, handOver, windowMessage } from './hand-over';
+import { handOver } from './hand-over';
 import { listInstances } from './list';
 import { EC2_DEFAULT_LIMITS, Pacer } from './pacer';
 import { RunFailedError, RunRecord, RunSummary, writeReport } from './report';
 import { sortInstances } from './skip-rules';
 import { verifyRunStarts } from './verify';
+import { chainEnd, closeWindow, judgeEnforcement } from './window';
 
 export { MAX_CARRIED, MAX_FOLLOW_UPS, RunFailedError };
 export type { Clock, RunDeps, RunLogger } from './context';
@@ -90,6 +92,7 @@ class Run {
       record: new RunRecord(),
       pacer: new Pacer(limits, this.startedAt, event.followUp?.buckets),
       placement: new Map(),
+      waiting: new Set(),
     };
   }
 
@@ -102,7 +105,7 @@ class Run {
       // A fault nothing else handled: what is still waiting fails with it, and the run reports.
       const error = describeError(err);
       this.ctx.record.failAll(
-        this.queue.flatMap((b) => b.ids),
+        [...this.queue.flatMap((b) => b.ids), ...drain(this.ctx.waiting)],
         error.errorCode,
         error.message,
       );
@@ -121,8 +124,9 @@ class Run {
     const firedAt = this.ctx.input.scheduledTime ?? new Date(this.startedAt);
     const skipDate = this.skipDateOf(firedAt);
     if (skipDate) return { skipDate };
-    if (this.insideRunningWindow(firedAt)) return { enforcement: 'inside the running window' };
-    const notAfter = chainEnd(this.ctx, firedAt);
+    const verdict = judgeEnforcement(this.ctx, firedAt);
+    if (verdict && !verdict.acts) return this.leaveAlone(verdict.summary, verdict.notAfter);
+    const notAfter = verdict?.notAfter ?? chainEnd(this.ctx, firedAt);
 
     const carried = event.followUp?.instances;
     const outcome: { listingFailed?: RunSummary['listingFailed'] } = {};
@@ -133,43 +137,52 @@ class Run {
       // before anything is done to them, not listed again.
       relist = event.followUp?.relist ?? false;
       record.found = carried.plain.length + carried.hibernate.length;
-      this.queue = [
-        ...batchesOf(carried.hibernate, true, true),
-        ...batchesOf(carried.plain, false, true),
-      ];
+      this.queue = [...batchesOf(carried.hibernate, true), ...batchesOf(carried.plain, false)];
     } else {
+      const listedAt = clock.now();
       const listing = await this.list();
       relist = listing.cutShort;
       if (listing.error) outcome.listingFailed = listing.error;
-      this.queue = sortInstances(this.ctx, listing.instances);
+      this.queue = sortInstances(this.ctx, listing.instances, listedAt);
     }
     if (clock.now() >= notAfter.getTime()) {
-      this.failWindowClosed(
-        this.queue.splice(0).flatMap((b) => b.ids),
-        notAfter,
-      );
-      return { ...outcome, ...(relist ? { notListed: true } : {}) };
+      const ids = [...this.queue.splice(0).flatMap((b) => b.ids), ...drain(this.ctx.waiting)];
+      // An enforcement check leaves the instances not listed to the start as well.
+      const notListed = relist && !this.ctx.input.enforce;
+      return {
+        ...outcome,
+        ...closeWindow(this.ctx, ids, notAfter),
+        ...(notListed ? { notListed } : {}),
+      };
     }
-    const left = event.dryRun ? this.dryRun() : await this.act(notAfter);
+    const { left, closed } = event.dryRun ? { left: this.dryRun() } : await this.act(notAfter);
     if (!event.dryRun) await verifyRunStarts(this.ctx);
     const problems = problemsOf(outcome);
     return {
       ...outcome,
+      ...closed,
       ...(await handOver(this.ctx, { batches: left, relist, notAfter, problems })),
     };
   }
 
-  /** The local date when it is one of the schedule's skip dates and this is a start. */
   /**
-   * An enforcement check (not its follow-ups) acts only outside the schedule's running window:
-   * after its most recent stop, or when the start before it fell on a skip date.
+   * An enforcement check that does nothing: the instances a follow-up carries are left to the
+   * schedule's start (skipped, with its time), and no EC2 API is called.
    */
-  private insideRunningWindow(firedAt: Date): boolean {
-    const { input, event } = this.ctx;
-    if (!input.enforce || event.followUp) return false;
-    return runningAt(input.enforce, event.timeZone, new Set(event.skipDates), firedAt);
+  private leaveAlone(
+    summary: Partial<RunSummary>,
+    notAfter: Date | undefined,
+  ): Partial<RunSummary> {
+    const carried = this.ctx.event.followUp?.instances;
+    if (carried && notAfter) {
+      const ids = [...carried.plain, ...carried.hibernate];
+      this.ctx.record.found = ids.length;
+      closeWindow(this.ctx, ids, notAfter);
+    }
+    return summary;
   }
 
+  /** The local date when it is one of the schedule's skip dates and this is a start. */
   private skipDateOf(firedAt: Date): string | undefined {
     const { event, deps } = this.ctx;
     if (event.action !== 'start' || event.skipDates.length === 0) return undefined;
@@ -184,8 +197,9 @@ class Run {
   }
 
   /**
-   * The tagged instances in the state this action applies to: all of them, or the pages listed
-   * before the deadline (cutShort), or before a call failed after the SDK's retries (error).
+   * The tagged instances in the state this action applies to, or on their way into it: all of
+   * them, or the pages listed before the deadline (cutShort), or before a call failed after the
+   * SDK's retries (error).
    */
   private async list(): Promise<Listing> {
     const { event, deps, budget, record } = this.ctx;
@@ -199,7 +213,7 @@ class Run {
         ec2: deps.ec2,
         tagKey: event.tagKey,
         schedule: event.schedule,
-        states: [stateFor(event)],
+        states: listedStates(event),
         call: (fn) => budget.call(fn),
       });
       try {
@@ -240,28 +254,26 @@ class Run {
 
   /** Records what the run would do, and sends nothing. */
   private dryRun(): Batch[] {
-    const outcome = this.ctx.event.action === 'start' ? 'started' : 'stopped';
+    const { event, record, waiting } = this.ctx;
+    const outcome = event.action === 'start' ? 'started' : 'stopped';
     for (const batch of this.queue.splice(0)) {
       for (const instanceId of batch.ids) {
-        this.ctx.record.record({
-          instanceId,
-          outcome,
-          ...(batch.hibernate ? { hibernated: true } : {}),
-        });
+        record.record({ instanceId, outcome, ...(batch.hibernate ? { hibernated: true } : {}) });
       }
     }
+    const reason = `${transitFor(event)} now: would be ${outcome} once ${stateFor(event)}`;
+    for (const instanceId of drain(waiting)) record.record({ instanceId, outcome, reason });
     return [];
   }
 
-  /** Sends the queued batches; returns what the deadline left for a follow-up run. */
-  private async act(notAfter: Date): Promise<Batch[]> {
+  /**
+   * Sends the queued batches; returns what the deadline left for a follow-up run, or what the
+   * summary says of the instances the window closed on.
+   */
+  private async act(notAfter: Date): Promise<{ left: Batch[]; closed?: Partial<RunSummary> }> {
     const end = await sendBatches(this.ctx, this.queue, notAfter);
-    if (end.kind === 'deadline') return end.left;
-    if (end.windowClosed) this.failWindowClosed(end.windowClosed, notAfter);
-    return [];
-  }
-
-  private failWindowClosed(ids: readonly string[], notAfter: Date): void {
-    this.ctx.record.failAll(ids, 'WindowClosed', windowMessage(this.ctx, notAfter));
+    if (end.kind === 'deadline') return { left: end.left };
+    const closed = end.windowClosed ? closeWindow(this.ctx, end.windowClosed, notAfter) : {};
+    return { left: [], closed };
   }
 }

@@ -2,21 +2,28 @@
  * Which listed instances a run leaves alone, each with its reason, and how the rest are grouped:
  * members of an Auto Scaling group (the group would replace them), instances whose override tag
  * holds them in their state, and on stop spot instances and instance-store roots; on stop with
- * `hibernate`, instances configured for it are hibernated.
+ * `hibernate`, instances configured for it are hibernated; instances on their way into the
+ * state the action applies to are waited for (and judged again once they are there).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { formatOverride, judgeOverride, overrideTagKey } from '../lib/override';
-import { Batch, batchesOf } from './batches';
-import type { RunContext } from './context';
+import { Batch, batchesOf } from './batch';
+import { RunContext, transitFor } from './context';
 
 const ASG_TAG = 'aws:autoscaling:groupName';
 
 /**
- * Applies the skip rules (recording each skipped instance), notes each instance's placement, and
- * groups the rest into batches: hibernating stops first, then plain ones.
+ * Applies the skip rules (recording each skipped instance), notes each instance's placement, puts
+ * those in transit among the instances waited for, and groups the rest into batches listed at
+ * `listedAt`: hibernating stops first, then plain ones.
  */
-export function sortInstances(ctx: RunContext, instances: readonly Instance[]): Batch[] {
+export function sortInstances(
+  ctx: RunContext,
+  instances: readonly Instance[],
+  listedAt: number,
+): Batch[] {
   const stop = ctx.event.action === 'stop';
+  const transit = transitFor(ctx.event);
   const plain: string[] = [];
   const hibernate: string[] = [];
   for (const instance of instances) {
@@ -35,13 +42,16 @@ export function sortInstances(ctx: RunContext, instances: readonly Instance[]): 
       skip('spot instance');
     } else if (stop && instance.RootDeviceType === 'instance-store') {
       skip('instance-store root volume, which cannot be stopped');
+    } else if (instance.State?.Name === transit) {
+      ctx.waiting.add(instanceId);
+      ctx.record.inTransit.add(instanceId);
     } else if (stop && ctx.event.hibernate && instance.HibernationOptions?.Configured) {
       hibernate.push(instanceId);
     } else {
       plain.push(instanceId);
     }
   }
-  return [...batchesOf(hibernate, true), ...batchesOf(plain, false)];
+  return [...batchesOf(hibernate, true, listedAt), ...batchesOf(plain, false, listedAt)];
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * A schedule's timeline: its starts (less those on skip dates) and stops in time order, whether
- * instances should be running at a moment, and for how long they run. The preview, the synth
+ * A schedule's timeline: its starts (less those on skip dates) and stops in time order, the next
+ * start that starts anything, whether instances should be running at a moment, and for how long
+ * they run. The preview, the synth
  * notes and the enforcement check all read it.
  */
 import type { EventBridgeCron } from './cron';
@@ -50,6 +51,23 @@ export function timeline(
   }
   // A start and a stop never share a minute (validation rejects it).
   return [...seen.values()].sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** How far ahead {@link nextStart} looks: a schedule's starts fire at least once a year. */
+const NEXT_START_DAYS = 400;
+
+/**
+ * The schedule's first start after `after` that starts anything: its local date is not a skip
+ * date. Undefined when none comes within a year and a bit.
+ */
+export function nextStart(
+  crons: ScheduleCrons,
+  timeZone: string,
+  skipDates: ReadonlySet<string>,
+  after: Date,
+): Date | undefined {
+  const until = new Date(after.getTime() + NEXT_START_DAYS * 86_400_000);
+  return timeline({ starts: crons.starts, stops: [] }, timeZone, skipDates, after, until, 1)[0]?.at;
 }
 
 /**

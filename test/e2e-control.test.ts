@@ -3,7 +3,7 @@
  * start and stop bundles (each in its own process, as Lambda runs them) against the loopback EC2
  * endpoint, invoked with the inputs of the synthesized schedules.
  */
-import { findSchedule, scheduledPayload } from '../harness/assembly';
+import { findSchedule, firingAfter, scheduledPayload } from '../harness/assembly';
 import { E2eWorld, emfLines, ids, instanceLogs, OFFICE, useE2eWorld } from './support/e2e';
 import { officeHoursBuilder } from './support/app';
 import { makeInstances, type Ec2Endpoint } from '../harness/ec2';
@@ -138,4 +138,32 @@ test('inside the window the check does nothing and calls no EC2 API', async () =
   expect(ec2.requests).toEqual([]);
   expect(ec2.instance(id.manual)?.state).toBe('running');
   expect(ids(ec2.instances())).toEqual([id.manual]);
+});
+
+test('issue 19: an instance a person started at 07:30 is left alone by the 07:59:50 check, and ends the morning running after the 08:00 start', async () => {
+  // Office hours 08:00-17:00 New York with enforce; the instance was started at 07:30.
+  const id = add('running', { early: undefined }, 41);
+  // EC2 keeps an instance it stops `stopping` for about 40 s.
+  ec2.settleMs = 40_000;
+
+  const [check] = await enforceAt(new Date('2026-11-30T12:59:50Z'));
+
+  expect(check.error).toBeUndefined();
+  expect(check.result).toMatchObject({
+    enforcement: 'start due',
+    nextStart: '2026-11-30T13:00:00.000Z',
+    stopped: 0,
+    apiCalls: 0,
+  });
+  // The 08:00 start, delivered 2 s late.
+  const start = findSchedule(world.stack, 'office-hours', 'start');
+  const { at, payload } = firingAfter(start, new Date('2026-11-30T12:59:50Z'));
+  expect(at.toISOString()).toBe('2026-11-30T13:00:00.000Z');
+  const rt = world.runtime(undefined);
+  rt.setClock(new Date(at.getTime() + 2000));
+  const [run] = await rt.invoke(start.target.arn, payload);
+  expect(run.error).toBeUndefined();
+  expect(ec2.requests.filter((r) => r.action === 'StopInstances')).toEqual([]);
+  ec2.settleAll();
+  expect(ec2.instance(id.early)?.state).toBe('running');
 });

@@ -151,6 +151,8 @@ test('the 8-to-5 start starts stopped office-hours instances and touches nothing
     'Filter.1.Value.1': 'office-hours',
     'Filter.2.Name': 'instance-state-name',
     'Filter.2.Value.1': 'stopped',
+    // Since issue 19 stopping instances are listed too, and started once stopped.
+    'Filter.2.Value.2': 'stopping',
     MaxResults: '1000',
   });
   expect(calls('StartInstances')).toHaveLength(1);

@@ -70,7 +70,8 @@ describe('finding instances', () => {
         MaxResults: 1000,
         Filters: [
           { Name: 'tag:Schedule', Values: ['office-hours'] },
-          { Name: 'instance-state-name', Values: ['stopped'] },
+          // Stopping instances too, since issue 19: they are started once stopped.
+          { Name: 'instance-state-name', Values: ['stopped', 'stopping'] },
         ],
       });
     }
@@ -82,19 +83,24 @@ describe('finding instances', () => {
     );
   });
 
-  test('stop lists running instances only', async () => {
+  // Changed with issue 19: pending instances were left alone (and ran all night); now they are
+  // listed too, waited for, and stopped once running.
+  test('stop lists running instances and those pending, and stops the pending ones once they run', async () => {
     setup();
     fake.add(5, { state: 'running' });
-    fake.add(3, { state: 'pending' });
+    const pending = fake.add(3);
+    fake.settleMs = 30_000;
+    for (const id of pending) fake.call({ action: 'StartInstances', instanceIds: [id] });
     const { summary } = await run(officeHoursEvent({ action: 'stop' }));
     expect(
       fake.mock.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters,
     ).toContainEqual({
       Name: 'instance-state-name',
-      Values: ['running'],
+      Values: ['running', 'pending'],
     });
-    expect(summary).toMatchObject({ found: 5, stopped: 5 });
-    expect(fake.count('pending')).toBe(3);
+    expect(summary).toMatchObject({ found: 8, stopped: 8, inTransit: 3 });
+    fake.settleAll();
+    expect(fake.count('stopped')).toBe(8);
   });
 });
 
