@@ -7,7 +7,7 @@
 import { StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { tagActedOn } from './audit';
 import { Batch, batchesOf, needsLook } from './batch';
-import type { RunContext } from './context';
+import { type RunContext, transitFor } from './context';
 import { errorCode, GONE_CODES, isAbort, isThrottle } from './errors';
 import { isolate } from './isolate';
 import { lookAgain } from './look-again';
@@ -17,6 +17,13 @@ import { lookAgain } from './look-again';
  * while the run's time allows.
  */
 export const TRANSIT_POLL_MS = 5000;
+
+/**
+ * Instances still in transit this long after the schedule fired are failed (`StillInTransit`), not
+ * waited for any longer: a stop or start takes EC2 seconds to minutes, and one stuck longer needs
+ * a person (a forced stop, or AWS Support), not a chain of runs polling it until the window ends.
+ */
+export const MAX_TRANSIT_WAIT_MS = 20 * 60_000;
 
 /** How one call went. */
 type SendResult =
@@ -101,6 +108,10 @@ async function awaitTransit(
 ): Promise<SendEnd | undefined> {
   const { budget, clock, waiting } = ctx;
   if (waiting.size === 0) return { kind: 'done' };
+  if (clock.now() >= ctx.firedAt.getTime() + MAX_TRANSIT_WAIT_MS) {
+    failStillInTransit(ctx);
+    return { kind: 'done' };
+  }
   if (clock.now() + TRANSIT_POLL_MS >= notAfter.getTime()) return windowClosed(ctx, queue);
   // A poll, a look and a call on what it finds.
   if (TRANSIT_POLL_MS + 2 * budget.callEstimateMs > budget.timeToAct()) {
@@ -109,6 +120,14 @@ async function awaitTransit(
   await clock.sleep(TRANSIT_POLL_MS);
   queue.push(...batchesOf(drain(waiting), false));
   return undefined;
+}
+
+/** The instances still in transit fail: they have been waited for long enough. */
+function failStillInTransit(ctx: RunContext): void {
+  const { event } = ctx;
+  const minutes = MAX_TRANSIT_WAIT_MS / 60_000;
+  const message = `still ${transitFor(event)} ${minutes} minutes after the schedule fired (${ctx.firedAt.toISOString()}), so not ${event.action === 'start' ? 'started' : 'stopped'}; an instance stuck ${transitFor(event)} needs a person (EC2's forced stop, or AWS Support)`;
+  ctx.record.failAll(drain(ctx.waiting), 'StillInTransit', message);
 }
 
 /** The deadline came first: the queue and the instances in transit are left for a follow-up. */

@@ -69,6 +69,8 @@ export interface RunContext {
    * waited for: looked at again every few seconds, and acted on once they are there.
    */
   readonly waiting: Set<string>;
+  /** When the schedule fired (its scheduled time, else when this run began). */
+  readonly firedAt: Date;
 }
 
 /** The instance state an action applies to: a start acts on stopped instances, a stop running. */

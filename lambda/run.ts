@@ -93,6 +93,7 @@ class Run {
       pacer: new Pacer(limits, this.startedAt, event.followUp?.buckets),
       placement: new Map(),
       waiting: new Set(),
+      firedAt: input.scheduledTime ?? new Date(this.startedAt),
     };
   }
 
@@ -121,7 +122,7 @@ class Run {
 
   private async phases(): Promise<Partial<RunSummary>> {
     const { event, record, clock } = this.ctx;
-    const firedAt = this.ctx.input.scheduledTime ?? new Date(this.startedAt);
+    const { firedAt } = this.ctx;
     const skipDate = this.skipDateOf(firedAt);
     if (skipDate) return { skipDate };
     const verdict = judgeEnforcement(this.ctx, firedAt);

@@ -281,6 +281,35 @@ describe('point 1: an enforcement check just before the start', () => {
     expect(lineOf(deps, slow)).toMatchObject({ outcome: 'deferred' });
     expect(deps.followUps[0].followUp?.instances?.plain).toEqual([slow]);
   });
+
+  test('an instance stuck stopping is waited for 20 minutes after the start fired, then failed with StillInTransit, not polled until the stop', async () => {
+    setup();
+    const [stuck, fine] = fake.add(2, { state: 'running' });
+    fake.clock.at = at('2026-11-30T12:59:50Z');
+    fake.settleMs = 6 * 3600_000;
+    person('StopInstances', stuck);
+    fake.settleMs = 0;
+    fake.clock.at = at('2026-11-30T13:00:02Z');
+    fake.updateInstance(fine, { state: 'stopped' });
+
+    // The first run (15 minutes) waits and hands the stuck instance on; its follow-up gives up.
+    const first = await runEvent(fake, officeHoursEvent());
+    expect(first.summary).toMatchObject({ started: 1, deferred: 1, failed: 0 });
+    const { summary, error } = await runExpectingFailure(fake, first.deps.followUps[0]);
+
+    expect(summary).toMatchObject({ started: 0, failed: 1 });
+    expect(summary.followUp).toBeUndefined();
+    expect(summary.failures).toEqual([
+      {
+        instanceId: stuck,
+        errorCode: 'StillInTransit',
+        message: expect.stringContaining('still stopping 20 minutes after the schedule fired'),
+      },
+    ]);
+    expect(error.message).toContain(`${stuck} (StillInTransit)`);
+    // Given up at 08:20 New York, long before the 17:00 stop.
+    expect(fake.clock.now()).toBeLessThan(at('2026-11-30T13:25:00Z'));
+  });
 });
 
 describe('point 2: an override set after the listing', () => {
