@@ -25,7 +25,7 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
-import { spokeRoleArn } from '../lib/spoke-arn';
+import { spokeRoleArn, spokeRoleNameFor } from '../lib/spoke-arn';
 import { assumeSpokeRole } from '../lib/spoke-session';
 import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
@@ -136,9 +136,9 @@ export function makeClients(): Clients {
 }
 
 /**
- * What a hub's runs need: the spoke role assumed through STS (the function's Region, SDK standard
- * retry), and the organizational units' accounts through Organizations. Each call gets the
- * invocation's deadline-bound options.
+ * What a hub's runs need: the spoke role of the run's action (`<spokeRoleName>-start` or `-stop`)
+ * assumed through STS (the function's Region, SDK standard retry), and the organizational units'
+ * accounts through Organizations. Each call gets the invocation's deadline-bound options.
  */
 export function makeTargetDeps(config: TargetsConfig): TargetDeps {
   const sts = new STSClient({ requestHandler: HTTP });
@@ -146,7 +146,8 @@ export function makeTargetDeps(config: TargetsConfig): TargetDeps {
   return {
     config,
     connect: async (target, session, call) => {
-      const roleArn = spokeRoleArn(target.account, target.region, config.spokeRoleName);
+      const roleName = spokeRoleNameFor(config.spokeRoleName, session.action);
+      const roleArn = spokeRoleArn(target.account, target.region, roleName);
       const credentials = await call((options) =>
         assumeSpokeRole(sts, roleArn, session.name, options),
       );

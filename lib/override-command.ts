@@ -12,8 +12,8 @@ import {
   deleteTag,
   describeIds,
   tagOf,
+  OVERRIDE_TARGET_USAGE,
   TARGET_OPTIONS,
-  TARGET_USAGE,
   targetOf,
   type TargetFlags,
   withEc2,
@@ -38,7 +38,7 @@ import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 
 export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--running-until TIME | --stopped-until TIME | --clear)
                              [--tag-key KEY] [CDK_OUT_DIR]
-                             [--account ACCOUNT [--role-name NAME]] [--region REGION]
+                             [--account ACCOUNT --role-name NAME] [--region REGION]
 
   --running-until   keep the instances running until TIME: stops leave them alone
   --stopped-until   keep the instances stopped until TIME: starts leave them alone
@@ -49,7 +49,7 @@ export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--ru
   --tag-key         the schedule tag's key (default: the cloud assembly's, else Schedule)
   CDK_OUT_DIR       the cloud assembly of the deployment: the schedules' time zones and
                     maxOverride (without it, 7 days)
-${TARGET_USAGE}`;
+${OVERRIDE_TARGET_USAGE}`;
 
 export const OVERRIDE_OPTIONS = {
   ...TARGET_OPTIONS,
@@ -94,11 +94,12 @@ const MAX_IDS = 1000;
 /** Runs `override`; returns the exit code. Refusals throw UsageError or InputError. */
 export async function overrideCommand(flags: OverrideFlags, args: readonly string[], io: Io) {
   const request = requestOf(flags);
+  const target = targetOf(flags, 'override');
   const { ids, dir } = targetsOf(args);
   if (request.kind === 'set') checkTimeFormat(request);
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  await withEc2(targetOf(flags), async (ec2, region) => {
+  await withEc2(target, async (ec2, region) => {
     const instances = await describeOrRefuse(ec2, ids, region);
     const plans = planAll(instances, ids, request, schedules, now);
     await write(ec2, plans, overrideTagKey(schedules.tagKey), io);

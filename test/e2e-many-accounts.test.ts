@@ -1,7 +1,7 @@
 /**
  * End to end, a hub across accounts and Regions: the shipped start bundle (its own process, as
  * Lambda runs it) fired with the synthesized schedule's input, against a loopback STS that lets
- * the hub assume the spoke role in two accounts and denies it in a third, and a loopback EC2
+ * the hub assume the spoke start role in two accounts and denies it in a third, and a loopback EC2
  * that keeps every account and Region apart (instances, token buckets, faults), one Region
  * throttling hard. Then the hub's faults (issue 19): an STS that never answers, within a 12 s
  * budget, and a target follow-up whose AssumeRole is throttled.
@@ -31,7 +31,8 @@ const A = '111111111111';
 const B = '222222222222';
 const DENIED = '333333333333';
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const spokeRole = (account: string) => `arn:aws:iam::${account}:role/ec2-scheduler-spoke`;
+/** The spoke role the hub's start function assumes: `<spokeRoleName>-start`. */
+const spokeRole = (account: string) => `arn:aws:iam::${account}:role/ec2-scheduler-spoke-start`;
 
 let outdir: string;
 let stack: StackAssembly;
