@@ -60,7 +60,8 @@ export async function manyAccounts(
   try {
     let first = 1;
     for (const account of ids) {
-      sts.allow(`arn:aws:iam::${account}:role/ec2-scheduler-spoke`);
+      // The start function assumes the spoke start role.
+      sts.allow(`arn:aws:iam::${account}:role/ec2-scheduler-spoke-start`);
       for (const region of REGIONS) {
         const target = await ec2.target(account, region);
         target.addInstances(

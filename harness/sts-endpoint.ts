@@ -4,6 +4,8 @@
  * answers AccessDenied, as a spoke without the role (or whose trust denies the hub) does. The
  * credentials it issues name their account in the access key id (`ASIA` + 12 digits + 4), so the
  * EC2 router (`ec2/accounts.ts`) can tell accounts apart as EC2 does by the caller's identity.
+ * Faults per role: `hang` (the request is never answered, as a black-holed endpoint) and
+ * `throttle` (every request answers `Throttling`, so the SDK's retries are spent).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -20,13 +22,17 @@ export function accountOfAccessKey(accessKeyId: string): string | undefined {
 export interface AssumeRoleRecord {
   readonly roleArn: string;
   readonly sessionName: string;
+  /** False when refused, throttled or never answered. */
   readonly granted: boolean;
+  /** The fault that answered it, if any. */
+  readonly fault?: 'hang' | 'throttle';
 }
 
 export class StsEndpoint {
   readonly url: string;
   readonly requests: AssumeRoleRecord[] = [];
   private readonly roles = new Set<string>();
+  private readonly faults = new Map<string, 'hang' | 'throttle'>();
 
   /** @internal use {@link startStsEndpoint}. */
   constructor(private readonly server: Server) {
@@ -38,8 +44,19 @@ export class StsEndpoint {
     this.roles.add(roleArn);
   }
 
+  /** AssumeRole of the role is never answered (the connection stays open until closed). */
+  hang(roleArn: string): void {
+    this.faults.set(roleArn, 'hang');
+  }
+
+  /** Every AssumeRole of the role answers `Throttling` (HTTP 400), as STS does over its rate. */
+  throttle(roleArn: string): void {
+    this.faults.set(roleArn, 'throttle');
+  }
+
   reset(): void {
     this.roles.clear();
+    this.faults.clear();
     this.requests.length = 0;
   }
 
@@ -47,8 +64,8 @@ export class StsEndpoint {
     return closeServer(this.server);
   }
 
-  /** @internal */
-  answer(body: string): { status: number; xml: string } {
+  /** @internal the answer, or undefined for a request never answered */
+  answer(body: string): { status: number; xml: string } | undefined {
     const params = new URLSearchParams(body);
     const requestId = randomUUID();
     const roleArn = params.get('RoleArn') ?? '';
@@ -60,6 +77,11 @@ export class StsEndpoint {
         `${params.get('Action')} is not supported here`,
         requestId,
       );
+    }
+    const fault = this.faults.get(roleArn);
+    if (fault) {
+      this.requests.push({ roleArn, sessionName, granted: false, fault });
+      return fault === 'hang' ? undefined : errorXml(400, 'Throttling', 'Rate exceeded', requestId);
     }
     const granted = this.roles.has(roleArn);
     this.requests.push({ roleArn, sessionName, granted });
@@ -100,9 +122,10 @@ function errorXml(status: number, code: string, message: string, requestId: stri
 export async function startStsEndpoint(): Promise<StsEndpoint> {
   const built: { endpoint?: StsEndpoint } = {};
   const server = await serveOnLoopback((_req, body, res) => {
-    const { status, xml } = built.endpoint!.answer(body);
-    res.writeHead(status, { 'content-type': 'text/xml' });
-    res.end(xml);
+    const answer = built.endpoint!.answer(body);
+    if (!answer) return; // never answered: closeServer ends the connection
+    res.writeHead(answer.status, { 'content-type': 'text/xml' });
+    res.end(answer.xml);
   });
   built.endpoint = new StsEndpoint(server);
   return built.endpoint;

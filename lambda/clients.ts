@@ -25,7 +25,7 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
-import { spokeRoleArn } from '../lib/spoke-arn';
+import { spokeRoleArn, spokeRoleNameFor } from '../lib/spoke-arn';
 import { assumeSpokeRole } from '../lib/spoke-session';
 import type { TargetsConfig } from '../lib/schedule-input';
 import { isTransientFault } from './errors';
@@ -47,7 +47,8 @@ export const MIN_REQUEST_TIMEOUT_MS = 2_000;
 /** A socket that goes quiet this long while an answer is read is dead. */
 export const SOCKET_TIMEOUT_MS = 20_000;
 
-const HTTP: NodeHttpHandlerOptions = {
+/** Every client's HTTP handler settings (shared by the functions' other clients). */
+export const HTTP: NodeHttpHandlerOptions = {
   connectionTimeout: CONNECTION_TIMEOUT_MS,
   requestTimeout: MAX_REQUEST_TIMEOUT_MS,
   throwOnRequestTimeout: true,
@@ -135,21 +136,23 @@ export function makeClients(): Clients {
 }
 
 /**
- * What a hub's runs need: the spoke role assumed through STS (the function's Region, SDK
- * standard retry), and the organizational units' accounts through Organizations.
+ * What a hub's runs need: the spoke role of the run's action (`<spokeRoleName>-start` or `-stop`)
+ * assumed through STS (the function's Region, SDK standard retry), and the organizational units'
+ * accounts through Organizations. Each call gets the invocation's deadline-bound options.
  */
 export function makeTargetDeps(config: TargetsConfig): TargetDeps {
   const sts = new STSClient({ requestHandler: HTTP });
   const organizations = new OrganizationsClient({ requestHandler: HTTP });
   return {
     config,
-    connect: async (target, sessionName) => {
-      const roleArn = spokeRoleArn(target.account, target.region, config.spokeRoleName);
-      return makeEc2Clients({
-        region: target.region,
-        credentials: await assumeSpokeRole(sts, roleArn, sessionName),
-      });
+    connect: async (target, session, call) => {
+      const roleName = spokeRoleNameFor(config.spokeRoleName, session.action);
+      const roleArn = spokeRoleArn(target.account, target.region, roleName);
+      const credentials = await call((options) =>
+        assumeSpokeRole(sts, roleArn, session.name, options),
+      );
+      return makeEc2Clients({ region: target.region, credentials });
     },
-    accountsOf: (units) => accountsOfUnits(organizations, units),
+    accountsOf: (units, call) => accountsOfUnits(organizations, units, call),
   };
 }

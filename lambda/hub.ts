@@ -4,16 +4,20 @@
  * so the FunctionErrors alarm fires; the other targets have run.
  */
 import type { ScheduleAction } from '../lib/schedule-input';
+import type { RunInput } from '../lib/schedule-input-parser';
+import { RunBudget } from './budget';
 import { chainFailures } from './chain';
-import type { RunDeps } from './context';
+import { realClock, type RunDeps } from './context';
 import { endOfRun, parseInput, runSchedule, type RunSummary } from './run';
 import {
+  connectFailure,
   runTargets,
   sessionNameOf,
   targetLogger,
   type TargetDeps,
   type TargetsSummary,
 } from './targets';
+import { reportUnreachedTarget } from './unreached-target';
 
 /** Most targets an error message names. */
 const MAX_NAMED_TARGETS = 10;
@@ -52,6 +56,15 @@ function targetsMessage(summary: TargetsSummary): string {
 }
 
 /**
+ * The budget of the invocation's own calls (STS, Organizations): each bound by its deadline as a
+ * run's EC2 calls are, request timeout a third of the time left, abort at the deadline less the
+ * run's margin, so a hung call leaves time for the report.
+ */
+function invocationBudget(input: RunInput, deps: RunDeps): RunBudget {
+  return new RunBudget(deps.remainingMs, deps.clock ?? realClock, input.event, false);
+}
+
+/**
  * Handles a hub's event: every target on the schedule's run, or the named target on a follow-up.
  * @throws TargetsFailedError (first run) or RunFailedError (follow-up) after reporting
  */
@@ -63,13 +76,22 @@ export async function handleHub(
 ): Promise<RunSummary | TargetsSummary> {
   const input = parseInput(raw, action, deps);
   const { target, schedule } = input.event;
+  const budget = invocationBudget(input, deps);
+  const call = budget.call.bind(budget);
+  const session = { action, name: sessionNameOf(schedule) };
   if (target) {
-    const clients = await t.connect(target, sessionNameOf(schedule));
-    return endOfRun(
-      await runSchedule(input, { ...deps, ...clients, logger: targetLogger(deps.logger, target) }),
-    );
+    const logger = targetLogger(deps.logger, target);
+    let clients;
+    try {
+      clients = await t.connect(target, session, call);
+    } catch (err) {
+      return endOfRun(
+        reportUnreachedTarget(input, { ...deps, logger }, budget, connectFailure(err)),
+      );
+    }
+    return endOfRun(await runSchedule(input, { ...deps, ...clients, logger }));
   }
-  const summary = await runTargets(input, deps, t, runSchedule);
+  const summary = await runTargets(input, deps, t, runSchedule, call);
   deps.logger.info('targets', {
     schedule,
     action,

@@ -1,32 +1,62 @@
 /**
  * Runs across many accounts and Regions (a hub's `targets`): the accounts (listed, and those of
  * the organizational units), one run per account x Region with bounded concurrency, each with
- * clients for the spoke role and its own pacing, deadline and follow-up chain; one target never
- * blocks another.
+ * clients for its action's spoke role and its own pacing, deadline and follow-up chain; one target
+ * never blocks another. Every STS and Organizations call is bound by the invocation's deadline.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RunInput } from '../lib/schedule-input-parser';
-import type { RunTarget, TargetsConfig } from '../lib/schedule-input';
+import type { RunTarget, ScheduleAction, TargetsConfig } from '../lib/schedule-input';
 import type { RunDeps, RunLogger } from './context';
-import { describeError } from './errors';
+import { describeError, isAbort } from './errors';
+import type { CallRunner } from './list';
 import type { RunSummary } from './report';
 import { mapLimit } from '../lib/map-limit';
 
 /** Targets run at once: EC2's buckets are per account and Region, the function's memory is not. */
 export const TARGET_CONCURRENCY = 10;
 
+/** Who acts in a target: the spoke role of the run's action, in a session named for the schedule. */
+export interface SpokeSession {
+  /** The hub function's action: it assumes the spoke role `<spokeRoleName>-<action>`. */
+  readonly action: ScheduleAction;
+  /** The role session name (see {@link sessionNameOf}). */
+  readonly name: string;
+}
+
 /** What runs across targets need besides a run's own dependencies. */
 export interface TargetDeps {
   readonly config: TargetsConfig;
-  /** EC2 clients acting in `target` through its spoke role, the session named `sessionName`. */
+  /**
+   * EC2 clients acting in `target` through the spoke role of `session.action`; `call` runs the
+   * AssumeRole call with per-call options bound to the invocation's deadline.
+   */
   readonly connect: (
     target: RunTarget,
-    sessionName: string,
+    session: SpokeSession,
+    call: CallRunner,
   ) => Promise<{ readonly ec2: EC2Client; readonly ec2Actions: EC2Client }>;
-  /** The active accounts of the organizational units (and of the units below them). */
-  readonly accountsOf: (organizationalUnitIds: readonly string[]) => Promise<string[]>;
+  /**
+   * The active accounts of the organizational units (and of the units below them); `call` runs
+   * each Organizations call with per-call options bound to the invocation's deadline.
+   */
+  readonly accountsOf: (
+    organizationalUnitIds: readonly string[],
+    call: CallRunner,
+  ) => Promise<string[]>;
   /** @default TARGET_CONCURRENCY */
   readonly concurrency?: number;
+}
+
+/** Why a target could not be reached: the error's code and message; a deadline says so. */
+export function connectFailure(err: unknown): { errorCode: string; message: string } {
+  const { errorCode, message } = describeError(err);
+  return isAbort(err)
+    ? {
+        errorCode,
+        message: `the invocation's deadline came before the spoke role was assumed (${message})`,
+      }
+    : { errorCode, message };
 }
 
 /** A target that could not run at all (its role could not be assumed, ...). */
@@ -64,11 +94,15 @@ export function targetLogger(logger: RunLogger, target: RunTarget): RunLogger {
 }
 
 /** Every account x Region, the listed accounts first; OU accounts that cannot be listed are a problem. */
-async function targetsOf(t: TargetDeps, problems: string[]): Promise<RunTarget[]> {
+async function targetsOf(
+  t: TargetDeps,
+  call: CallRunner,
+  problems: string[],
+): Promise<RunTarget[]> {
   const accounts = [...t.config.accounts];
   if (t.config.organizationalUnitIds.length > 0) {
     try {
-      accounts.push(...(await t.accountsOf(t.config.organizationalUnitIds)));
+      accounts.push(...(await t.accountsOf(t.config.organizationalUnitIds, call)));
     } catch (err) {
       const { errorCode, message } = describeError(err);
       problems.push(`listing the organizational units failed: ${errorCode}: ${message}`);
@@ -80,24 +114,26 @@ async function targetsOf(t: TargetDeps, problems: string[]): Promise<RunTarget[]
 
 /**
  * Runs the input in every target: `runOne` runs one target's input with its deps (the spoke's
- * clients, a logger naming the target, follow-ups that stay in the target).
+ * clients, a logger naming the target, follow-ups that stay in the target); `call` runs the
+ * invocation's STS and Organizations calls, bound by its deadline.
  */
 export async function runTargets(
   input: RunInput,
   deps: RunDeps,
   t: TargetDeps,
   runOne: (input: RunInput, deps: RunDeps) => Promise<RunSummary>,
+  call: CallRunner,
 ): Promise<TargetsSummary> {
   const problems: string[] = [];
-  const targets = await targetsOf(t, problems);
-  const sessionName = sessionNameOf(input.event.schedule);
+  const targets = await targetsOf(t, call, problems);
+  const session = { action: input.event.action, name: sessionNameOf(input.event.schedule) };
   const outcomes = await mapLimit(targets, t.concurrency ?? TARGET_CONCURRENCY, async (target) => {
     const logger = targetLogger(deps.logger, target);
     let clients;
     try {
-      clients = await t.connect(target, sessionName);
+      clients = await t.connect(target, session, call);
     } catch (err) {
-      const { errorCode, message } = describeError(err);
+      const { errorCode, message } = connectFailure(err);
       logger.error('target failed', {
         schedule: input.event.schedule,
         errorCode,

@@ -16,7 +16,7 @@ import {
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AwsCallError, UsageError } from './cli-errors';
-import { DEFAULT_SPOKE_ROLE_NAME, spokeRoleArn } from './spoke-arn';
+import { DEFAULT_SPOKE_ROLE_NAME, spokeRoleArn, spokeRoleNameFor } from './spoke-arn';
 import { assumeSpokeRole } from './spoke-session';
 import { ACCOUNT_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
 
@@ -37,9 +37,30 @@ export const TARGET_OPTIONS = {
   'role-name': { type: 'string' },
 } as const;
 
-export const TARGET_USAGE = `  --account         a hub's target account: act there through its spoke role (STS AssumeRole)
+/**
+ * The role `--account` assumes for the commands that only describe (`status`, `coverage`): the
+ * spoke start role, which may describe instances. Either spoke role may; the start role's other
+ * power (starting a scheduled instance) does less harm than the stop role's, should your operators
+ * be added to its trust for this.
+ */
+export const DESCRIBE_ROLE_NAME = spokeRoleNameFor(DEFAULT_SPOKE_ROLE_NAME, 'start');
+
+/** The target flags' help for the commands that only describe (`status`, `coverage`). */
+export const TARGET_USAGE = `  --account         a hub's target account: act there through a role (STS AssumeRole)
   --region          the Region to act in (default: the SDK's, e.g. AWS_REGION)
-  --role-name       the spoke role's name, with --account (default ec2-scheduler-spoke)`;
+  --role-name       the role to assume in --account (default ${DESCRIBE_ROLE_NAME}, the spoke
+                    role of the hub's start function, which may describe instances; with the
+                    hub's spokeRoleName NAME, give NAME-start)`;
+
+/** The target flags' help for `override`, which writes a tag the spoke roles may not write. */
+export const OVERRIDE_TARGET_USAGE = `  --account         a hub's target account: write the tag there through --role-name
+  --region          the Region to act in (default: the SDK's, e.g. AWS_REGION)
+  --role-name       with --account, required: a role in that account that may write the
+                    override tag (ec2:DescribeInstances, and ec2:CreateTags and ec2:DeleteTags
+                    on the instances); the spoke roles may write only the audit tag`;
+
+/** What a command does in a target: only describe, or write the override tag. */
+export type TargetUse = 'describe' | 'override';
 
 /** The flags of `TARGET_OPTIONS`, as a command reads them. */
 export interface TargetFlags {
@@ -49,10 +70,11 @@ export interface TargetFlags {
 }
 
 /**
- * The target the flags name.
- * @throws UsageError for a malformed account, Region or role name
+ * The target the flags name, for a command that does `use` there.
+ * @throws UsageError for a malformed account, Region or role name, or `override --account`
+ * without `--role-name`
  */
-export function targetOf(flags: TargetFlags): Ec2Target {
+export function targetOf(flags: TargetFlags, use: TargetUse = 'describe'): Ec2Target {
   const { account, region } = flags;
   const roleName = flags['role-name'];
   if (account !== undefined && !ACCOUNT_ID.test(account)) {
@@ -66,22 +88,27 @@ export function targetOf(flags: TargetFlags): Ec2Target {
       `--role-name "${roleName}" needs --account and 1-64 letters, digits or + = , . @ _ -`,
     );
   }
+  if (use === 'override' && account !== undefined && roleName === undefined) {
+    throw new UsageError(
+      `override --account ${account} needs --role-name: the spoke roles may write only the audit tag (<tag key>:last-action), not the override tag (<tag key>:override); name a role in ${account} that may (ec2:DescribeInstances, and ec2:CreateTags and ec2:DeleteTags with aws:TagKeys = <tag key>:override)`,
+    );
+  }
   return { account, region, roleName };
 }
 
 /** Where a command acts: by default the standard configuration's account and Region. */
 export interface Ec2Target {
-  /** A hub's target account: the command assumes the spoke role there. */
+  /** A hub's target account: the command assumes `roleName` there. */
   readonly account?: string;
   readonly region?: string;
-  /** The spoke role's name. @default 'ec2-scheduler-spoke' */
+  /** The role to assume in `account`. @default DESCRIBE_ROLE_NAME */
   readonly roleName?: string;
 }
 
 /**
  * A client from the standard configuration; a dead connection fails (and is retried), never
- * hangs. With `target.account`, its credentials are the spoke role's there (STS AssumeRole with
- * the standard configuration's credentials, session `cdk-ec2-scheduler-cli`).
+ * hangs. With `target.account`, its credentials are those of `target.roleName` there (STS
+ * AssumeRole with the standard configuration's credentials, session `cdk-ec2-scheduler-cli`).
  */
 export function makeEc2Client(target: Ec2Target = {}): EC2Client {
   const { account, region } = target;
@@ -92,7 +119,7 @@ export function makeEc2Client(target: Ec2Target = {}): EC2Client {
   });
 }
 
-function spokeCredentials(account: string, roleName = DEFAULT_SPOKE_ROLE_NAME, region?: string) {
+function spokeCredentials(account: string, roleName = DESCRIBE_ROLE_NAME, region?: string) {
   let assumed: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     const sts = new STSClient({ requestHandler: CLI_HTTP, ...(region ? { region } : {}) });

@@ -1,14 +1,17 @@
 /**
- * What makes an Ec2Scheduler with `targets` a hub: its function roles may assume the spoke role in
- * the target accounts (and nowhere else), list the accounts of the target OUs, and a
- * service-managed StackSet gives every account of those OUs the spoke role.
+ * What makes an Ec2Scheduler with `targets` a hub: its start function's role may assume the spoke
+ * start role in the target accounts, its stop function's role the spoke stop role (and nowhere
+ * else), both may list the accounts of the target OUs, and a service-managed StackSet gives every
+ * account of those OUs the spoke roles.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { validateRegionPartition } from './regions';
 import type { ScheduleAction } from './schedule-input';
+import { spokeRoleNameFor } from './spoke-arn';
 import { createSpokeStackSet } from './spoke-stack-set';
 import type { ResolvedTargets } from './targets';
 
@@ -28,24 +31,34 @@ export interface HubOptions {
 /**
  * Grants the function roles what a hub needs and, for organizational units, creates the spoke
  * StackSet (construct id `SpokeStackSet`), which it returns.
+ * @throws Error when a target Region is not in the stack's partition
  */
 export function configureHub(
   scope: Construct,
   options: HubOptions,
 ): cloudformation.CfnStackSet | undefined {
   const { targets } = options;
-  const statements = assumeSpokeRoleStatements(scope, targets);
-  if (targets.organizationalUnitIds.length > 0) statements.push(listOrganizationalUnitAccounts());
-  for (const role of Object.values(options.roles)) {
+  validateRegionPartition(
+    'targets.regions',
+    targets.regions,
+    Stack.of(scope).region,
+    "the hub's stack",
+  );
+  const withOus = targets.organizationalUnitIds.length > 0;
+  for (const action of ['start', 'stop'] as const) {
+    const role = options.roles[action];
+    const spokeRole = spokeRoleNameFor(targets.spokeRoleName, action);
+    const statements = assumeSpokeRoleStatements(scope, targets, spokeRole);
+    if (withOus) statements.push(listOrganizationalUnitAccounts());
     for (const statement of statements) role.addToPrincipalPolicy(statement);
-    if (targets.organizationalUnitIds.length > 0) {
+    if (withOus) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${targets.spokeRoleName}]`,
-        reason: `The accounts of the target organizational units are known only at run time, so sts:AssumeRole names the spoke role ${targets.spokeRoleName} in any account, under the condition aws:ResourceOrgPaths contains one of the target OUs${targets.organizationId ? ` of organization ${targets.organizationId}` : ''}.`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${spokeRole}]`,
+        reason: `The accounts of the target organizational units are known only at run time, so sts:AssumeRole names the spoke role ${spokeRole} in any account, under the condition aws:ResourceOrgPaths contains one of the target OUs${targets.organizationId ? ` of organization ${targets.organizationId}` : ''}.`,
       });
     }
   }
-  if (targets.organizationalUnitIds.length === 0) return undefined;
+  if (!withOus) return undefined;
   return createSpokeStackSet(scope, {
     targets,
     tagKey: options.tagKey,
@@ -57,11 +70,11 @@ export function configureHub(
 }
 
 /**
- * `sts:AssumeRole` on the spoke role only: by ARN in each listed account, and in any account whose
+ * `sts:AssumeRole` on one spoke role only: by ARN in each listed account, and in any account whose
  * organization path (`aws:ResourceOrgPaths`, e.g. `o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`) passes
  * through one of the target OUs, at any depth, as the run's listing goes down to child OUs.
  */
-function assumeSpokeRoleStatements(scope: Construct, targets: ResolvedTargets) {
+function assumeSpokeRoleStatements(scope: Construct, targets: ResolvedTargets, spokeRole: string) {
   const stack = Stack.of(scope);
   const spokeRoleArn = (account: string) =>
     stack.formatArn({
@@ -69,7 +82,7 @@ function assumeSpokeRoleStatements(scope: Construct, targets: ResolvedTargets) {
       region: '',
       account,
       resource: 'role',
-      resourceName: targets.spokeRoleName,
+      resourceName: spokeRole,
     });
   const statements: iam.PolicyStatement[] = [];
   if (targets.accounts.length > 0) {

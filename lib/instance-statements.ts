@@ -1,8 +1,8 @@
 /**
- * The IAM statements that let a role act on scheduled instances: find them, start or stop them,
- * write the audit tag and create grants on their EBS keys. The start and stop functions' roles use
- * them in their own account, the spoke role in each target account: one builder, so a spoke role
- * may do exactly what a function may do at home.
+ * The IAM statements that let a role act on scheduled instances: find them, start or stop them
+ * and write the audit tag, and create grants on their EBS keys. The start and stop functions'
+ * roles use them in their own account, the spoke roles in each target account: one builder, so a
+ * spoke role may do exactly what its function may do at home.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,8 @@ export interface ScheduledInstances {
   readonly tagKey: string;
   /** The schedule names; may be a lazy list, so schedules added later are included. */
   readonly scheduleNames: string[];
+  /** The role may also write the audit tag `<tagKey>:last-action` on them. */
+  readonly auditTags: boolean;
   /**
    * The Regions of the instances (`*` for any): a spoke role serves every Region the hub acts in.
    * Undefined: the stack's own Region.
@@ -33,31 +35,31 @@ export function findInstancesStatement(): iam.PolicyStatement {
   });
 }
 
-/** `ec2:StartInstances` or `ec2:StopInstances`, only on instances carrying a schedule's tag. */
+/**
+ * `ec2:StartInstances` or `ec2:StopInstances` (and, with `auditTags`, `ec2:CreateTags` for the
+ * audit tag key only), only on instances carrying a schedule's tag: one statement, so the schedule
+ * names appear once in the role's policy.
+ *
+ * `ForAllValues:StringEquals aws:TagKeys = [<tagKey>:last-action]` limits CreateTags to the audit
+ * key: the role cannot change which schedule an instance follows. The same condition leaves the
+ * start or stop alone, because a set operator with `ForAllValues` is true when the request has no
+ * tag keys, as StartInstances and StopInstances have none (IAM User Guide, "Single-valued vs.
+ * multivalued context keys").
+ */
 export function transitionStatement(
   action: ScheduleAction,
   instances: ScheduledInstances,
 ): iam.PolicyStatement {
+  const act = action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances';
   return new iam.PolicyStatement({
     sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
-    actions: [action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances'],
-    resources: instanceArns(instances),
-    conditions: { StringEquals: scheduledCondition(instances) },
-  });
-}
-
-/**
- * `ec2:CreateTags` for the audit tag `<tagKey>:last-action` only, on instances carrying a
- * schedule's tag: the role cannot change which schedule an instance follows.
- */
-export function auditTagStatement(instances: ScheduledInstances): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'WriteAuditTag',
-    actions: ['ec2:CreateTags'],
+    actions: instances.auditTags ? [act, 'ec2:CreateTags'] : [act],
     resources: instanceArns(instances),
     conditions: {
-      StringEquals: scheduledCondition(instances),
-      'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(instances.tagKey)] },
+      StringEquals: { [`aws:ResourceTag/${instances.tagKey}`]: instances.scheduleNames },
+      ...(instances.auditTags
+        ? { 'ForAllValues:StringEquals': { 'aws:TagKeys': [auditTagKey(instances.tagKey)] } }
+        : {}),
     },
   });
 }
@@ -86,8 +88,4 @@ function instanceArns(instances: ScheduledInstances): string[] {
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     }),
   );
-}
-
-function scheduledCondition(instances: ScheduledInstances): Record<string, string[]> {
-  return { [`aws:ResourceTag/${instances.tagKey}`]: instances.scheduleNames };
 }

@@ -12,8 +12,8 @@ import {
   deleteTag,
   describeIds,
   tagOf,
+  OVERRIDE_TARGET_USAGE,
   TARGET_OPTIONS,
-  TARGET_USAGE,
   targetOf,
   type TargetFlags,
   withEc2,
@@ -39,7 +39,7 @@ import { DEFAULT_MAX_OVERRIDE_SECONDS } from './schedule-input';
 
 export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--running-until TIME | --stopped-until TIME | --clear)
                              [--tag-key KEY] [CDK_OUT_DIR | --force]
-                             [--account ACCOUNT [--role-name NAME]] [--region REGION]
+                             [--account ACCOUNT --role-name NAME] [--region REGION]
 
   --running-until   keep the instances running until TIME: stops leave them alone
   --stopped-until   keep the instances stopped until TIME: starts leave them alone
@@ -53,7 +53,7 @@ export const OVERRIDE_USAGE = `  cdk-ec2-scheduler override INSTANCE_ID... (--ru
   --force           without CDK_OUT_DIR: write a TIME up to 366 days ahead, for a deployment
                     whose maxOverride is longer than 7 days (the functions ignore a TIME beyond
                     the deployed maxOverride)
-${TARGET_USAGE}`;
+${OVERRIDE_TARGET_USAGE}`;
 
 export const OVERRIDE_OPTIONS = {
   ...TARGET_OPTIONS,
@@ -100,12 +100,13 @@ const MAX_IDS = 1000;
 /** Runs `override`; returns the exit code. Refusals throw UsageError or InputError. */
 export async function overrideCommand(flags: OverrideFlags, args: readonly string[], io: Io) {
   const request = requestOf(flags);
+  const target = targetOf(flags, 'override');
   const { ids, dir } = targetsOf(args);
   const reach = reachWithoutAssembly(request, dir, flags.force === true);
   if (request.kind === 'set') checkTimeFormat(request);
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  await withEc2(targetOf(flags), async (ec2, region) => {
+  await withEc2(target, async (ec2, region) => {
     const instances = await describeOrRefuse(ec2, ids, region);
     const plans = planAll(instances, ids, { request, schedules, now, maxSeconds: reach.seconds });
     if (reach.note) io.err(reach.note);

@@ -153,18 +153,20 @@ export interface Ec2SchedulerProps {
   readonly enforceEvery?: Duration;
 
   /**
-   * Act in other accounts and Regions: the stack becomes a hub, and its functions assume a spoke
-   * role (`spokeRoleName`) in each target account to start and stop instances there. With
-   * `organizationalUnitIds`, the construct rolls the spoke role out by a service-managed
-   * CloudFormation StackSet; for listed `accounts`, deploy `Ec2SchedulerSpokeRole` in each.
+   * Act in other accounts and Regions: the stack becomes a hub. In each target account the start
+   * function assumes the spoke role `<spokeRoleName>-start` and the stop function
+   * `<spokeRoleName>-stop`, each holding only its own action. With `organizationalUnitIds`, the
+   * construct rolls the spoke roles out by a service-managed CloudFormation StackSet; for listed
+   * `accounts`, deploy `Ec2SchedulerSpokeRole` in each.
    * @default - the functions act in the stack's own account and Region only
    */
   readonly targets?: Ec2SchedulerTargets;
 
   /**
-   * Name of the spoke role in every target account (only with `targets`). The functions' roles
-   * get the fixed names `<spokeRoleName>-hub-start` and `<spokeRoleName>-hub-stop`, which the spoke
-   * roles trust by ARN; so at most 54 characters of letters, digits and `+=,.@_-`.
+   * Base name of the spoke roles in every target account (only with `targets`): they are
+   * `<spokeRoleName>-start` and `<spokeRoleName>-stop`. The functions' roles get the fixed names
+   * `<spokeRoleName>-hub-start` and `<spokeRoleName>-hub-stop`, which the spoke roles trust by
+   * ARN; so at most 54 characters of letters, digits and `+=,.@_-`.
    * @default 'ec2-scheduler-spoke'
    */
   readonly spokeRoleName?: string;
@@ -215,8 +217,19 @@ export interface Ec2SchedulerTargets {
    */
   readonly organizationalUnitIds?: string[];
 
-  /** Region names (e.g. `us-east-1`) to act in, in every target account. */
+  /**
+   * Region names (e.g. `us-east-1`) to act in, in every target account: Regions aws-cdk-lib knows
+   * (see `allowUnknownRegions`), in the partition of the hub's stack.
+   */
   readonly regions: string[];
+
+  /**
+   * Accept Regions that aws-cdk-lib does not know yet (AWS opens Regions before a library release
+   * lists them). Only their shape is checked then, so a typo is not caught before the first run
+   * (the target then fails with the cause).
+   * @default false - a Region aws-cdk-lib does not know fails synth, naming the closest one it knows
+   */
+  readonly allowUnknownRegions?: boolean;
 }
 
 /** Options of one named schedule. */

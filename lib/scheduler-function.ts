@@ -14,11 +14,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ScheduleAction } from './schedule-input';
-import {
-  auditTagStatement,
-  findInstancesStatement,
-  transitionStatement,
-} from './instance-statements';
+import { findInstancesStatement, transitionStatement } from './instance-statements';
+import { checkRolePolicySize } from './policy-size';
 import {
   deploymentEnvironment,
   environmentSizeErrors,
@@ -126,11 +123,16 @@ function createRole(
     scope,
     tagKey,
     scheduleNames: Lazy.list({ produce: options.scheduleNames }),
+    auditTags: options.props.auditTags,
   };
   const statements = [findInstancesStatement(), transitionStatement(action, instances)];
   if (options.props.vpc) statements.push(attachToVpc());
-  if (options.props.auditTags) statements.push(auditTagStatement(instances));
   for (const statement of statements) role.addToPrincipalPolicy(statement);
+  checkRolePolicySize(
+    role,
+    options.scheduleNames,
+    `the ${action} function's role (${role.node.path})`,
+  );
   return role;
 }
 
@@ -189,7 +191,7 @@ function acknowledgeFindings(
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
-    reason: `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances is on instance/* only under the condition aws:ResourceTag/${props.tagKey} equals one of this scheduler's schedule names.`,
+    reason: `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${props.tagKey} equals one of this scheduler's schedule names.`,
   });
   if (!props.vpc) {
     Validations.of(fn).acknowledge({

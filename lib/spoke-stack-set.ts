@@ -1,8 +1,8 @@
 /**
  * The service-managed StackSet that gives every account of a hub's organizational units the spoke
- * role, now and as accounts join. Its template is an `Ec2SchedulerSpokeRole` synthesized in an app
- * of its own: no assets and no bootstrap version check, since StackSets deploy it into accounts
- * that were never bootstrapped.
+ * roles, now and as accounts join. Its template is an `Ec2SchedulerSpokeRole` synthesized in an
+ * app of its own: no assets and no bootstrap version check, since StackSets deploy it into
+ * accounts that were never bootstrapped.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,9 +49,15 @@ export function createSpokeStackSet(
   const { targets } = options;
   const keyArns = options.encryptionKeys.map((key) => key.keyArn);
   let body: { key: string; template: string } | undefined;
-  return new cloudformation.CfnStackSet(scope, 'SpokeStackSet', {
+  const template = () => {
+    const names = options.scheduleNames();
+    const key = JSON.stringify(names);
+    if (body?.key !== key) body = { key, template: spokeTemplateBody(options, names) };
+    return body.template;
+  };
+  const stackSet = new cloudformation.CfnStackSet(scope, 'SpokeStackSet', {
     stackSetName: options.stackSetName,
-    description: `The role ${targets.spokeRoleName} that the start and stop functions of an Ec2Scheduler in account ${stack.account} assume in each account of its organizational units`,
+    description: `The roles ${targets.spokeRoleName}-start and ${targets.spokeRoleName}-stop that the start and stop functions of an Ec2Scheduler in account ${stack.account} assume in each account of its organizational units`,
     permissionModel: 'SERVICE_MANAGED',
     autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
     callAs: targets.delegatedAdministrator ? 'DELEGATED_ADMIN' : 'SELF',
@@ -68,15 +74,28 @@ export function createSpokeStackSet(
         ? [{ parameterKey: PARAMETERS.encryptionKeys, parameterValue: Fn.join(',', keyArns) }]
         : []),
     ],
-    templateBody: Lazy.string({
-      produce: () => {
-        const names = options.scheduleNames();
-        const key = JSON.stringify(names);
-        if (body?.key !== key) body = { key, template: spokeTemplateBody(options, names) };
-        return body.template;
-      },
-    }),
+    templateBody: Lazy.string({ produce: template }),
   });
+  // The spoke roles' own checks (their policy sizes), as errors of this StackSet at synth.
+  stackSet.node.addValidation({
+    validate: () => {
+      try {
+        template();
+        return [];
+      } catch (err) {
+        if (err instanceof SpokeTemplateError) return err.errors.map((e) => `its template: ${e}`);
+        throw err;
+      }
+    },
+  });
+  return stackSet;
+}
+
+/** The spoke template's roles failed their checks. */
+class SpokeTemplateError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('; '));
+  }
 }
 
 /**
@@ -99,13 +118,13 @@ export function spokeTemplateBody(options: SpokeStackSetOptions, scheduleNames: 
     } as AppProps);
     const stack = new Stack(app, 'Ec2SchedulerSpoke', {
       synthesizer: new BootstraplessSynthesizer(),
-      description: `Ec2Scheduler spoke role ${options.targets.spokeRoleName}`,
+      description: `Ec2Scheduler spoke roles ${options.targets.spokeRoleName}-start and -stop`,
     });
     const hubAccount = new CfnParameter(stack, PARAMETERS.hubAccount, {
       description: 'The account of the hub Ec2Scheduler, whose function roles may assume the role',
       allowedPattern: '^\\d{12}$',
     });
-    new Ec2SchedulerSpokeRole(stack, 'Spoke', {
+    const spoke = new Ec2SchedulerSpokeRole(stack, 'Spoke', {
       hubAccount: hubAccount.valueAsString,
       roleName: options.targets.spokeRoleName,
       tagKey: options.tagKey,
@@ -114,7 +133,11 @@ export function spokeTemplateBody(options: SpokeStackSetOptions, scheduleNames: 
       organizationId: options.targets.organizationId,
       auditTags: options.auditTags,
       regions: [...options.targets.regions],
+      // The hub has checked its Regions (known, or allowed, and of its partition).
+      allowUnknownRegions: true,
     });
+    const errors = [spoke.startRole, spoke.stopRole].flatMap((role) => role.node.validate());
+    if (errors.length > 0) throw new SpokeTemplateError(errors);
     return JSON.stringify(app.synth().getStackByName(stack.stackName).template);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

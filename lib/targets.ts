@@ -1,17 +1,21 @@
 /**
- * A hub's targets checked, with the names a hub and its spokes agree on: the spoke role's name and
- * the fixed names of the hub's function roles, which every spoke role trusts. Pure: the hub
- * construct and `Ec2SchedulerSpokeRole` share it.
+ * A hub's targets checked, with the names a hub and its spokes agree on: the spoke roles' base
+ * name and the fixed names of the hub's function roles, which the spoke roles trust. Shared by
+ * the hub construct and `Ec2SchedulerSpokeRole`.
  */
 import { Token } from 'aws-cdk-lib';
 import type { Ec2SchedulerProps } from './props';
 import type { ScheduleAction, TargetsConfig } from './schedule-input';
-import { ACCOUNT_ID, OU_ID, REGION_NAME, ROLE_NAME } from './aws-ids';
-import { DEFAULT_SPOKE_ROLE_NAME } from './spoke-arn';
+import { ACCOUNT_ID, OU_ID, ROLE_NAME } from './aws-ids';
+import { validateRegionNames } from './regions';
+import { DEFAULT_SPOKE_ROLE_NAME, spokeRoleNameFor } from './spoke-arn';
 
 export { DEFAULT_SPOKE_ROLE_NAME };
 
-/** IAM's limit on role names, less the longest hub suffix (`-hub-start`). */
+/**
+ * IAM's limit on role names, less the longest suffix derived from the base name (`-hub-start`;
+ * the spoke roles' `-start` and `-stop` are shorter).
+ */
 const MAX_SPOKE_ROLE_NAME = 64 - '-hub-start'.length;
 
 /** A hub's settings, checked: what the functions are told, and how the spokes are rolled out. */
@@ -49,7 +53,12 @@ export function resolveTargets(props: Ec2SchedulerProps): ResolvedTargets | unde
   const organizationalUnitIds = targets.organizationalUnitIds ?? [];
   checkEach('targets.accounts', accounts, validateAccountId);
   checkEach('targets.organizationalUnitIds', organizationalUnitIds, validateOrganizationalUnitId);
-  checkEach('targets.regions', targets.regions, validateRegion);
+  validateRegionNames(
+    'targets.regions',
+    targets.regions,
+    targets.allowUnknownRegions ?? false,
+    'targets.allowUnknownRegions',
+  );
   if (accounts.length === 0 && organizationalUnitIds.length === 0) {
     throw new Error(
       'targets names no account and no organizational unit; give accounts (12-digit account ids) or organizationalUnitIds ("ou-..." ids), or both',
@@ -93,7 +102,7 @@ export function validateAccountId(field: string, account: string): void {
   }
 }
 
-/** @throws Error unless `name` can be the spoke role's name and leaves room for the hub's */
+/** @throws Error unless `name` can be the spoke roles' base name and leaves room for the hub's */
 export function validateSpokeRoleName(field: string, name: string): void {
   if (Token.isUnresolved(name)) {
     throw new Error(
@@ -107,7 +116,7 @@ export function validateSpokeRoleName(field: string, name: string): void {
   }
   if (name.length > MAX_SPOKE_ROLE_NAME) {
     throw new Error(
-      `${field} "${name}" is ${name.length} characters long; the hub's function roles are named "${hubRoleNames(name).start}" and "${hubRoleNames(name).stop}", which must fit IAM's 64, so use at most ${MAX_SPOKE_ROLE_NAME} characters`,
+      `${field} "${name}" is ${name.length} characters long; the hub's function roles are named "${hubRoleNames(name).start}" and "${hubRoleNames(name).stop}" (the spoke roles "${spokeRoleNameFor(name, 'start')}" and "${spokeRoleNameFor(name, 'stop')}"), which must fit IAM's 64, so use at most ${MAX_SPOKE_ROLE_NAME} characters`,
     );
   }
 }
@@ -125,14 +134,6 @@ function validateOrganizationalUnitId(field: string, ou: string): void {
   if (!Token.isUnresolved(ou) && !OU_ID.test(ou)) {
     throw new Error(
       `${field} "${ou}" is not an organizational unit id; OU ids are "ou-", 4-32 lowercase letters or digits, "-" and 8-32 more, e.g. "ou-ab12-cdef3456"`,
-    );
-  }
-}
-
-function validateRegion(field: string, region: string): void {
-  if (!Token.isUnresolved(region) && !REGION_NAME.test(region)) {
-    throw new Error(
-      `${field} "${region}" is not a Region name; write Region codes such as "us-east-1" or "eu-central-1"`,
     );
   }
 }

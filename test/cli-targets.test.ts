@@ -1,7 +1,9 @@
 /**
- * `status`, `override` and `coverage` in a hub's target: `--account` assumes the spoke role there
- * (through the loopback STS), `--region` picks the Region; the loopback EC2 keeps accounts and
- * Regions apart, so a command sees and writes the target's instances only.
+ * `status`, `override` and `coverage` in a hub's target: `--account` assumes a role there (through
+ * the loopback STS): for `status` and `coverage`, which only describe, the spoke start role; for
+ * `override`, which writes a tag no spoke role may write, the role `--role-name` names. `--region`
+ * picks the Region; the loopback EC2 keeps accounts and Regions apart, so a command sees and
+ * writes the target's instances only.
  */
 import { startEc2Accounts, type Ec2Accounts } from '../harness/ec2/accounts';
 import { makeInstances } from '../harness/ec2';
@@ -10,6 +12,10 @@ import { fakeAwsEnv, runCli, setEnv } from './support/cli';
 
 const SPOKE = '111111111111';
 const DENIED = '222222222222';
+/** The spoke role the describing commands assume by default: the hub start function's. */
+const SPOKE_START = `arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke-start`;
+/** An operator's role in the spoke that may write the override tag. */
+const OPERATOR = `arn:aws:iam::${SPOKE}:role/scheduler-operators`;
 const NOW = new Date('2026-11-30T13:00:00Z');
 
 let ec2: Ec2Accounts;
@@ -20,7 +26,8 @@ beforeAll(async () => {
   ec2 = await startEc2Accounts();
   sts = await startStsEndpoint();
   restoreEnv = setEnv({ ...fakeAwsEnv(ec2.url), AWS_ENDPOINT_URL_STS: sts.url });
-  sts.allow(`arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`);
+  sts.allow(SPOKE_START);
+  sts.allow(OPERATOR);
   (await ec2.target(SPOKE, 'eu-west-1')).addInstances(
     makeInstances(3, { tags: { Schedule: 'office-hours' }, state: 'running', firstIndex: 1 }),
   );
@@ -35,7 +42,7 @@ afterAll(async () => {
   await Promise.all([ec2?.close(), sts?.close()]);
 });
 
-test('status --account --region lists the target account and Region only, as the spoke role', async () => {
+test('status --account --region lists the target account and Region only, as the spoke start role', async () => {
   const { code, out } = await runCli(
     ['status', '--account', SPOKE, '--region', 'eu-west-1', '--json'],
     NOW,
@@ -46,7 +53,7 @@ test('status --account --region lists the target account and Region only, as the
     makeInstances(3, { firstIndex: 1 }).map((i) => i.instanceId),
   );
   expect(sts.requests.at(-1)).toEqual({
-    roleArn: `arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`,
+    roleArn: SPOKE_START,
     sessionName: 'cdk-ec2-scheduler-cli',
     granted: true,
   });
@@ -71,10 +78,7 @@ test('coverage --account --region lists the target account and Region only, and 
     region: 'eu-west-1',
     counts: { total: 3, scheduled: 3 },
   });
-  expect(sts.requests.at(-1)).toMatchObject({
-    roleArn: `arn:aws:iam::${SPOKE}:role/ec2-scheduler-spoke`,
-    granted: true,
-  });
+  expect(sts.requests.at(-1)).toMatchObject({ roleArn: SPOKE_START, granted: true });
   // A Region without instances: no owner to read, --account names the account.
   await ec2.target(SPOKE, 'ap-south-2');
   const empty = await runCli(['coverage', '--account', SPOKE, '--region', 'ap-south-2'], NOW);
@@ -83,7 +87,7 @@ test('coverage --account --region lists the target account and Region only, and 
   );
 });
 
-test('override --account writes the tag in the target account only', async () => {
+test('override --account writes the tag in the target account only, as the role --role-name names', async () => {
   const [first] = makeInstances(1, { firstIndex: 1 });
   const { code } = await runCli(
     [
@@ -93,12 +97,15 @@ test('override --account writes the tag in the target account only', async () =>
       '2026-11-30T22:00Z',
       '--account',
       SPOKE,
+      '--role-name',
+      'scheduler-operators',
       '--region',
       'eu-west-1',
     ],
     NOW,
   );
   expect(code).toBe(0);
+  expect(sts.requests.at(-1)).toMatchObject({ roleArn: OPERATOR, granted: true });
   const target = await ec2.target(SPOKE, 'eu-west-1');
   expect(target.instance(first.instanceId)?.tags['Schedule:override']).toBe(
     'running until 2026-11-30T22:00:00Z',
@@ -107,12 +114,26 @@ test('override --account writes the tag in the target account only', async () =>
   expect(hub.requests.filter((r) => r.action === 'CreateTags')).toEqual([]);
 });
 
+test('override --account without --role-name is a usage error (exit 2): the spoke roles may not write the override tag', async () => {
+  const before = sts.requests.length;
+  const [first] = makeInstances(1, { firstIndex: 1 });
+  const { code, err } = await runCli(
+    ['override', first.instanceId, '--clear', '--account', SPOKE, '--region', 'eu-west-1'],
+    NOW,
+  );
+  expect(code).toBe(2);
+  expect(err).toContain(
+    `override --account ${SPOKE} needs --role-name: the spoke roles may write only the audit tag (<tag key>:last-action), not the override tag (<tag key>:override); name a role in ${SPOKE} that may (ec2:DescribeInstances, and ec2:CreateTags and ec2:DeleteTags with aws:TagKeys = <tag key>:override)`,
+  );
+  expect(sts.requests).toHaveLength(before);
+});
+
 test('a spoke role that cannot be assumed: exit 1 naming the role', async () => {
   const before = ec2.keys().length;
   const { code, err } = await runCli(['status', '--account', DENIED, '--region', 'eu-west-1'], NOW);
   expect(code).toBe(1);
   expect(err).toContain(
-    `AssumeRole of arn:aws:iam::${DENIED}:role/ec2-scheduler-spoke failed: AccessDenied`,
+    `AssumeRole of arn:aws:iam::${DENIED}:role/ec2-scheduler-spoke-start failed: AccessDenied`,
   );
   expect(ec2.keys()).toHaveLength(before);
 });

@@ -1,9 +1,10 @@
 /**
  * End to end, a hub across accounts and Regions: the shipped start bundle (its own process, as
  * Lambda runs it) fired with the synthesized schedule's input, against a loopback STS that lets
- * the hub assume the spoke role in two accounts and denies it in a third, and a loopback EC2
+ * the hub assume the spoke start role in two accounts and denies it in a third, and a loopback EC2
  * that keeps every account and Region apart (instances, token buckets, faults), one Region
- * throttling hard.
+ * throttling hard. Then the hub's faults (issue 19): an STS that never answers, within a 12 s
+ * budget, and a target follow-up whose AssumeRole is throttled.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +23,7 @@ import { makeInstances, RAISED_EC2_API_LIMITS } from '../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime } from '../harness/lambda-runtime';
 import { startStsEndpoint, type StsEndpoint } from '../harness/sts-endpoint';
-import { MONDAY_MORNING, OFFICE } from './support/e2e';
+import { emfLines, MONDAY_MORNING, OFFICE } from './support/e2e';
 
 jest.setTimeout(60_000);
 
@@ -30,7 +31,8 @@ const A = '111111111111';
 const B = '222222222222';
 const DENIED = '333333333333';
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const spokeRole = (account: string) => `arn:aws:iam::${account}:role/ec2-scheduler-spoke`;
+/** The spoke role the hub's start function assumes: `<spokeRoleName>-start`. */
+const spokeRole = (account: string) => `arn:aws:iam::${account}:role/ec2-scheduler-spoke-start`;
 
 let outdir: string;
 let stack: StackAssembly;
@@ -61,6 +63,35 @@ afterAll(async () => {
   fs.rmSync(outdir, { recursive: true, force: true });
 });
 
+beforeEach(() => {
+  sts.reset();
+  lambda.reset();
+});
+
+/** A runtime for the start function, with the loopback STS, `timeoutMs` (default the template's). */
+function startRuntime(timeoutMs?: number) {
+  const start = findSchedule(stack, 'office-hours', 'start');
+  const rt = new LambdaRuntime(lambda);
+  rt.register(
+    functionSpec(
+      start.target,
+      { ec2: ec2.url, lambda: lambda.url },
+      {
+        // Raised bucket estimates, so the throttled Region recovers in seconds, not minutes.
+        env: {
+          AWS_ENDPOINT_URL_STS: sts.url,
+          POWERTOOLS_DEV: 'true',
+          POWERTOOLS_METRICS_DISABLED: 'false',
+          EC2_API_LIMITS: RAISED_EC2_API_LIMITS,
+        },
+        timeoutMs,
+        captureLogs: true,
+      },
+    ),
+  );
+  return { start, rt };
+}
+
 test('every instance in the healthy targets starts, one Region throttling hard; the denied spoke is reported and fails the invocation', async () => {
   sts.allow(spokeRole(A));
   sts.allow(spokeRole(B));
@@ -85,23 +116,7 @@ test('every instance in the healthy targets starts, one Region throttling hard; 
   const hard = await ec2.target(B, 'eu-west-1');
   hard.throttleNext(4, 'StartInstances');
 
-  const start = findSchedule(stack, 'office-hours', 'start');
-  const rt = new LambdaRuntime(lambda);
-  rt.register(
-    functionSpec(
-      start.target,
-      { ec2: ec2.url, lambda: lambda.url },
-      {
-        // Raised bucket estimates, so the throttled Region recovers in seconds, not minutes.
-        env: {
-          AWS_ENDPOINT_URL_STS: sts.url,
-          POWERTOOLS_DEV: 'true',
-          EC2_API_LIMITS: RAISED_EC2_API_LIMITS,
-        },
-        captureLogs: true,
-      },
-    ),
-  );
+  const { start, rt } = startRuntime();
   try {
     const { at, payload } = firingAfter(start, MONDAY_MORNING);
     rt.setClock(new Date(at.getTime() + 1500));
@@ -157,6 +172,89 @@ test('every instance in the healthy targets starts, one Region throttling hard; 
     for (const follow of invocations.slice(1)) {
       expect(follow.event).toMatchObject({ target: { account: expect.any(String) } });
     }
+  } finally {
+    await rt.close();
+  }
+});
+
+test('a target whose STS never answers, with a 12 s budget: the run returns before its deadline with a "target failed" line (its cause), the other targets\' summaries and the hub\'s', async () => {
+  sts.allow(spokeRole(A));
+  sts.allow(spokeRole(B));
+  sts.hang(spokeRole(DENIED));
+  const { start, rt } = startRuntime(12_000);
+  try {
+    const { at, payload } = firingAfter(start, MONDAY_MORNING);
+    rt.setClock(new Date(at.getTime() + 1500));
+    const [first] = await rt.invoke(start.target.arn, payload);
+    // Lambda would have ended an invocation still running at 12 s, with no report at all.
+    expect(first.wallMs).toBeLessThan(12_000);
+    expect(first.error?.name).toBe('TargetsFailedError');
+    expect(first.error?.message).toMatch(
+      /^schedule "office-hours" start: 2 of 6 targets failed: 333333333333\/us-east-1: AbortError: the invocation's deadline came before the spoke role was assumed/,
+    );
+    const failed = first.logs.filter((l) => l.message === 'target failed');
+    expect(failed.map((l) => `${l.account}/${l.region} ${l.errorCode}`).sort()).toEqual([
+      `${DENIED}/eu-west-1 AbortError`,
+      `${DENIED}/us-east-1 AbortError`,
+    ]);
+    const summaries = first.logs.filter((l) => l.message === 'summary');
+    expect(summaries.map((l) => `${l.account}/${l.region}`).sort()).toEqual(
+      [A, B].flatMap((a) => REGIONS.map((r) => `${a}/${r}`)).sort(),
+    );
+    expect(first.logs.filter((l) => l.message === 'targets')).toHaveLength(1);
+    // The hung role was asked (and retried after each request timeout), never answered.
+    const hung = sts.requests.filter((r) => r.roleArn === spokeRole(DENIED));
+    expect(hung.length).toBeGreaterThanOrEqual(2);
+    expect(hung.every((r) => r.fault === 'hang')).toBe(true);
+  } finally {
+    await rt.close();
+  }
+});
+
+test('a target follow-up whose AssumeRole stays throttled: its 3 carried instances fail with the cause, the 7 earlier failures are named, and lines, summary and metrics are written', async () => {
+  sts.throttle(spokeRole(A));
+  const carried = ['i-0aaaaaaaaaaaaaa01', 'i-0aaaaaaaaaaaaaa02', 'i-0aaaaaaaaaaaaaa03'];
+  const earlier = Array.from({ length: 7 }, (_, i) => ({
+    instanceId: `i-0bbbbbbbbbbbbbb0${i + 1}`,
+    errorCode: 'InsufficientInstanceCapacity',
+  }));
+  const { start, rt } = startRuntime();
+  try {
+    const { at, payload } = firingAfter(start, MONDAY_MORNING);
+    rt.setClock(new Date(at.getTime() + 60_000));
+    const event = {
+      ...(payload as Record<string, unknown>),
+      target: { account: A, region: 'us-east-1' },
+      followUp: {
+        attempt: 3,
+        notAfter: new Date(at.getTime() + 9 * 3600_000).toISOString(),
+        instances: { plain: carried, hibernate: [] },
+        failures: { count: 7, first: earlier },
+      },
+    };
+    const [run] = await rt.invoke(start.target.arn, event);
+    // The SDK retried the throttled call before giving up.
+    expect(sts.requests.filter((r) => r.fault === 'throttle').length).toBeGreaterThan(1);
+    expect(run.error?.name).toBe('RunFailedError');
+    const cause = 'the spoke role could not be assumed: Throttling: Rate exceeded';
+    expect(run.error?.message).toBe(
+      `10 instance(s) failed to start for schedule "office-hours" (7 in earlier runs of this chain): ${[
+        ...earlier.map((f) => `${f.instanceId} (InsufficientInstanceCapacity)`),
+        ...carried.map((id) => `${id} (Throttling)`),
+      ].join(', ')}; schedule "office-hours": run failed: Throttling: ${cause}`,
+    );
+    const lines = run.logs.filter((l) => l.message === 'instance');
+    expect(lines.map((l) => [l.instanceId, l.outcome, l.errorCode, l.account])).toEqual(
+      carried.map((id) => [id, 'failed', 'Throttling', A]),
+    );
+    expect(run.logs.find((l) => l.message === 'summary')).toMatchObject({
+      account: A,
+      region: 'us-east-1',
+      failed: 3,
+      earlierFailures: { count: 7 },
+    });
+    const failedMetric = emfLines([run]).find((l) => l.Account === A && 'InstancesFailed' in l);
+    expect(failedMetric).toMatchObject({ InstancesFailed: 3, Region: 'us-east-1' });
   } finally {
     await rt.close();
   }

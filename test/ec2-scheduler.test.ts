@@ -271,13 +271,21 @@ describe('a scheduler with three schedules and default props', () => {
         const role = action === 'start' ? scheduler.startRole : scheduler.stopRole;
         const statements = statementsGranting(template, stack, role, allowed);
         expect(statements).toHaveLength(1);
+        // One statement with the audit tag's CreateTags: the schedule names appear once.
         expect(statements[0]).toMatchObject({
           Effect: 'Allow',
-          Action: allowed,
+          Action: [allowed, 'ec2:CreateTags'],
           Resource: ANY_INSTANCE_ARN,
         });
         const condition = statements[0].Condition;
-        expect(Object.keys(condition ?? {})).toEqual(['StringEquals']);
+        expect(Object.keys(condition ?? {}).sort()).toEqual([
+          'ForAllValues:StringEquals',
+          'StringEquals',
+        ]);
+        // True for the start or stop, which carries no tag keys; CreateTags the audit key only.
+        expect(condition!['ForAllValues:StringEquals']).toEqual({
+          'aws:TagKeys': ['Schedule:last-action'],
+        });
         expect(Object.keys(condition!.StringEquals)).toEqual(['aws:ResourceTag/Schedule']);
         const names = [condition!.StringEquals['aws:ResourceTag/Schedule']].flat();
         // nightly-stop was added last: the list is built at synth, not at construction.
@@ -561,6 +569,7 @@ describe('a scheduler with custom props and a start-only schedule', () => {
           Resource: ANY_INSTANCE_ARN,
           Condition: {
             StringEquals: { 'aws:ResourceTag/ScheduleGroup': ['weekday-start'] },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['ScheduleGroup:last-action'] },
           },
         }),
       ]);

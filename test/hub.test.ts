@@ -55,8 +55,8 @@ function targetDeps(overrides: Partial<TargetDeps> = {}): TargetDeps & { connect
   const connected: string[] = [];
   return {
     config: CONFIG,
-    connect: async (target, sessionName) => {
-      connected.push(`${target.account}/${target.region} as ${sessionName}`);
+    connect: async (target, session) => {
+      connected.push(`${target.account}/${target.region} as ${session.name} (${session.action})`);
       return { ec2: new EC2Client({}), ec2Actions: new EC2Client({}) };
     },
     accountsOf: async () => [],
@@ -84,6 +84,7 @@ describe('runs across targets', () => {
         seen.push(`${input.event.target?.account}/${input.event.target?.region}`);
         return summaryFor(input.event.target!);
       },
+      (fn) => fn({}),
     );
     expect(seen.sort()).toEqual([
       `${A}/eu-west-1`,
@@ -92,7 +93,7 @@ describe('runs across targets', () => {
       `${B}/us-east-1`,
     ]);
     expect(most).toBe(3);
-    expect(t.connected).toContain(`${A}/us-east-1 as office-hours`);
+    expect(t.connected).toContain(`${A}/us-east-1 as office-hours (start)`);
     expect(summary.targets.map((s) => `${s.account}/${s.region}`)).toHaveLength(4);
     expect(summary.failedTargets).toEqual([]);
   });
@@ -236,10 +237,21 @@ describe('accounts of organizational units', () => {
       .on(ListChildrenCommand, { ParentId: 'ou-root-bbbbbbbb', ChildType: 'ORGANIZATIONAL_UNIT' })
       .resolves({ Children: [] });
     try {
-      const found = await accountsOfUnits(new OrganizationsClient({ region: 'us-east-1' }), [
-        'ou-root-aaaaaaaa',
-      ]);
+      const options: unknown[] = [];
+      const found = await accountsOfUnits(
+        new OrganizationsClient({ region: 'us-east-1' }),
+        ['ou-root-aaaaaaaa'],
+        (fn) => {
+          const callOptions = { requestTimeout: 1000 + options.length };
+          options.push(callOptions);
+          return fn(callOptions);
+        },
+      );
       expect(found).toEqual([A, B]);
+      // Every page is its own call, with the options of its own time.
+      const sent = org.send.getCalls().map((c) => (c.args as unknown[])[1]);
+      expect(sent).toHaveLength(5);
+      expect(sent).toEqual(options);
     } finally {
       org.restore();
     }

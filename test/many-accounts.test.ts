@@ -1,7 +1,8 @@
 /**
  * Many accounts (issue 13), the construct side: a hub's function roles, what they are told of
- * their targets, the spoke role (by `Ec2SchedulerSpokeRole` and by the service-managed StackSet),
- * the checks on the props, and a single-account scheduler that shows no trace of any of it.
+ * their targets, the spoke roles (by `Ec2SchedulerSpokeRole` and by the service-managed StackSet),
+ * one per function, each with only its own action (issue 19), the checks on the props, and a
+ * single-account scheduler that shows no trace of any of it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,8 +34,9 @@ const ORGANIZATION = 'o-a1b2c3d4e5';
 /** The account the spoke templates' HubAccountId parameter is given in these tests. */
 const HUB = '999988887777';
 
-/** How many resources the spoke template holds: the spoke role, with its policy inline. */
-const SPOKE_TEMPLATE_RESOURCES = 1;
+/** How many resources the spoke template holds: the start and stop spoke roles, policies inline. */
+const SPOKE_TEMPLATE_RESOURCES = 2;
+const ACTIONS = ['start', 'stop'] as const;
 
 interface SpokeTemplate {
   readonly Parameters?: Record<string, { Type: string }>;
@@ -80,34 +82,49 @@ function deployedInSpoke(value: unknown): unknown {
   return deployedDocument(withHub);
 }
 
-/** The trust policy statements of a spoke role named `roleName`, as deployed with hub {@link HUB}. */
-function trustOfHub(roleName: string, organizationId?: string) {
+/**
+ * The trust policy statements of the spoke role `<base>-<action>`, as deployed with hub
+ * {@link HUB}: only the hub's function role of the same action.
+ */
+function trustOfHub(base: string, action: 'start' | 'stop', organizationId?: string) {
   return [
     {
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
       Principal: { AWS: `arn:aws:iam::${HUB}:root` },
       Condition: {
-        ArnEquals: {
-          'aws:PrincipalArn': [
-            `arn:aws:iam::${HUB}:role/${roleName}-hub-start`,
-            `arn:aws:iam::${HUB}:role/${roleName}-hub-stop`,
-          ],
-        },
+        ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/${base}-hub-${action}` },
         ...(organizationId ? { StringEquals: { 'aws:PrincipalOrgID': organizationId } } : {}),
       },
     },
   ];
 }
 
-/** The statements of the one role of a spoke template (its inline policy). */
-function spokeStatements(body: SpokeTemplate): TemplateStatement[] {
-  const roles = Object.values(body.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
-  expect(roles).toHaveLength(1);
-  const policies = roles[0].Properties.Policies as Array<{
+type RoleResource = { Type: string; Properties: Record<string, unknown> };
+
+/** The roles of a template (a spoke template, or a spoke stack's), by RoleName. */
+function rolesByName(resources: Record<string, RoleResource>): Record<string, RoleResource> {
+  const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+  return Object.fromEntries(roles.map((r) => [String(r.Properties.RoleName), r]));
+}
+
+/** The statements of a role's inline policies. */
+function inlineStatements(role: RoleResource): TemplateStatement[] {
+  const policies = role.Properties.Policies as Array<{
     PolicyDocument: { Statement: TemplateStatement[] };
   }>;
   return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** The statements of the spoke role `<base>-<action>` of a spoke template. */
+function spokeStatements(
+  body: SpokeTemplate,
+  action: 'start' | 'stop',
+  base = 'ec2-scheduler-spoke',
+): TemplateStatement[] {
+  const role = rolesByName(body.Resources)[`${base}-${action}`];
+  expect(role).toBeDefined();
+  return inlineStatements(role);
 }
 
 /** The role's statements that grant `action`, with their resources as deployed. */
@@ -130,8 +147,8 @@ describe('a hub for listed accounts and organizational units', () => {
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'ec2-scheduler-spoke-hub-stop' });
   });
 
-  test.each(['start', 'stop'] as const)(
-    'the %s role may assume the spoke role only: by ARN in the listed accounts, and in any account only within the target OUs',
+  test.each(ACTIONS)(
+    'the %s role may assume only the spoke role of its action: by ARN in the listed accounts, and in any account only within the target OUs',
     (action) => {
       const role = action === 'start' ? scheduler.startRole : scheduler.stopRole;
       expect(granting(statementsOf(template, stack, role), 'sts:AssumeRole')).toEqual([
@@ -140,15 +157,15 @@ describe('a hub for listed accounts and organizational units', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Resource: [
-            'arn:aws:iam::111111111111:role/ec2-scheduler-spoke',
-            'arn:aws:iam::222222222222:role/ec2-scheduler-spoke',
+            `arn:aws:iam::111111111111:role/ec2-scheduler-spoke-${action}`,
+            `arn:aws:iam::222222222222:role/ec2-scheduler-spoke-${action}`,
           ],
         },
         {
           Sid: 'AssumeSpokeRoleInOrganizationalUnits',
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
-          Resource: 'arn:aws:iam::*:role/ec2-scheduler-spoke',
+          Resource: `arn:aws:iam::*:role/ec2-scheduler-spoke-${action}`,
           // An OU anywhere in the path, so child OUs count; pinned to the organization given.
           Condition: {
             'ForAnyValue:StringLike': {
@@ -195,7 +212,7 @@ describe('a hub for listed accounts and organizational units', () => {
     }
   });
 
-  test('a service-managed StackSet with automatic deployment gives every account of the OUs the spoke role, once, in the stack’s Region', () => {
+  test('a service-managed StackSet with automatic deployment gives every account of the OUs the spoke roles, once, in the stack’s Region', () => {
     const { properties } = stackSetOf(template);
     expect(properties).toMatchObject({
       PermissionModel: 'SERVICE_MANAGED',
@@ -211,9 +228,16 @@ describe('a hub for listed accounts and organizational units', () => {
     expect(scheduler.spokeStackSet).toBeDefined();
   });
 
-  test(`the spoke template holds ${SPOKE_TEMPLATE_RESOURCES} resource (the role, its policy inline), no asset and no bootstrap version check`, () => {
+  test(`the spoke template holds ${SPOKE_TEMPLATE_RESOURCES} resources (the start and stop roles, their policies inline), no asset and no bootstrap version check`, () => {
     const { body } = stackSetOf(template);
-    expect(Object.values(body.Resources).map((r) => r.Type)).toEqual(['AWS::IAM::Role']);
+    expect(Object.values(body.Resources).map((r) => r.Type)).toEqual([
+      'AWS::IAM::Role',
+      'AWS::IAM::Role',
+    ]);
+    expect(Object.keys(rolesByName(body.Resources)).sort()).toEqual([
+      'ec2-scheduler-spoke-start',
+      'ec2-scheduler-spoke-stop',
+    ]);
     expect(Object.keys(body.Resources)).toHaveLength(SPOKE_TEMPLATE_RESOURCES);
     // Only the hub's account is a parameter: no asset parameters, no BootstrapVersion, no rule.
     expect(Object.keys(body.Parameters ?? {})).toEqual(['HubAccountId']);
@@ -223,51 +247,51 @@ describe('a hub for listed accounts and organizational units', () => {
     }
   });
 
-  test("the spoke role trusts only the hub's start and stop roles, by ARN, within the organization", () => {
-    const { body } = stackSetOf(template);
-    const role = Object.values(body.Resources)[0].Properties;
-    expect(role.RoleName).toBe('ec2-scheduler-spoke');
-    const trust = (role.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement;
-    expect(deployedInSpoke(trust)).toEqual(trustOfHub('ec2-scheduler-spoke', ORGANIZATION));
-  });
+  test.each(ACTIONS)(
+    "the spoke %s role trusts only the hub's function role of the same action, by ARN, within the organization",
+    (action) => {
+      const role = rolesByName(stackSetOf(template).body.Resources)[
+        `ec2-scheduler-spoke-${action}`
+      ];
+      const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: unknown[] })
+        .Statement;
+      expect(deployedInSpoke(trust)).toEqual(
+        trustOfHub('ec2-scheduler-spoke', action, ORGANIZATION),
+      );
+    },
+  );
 
-  test('the spoke role may start, stop and tag only instances of the schedules (all of them, in the target Regions)', () => {
-    const statements = spokeStatements(stackSetOf(template).body);
-    const scheduled = { 'aws:ResourceTag/Schedule': ['office-hours', 'evening-stop'] };
-    const instances = REGIONS.map((r) => `arn:aws:ec2:${r}:111122223333:instance/*`);
-    expect(statements.map((s) => ({ ...s, Resource: deployedValue(s.Resource) }))).toEqual([
-      {
-        Sid: 'FindTaggedInstances',
-        Effect: 'Allow',
-        Action: 'ec2:DescribeInstances',
-        Resource: '*',
-      },
-      {
-        Sid: 'StartScheduledInstances',
-        Effect: 'Allow',
-        Action: 'ec2:StartInstances',
-        Resource: instances,
-        Condition: { StringEquals: scheduled },
-      },
-      {
-        Sid: 'StopScheduledInstances',
-        Effect: 'Allow',
-        Action: 'ec2:StopInstances',
-        Resource: instances,
-        Condition: { StringEquals: scheduled },
-      },
-      {
-        Sid: 'WriteAuditTag',
-        Effect: 'Allow',
-        Action: 'ec2:CreateTags',
-        Resource: instances,
-        Condition: {
-          StringEquals: scheduled,
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ['Schedule:last-action'] },
+  test.each([
+    ['start', 'ec2:StartInstances', 'ec2:StopInstances'],
+    ['stop', 'ec2:StopInstances', 'ec2:StartInstances'],
+  ] as const)(
+    'the spoke %s role may %s and tag (the audit key only) only instances of the schedules, in the target Regions, and never %s',
+    (action, allowed, denied) => {
+      const statements = spokeStatements(stackSetOf(template).body, action);
+      const instances = REGIONS.map((r) => `arn:aws:ec2:${r}:111122223333:instance/*`);
+      expect(statements.map((s) => ({ ...s, Resource: deployedValue(s.Resource) }))).toEqual([
+        {
+          Sid: 'FindTaggedInstances',
+          Effect: 'Allow',
+          Action: 'ec2:DescribeInstances',
+          Resource: '*',
         },
-      },
-    ]);
-  });
+        {
+          Sid: action === 'start' ? 'StartScheduledInstances' : 'StopScheduledInstances',
+          Effect: 'Allow',
+          Action: [allowed, 'ec2:CreateTags'],
+          Resource: instances,
+          // One condition block: the names once; the tag keys limit CreateTags to the audit key
+          // (true for the start or stop, whose request has no tag keys).
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/Schedule': ['office-hours', 'evening-stop'] },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': ['Schedule:last-action'] },
+          },
+        },
+      ]);
+      expect(statements.flatMap(actionsOf)).not.toContain(denied);
+    },
+  );
 });
 
 describe('a hub for listed accounts only', () => {
@@ -286,12 +310,15 @@ describe('a hub for listed accounts only', () => {
     }
   });
 
-  test('the roles may assume spokeRoleName in the listed accounts and nowhere else', () => {
+  test('each role may assume the spoke role of its action in the listed accounts and nowhere else', () => {
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'scheduler.spoke-hub-stop' });
-    for (const role of [scheduler.startRole, scheduler.stopRole]) {
+    for (const [role, action] of [
+      [scheduler.startRole, 'start'],
+      [scheduler.stopRole, 'stop'],
+    ] as const) {
       expect(granting(statementsOf(template, stack, role), 'sts:AssumeRole')).toEqual([
         expect.objectContaining({
-          Resource: ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/scheduler.spoke`),
+          Resource: ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/scheduler.spoke-${action}`),
         }),
       ]);
     }
@@ -324,7 +351,7 @@ describe('StackSet options', () => {
     expect(stackSetOf(template).properties.CallAs).toBe('DELEGATED_ADMIN');
   });
 
-  test("the spoke role may create grants on the hub's encryptionKeys, whose ARNs the StackSet passes in", () => {
+  test("the spoke start role, and only it, may create grants on the hub's encryptionKeys, whose ARNs the StackSet passes in", () => {
     const stack = testStack('Hub');
     const keys = [
       new kms.Key(stack, 'VolumeKey'),
@@ -342,7 +369,10 @@ describe('StackSet options', () => {
       },
     });
     expect(body.Parameters?.EncryptionKeyArns.Type).toBe('CommaDelimitedList');
-    const grants = spokeStatements(body).filter((s) => actionsOf(s).includes('kms:CreateGrant'));
+    const grantsOf = (action: 'start' | 'stop') =>
+      spokeStatements(body, action).filter((s) => actionsOf(s).includes('kms:CreateGrant'));
+    expect(grantsOf('stop')).toEqual([]);
+    const grants = grantsOf('start');
     expect(grants).toEqual(
       [0, 1].map((i) => ({
         Effect: 'Allow',
@@ -364,11 +394,12 @@ describe('StackSet options', () => {
         'aws:ResourceOrgPaths': ['o-*/*/ou-ab12-cdef3456/*', 'o-*/*/ou-ab12-99998888/*'],
       },
     });
-    const role = Object.values(stackSetOf(template).body.Resources)[0].Properties;
-    const trust = deployedInSpoke(role.AssumeRolePolicyDocument) as {
-      Statement: Array<{ Condition: object }>;
-    };
-    expect(Object.keys(trust.Statement[0].Condition)).toEqual(['ArnEquals']);
+    for (const role of Object.values(rolesByName(stackSetOf(template).body.Resources))) {
+      const trust = deployedInSpoke(role.Properties.AssumeRolePolicyDocument) as {
+        Statement: Array<{ Condition: object }>;
+      };
+      expect(Object.keys(trust.Statement[0].Condition)).toEqual(['ArnEquals']);
+    }
   });
 
   test("under the CDK CLI the spoke template has no path metadata, and its app writes nothing into the hub's cloud assembly", () => {
@@ -381,6 +412,7 @@ describe('StackSet options', () => {
       const { template } = hub({}, new Stack(app, 'Hub'));
       const { body } = stackSetOf(template);
       expect(Object.values(body.Resources).map((r) => Object.keys(r))).toEqual([
+        ['Type', 'Properties'],
         ['Type', 'Properties'],
       ]);
       expect(fs.readdirSync(outdir).filter((f) => f.includes('Spoke'))).toEqual([]);
@@ -396,10 +428,17 @@ describe('StackSet options', () => {
     }
   });
 
-  test('without auditTags the spoke role may not tag', () => {
-    const { template } = hub({ auditTags: false });
-    const actions = spokeStatements(stackSetOf(template).body).flatMap(actionsOf);
-    expect(actions).toEqual(['ec2:DescribeInstances', 'ec2:StartInstances', 'ec2:StopInstances']);
+  test('without auditTags the spoke roles may not tag', () => {
+    const { body } = stackSetOf(hub({ auditTags: false }).template);
+    const start = spokeStatements(body, 'start');
+    expect(start.flatMap(actionsOf)).toEqual(['ec2:DescribeInstances', 'ec2:StartInstances']);
+    expect(spokeStatements(body, 'stop').flatMap(actionsOf)).toEqual([
+      'ec2:DescribeInstances',
+      'ec2:StopInstances',
+    ]);
+    expect(start[1].Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/Schedule': ['office-hours', 'evening-stop'] },
+    });
   });
 });
 
@@ -414,39 +453,41 @@ describe('Ec2SchedulerSpokeRole, for spokes deployed by your own pipeline', () =
     return { stack, construct, template: Template.fromStack(stack) };
   }
 
-  test("has exactly the hub functions' statements on instances, in any Region by default", () => {
-    const home = hub();
-    const { construct, template } = spoke();
-    const withoutResources = (statements: TemplateStatement[]) =>
-      statements
-        .filter((s) => actionsOf(s).some((a) => a.startsWith('ec2:') || a.startsWith('kms:')))
-        .map(({ Resource: _, ...rest }) => rest);
-    const functions = [home.scheduler.startRole, home.scheduler.stopRole].flatMap((role) =>
-      withoutResources(statementsOf(home.template, home.stack, role)),
-    );
-    const roleTemplate = template.findResources('AWS::IAM::Role');
-    const policies = Object.values(roleTemplate)[0].Properties.Policies as Array<{
-      PolicyDocument: { Statement: TemplateStatement[] };
-    }>;
-    const spokeStatementsFound = policies.flatMap((p) => p.PolicyDocument.Statement);
-    const unique = (list: object[]) => [...new Set(list.map((s) => JSON.stringify(s)))].sort();
-    expect(unique(withoutResources(spokeStatementsFound))).toEqual(unique(functions));
-    expect(
-      deployedValue(
-        spokeStatementsFound.find((s) => s.Sid === 'StartScheduledInstances')!.Resource,
-      ),
-    ).toBe('arn:aws:ec2:*:111122223333:instance/*');
-    expect(construct.roleName).toBe('ec2-scheduler-spoke');
-  });
+  test.each(ACTIONS)(
+    "its %s role has exactly the statements on instances of the hub's function of that action, in any Region by default",
+    (action) => {
+      const home = hub();
+      const { stack, construct, template } = spoke();
+      const withoutResources = (statements: TemplateStatement[]) =>
+        statements
+          .filter((s) => actionsOf(s).some((a) => a.startsWith('ec2:') || a.startsWith('kms:')))
+          .map(({ Resource: _, ...rest }) => rest);
+      const fnRole = action === 'start' ? home.scheduler.startRole : home.scheduler.stopRole;
+      const functions = withoutResources(statementsOf(home.template, home.stack, fnRole));
+      const found = inlineStatements(
+        rolesByName(template.toJSON().Resources)[`ec2-scheduler-spoke-${action}`],
+      );
+      expect(withoutResources(found)).toEqual(functions);
+      const act = found.find((s) => s.Sid?.endsWith('ScheduledInstances'));
+      expect(deployedValue(act!.Resource)).toBe('arn:aws:ec2:*:111122223333:instance/*');
+      expect(construct.roleName).toBe('ec2-scheduler-spoke');
+      const exposed = action === 'start' ? construct.startRole : construct.stopRole;
+      const { Ref: id } = stack.resolve(exposed.roleName) as { Ref: string };
+      expect(template.toJSON().Resources[id].Properties.RoleName).toBe(
+        `ec2-scheduler-spoke-${action}`,
+      );
+    },
+  );
 
-  test('trusts the hub roles of its roleName, by aws:PrincipalArn, without an organization condition by default', () => {
-    const { template } = spoke({ roleName: 'team-spoke' });
-    const role = Object.values(template.findResources('AWS::IAM::Role'))[0].Properties;
-    expect(role.RoleName).toBe('team-spoke');
-    expect(deployedDocument(role.AssumeRolePolicyDocument.Statement)).toEqual(
-      trustOfHub('team-spoke'),
-    );
-  });
+  test.each(ACTIONS)(
+    'its %s role trusts only the hub role of that action of its roleName, by aws:PrincipalArn, without an organization condition by default',
+    (action) => {
+      const { template } = spoke({ roleName: 'team-spoke' });
+      const role = rolesByName(template.toJSON().Resources)[`team-spoke-${action}`];
+      const trust = role.Properties.AssumeRolePolicyDocument as { Statement: unknown[] };
+      expect(deployedDocument(trust.Statement)).toEqual(trustOfHub('team-spoke', action));
+    },
+  );
 
   test('encryptionKeys and regions narrow the grants', () => {
     const stack = testStack('Spoke');
@@ -458,19 +499,21 @@ describe('Ec2SchedulerSpokeRole, for spokes deployed by your own pipeline', () =
       encryptionKeys: [key],
       regions: ['eu-west-1'],
     });
-    const role = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0];
-    const statements = (
-      role.Properties.Policies as Array<{ PolicyDocument: { Statement: TemplateStatement[] } }>
-    )[0].PolicyDocument.Statement;
-    expect(granting(statements, 'ec2:StopInstances')).toEqual([
+    const roles = rolesByName(Template.fromStack(stack).toJSON().Resources);
+    const stop = inlineStatements(roles['ec2-scheduler-spoke-stop']);
+    expect(granting(stop, 'ec2:StopInstances')).toEqual([
       expect.objectContaining({
         Resource: 'arn:aws:ec2:eu-west-1:111122223333:instance/*',
-        Condition: { StringEquals: { 'aws:ResourceTag/Team': ['office-hours'] } },
+        Condition: {
+          StringEquals: { 'aws:ResourceTag/Team': ['office-hours'] },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['Team:last-action'] },
+        },
       }),
     ]);
-    expect(granting(statements, 'kms:CreateGrant')).toEqual([
-      expect.objectContaining({ Resource: 'arn:aws:kms:eu-west-1:111122223333:key/k' }),
-    ]);
+    expect(granting(stop, 'kms:CreateGrant')).toEqual([]);
+    expect(
+      granting(inlineStatements(roles['ec2-scheduler-spoke-start']), 'kms:CreateGrant'),
+    ).toEqual([expect.objectContaining({ Resource: 'arn:aws:kms:eu-west-1:111122223333:key/k' })]);
   });
 
   test.each<[string, Partial<Ec2SchedulerSpokeRoleProps>, string]>([
@@ -550,7 +593,7 @@ describe('checks on the props', () => {
     [
       "a spokeRoleName that leaves no room for the hub's role names",
       { targets, spokeRoleName: 's'.repeat(55) },
-      `spokeRoleName "${'s'.repeat(55)}" is 55 characters long; the hub's function roles are named "${'s'.repeat(55)}-hub-start" and "${'s'.repeat(55)}-hub-stop", which must fit IAM's 64, so use at most 54 characters`,
+      `spokeRoleName "${'s'.repeat(55)}" is 55 characters long; the hub's function roles are named "${'s'.repeat(55)}-hub-start" and "${'s'.repeat(55)}-hub-stop" (the spoke roles "${'s'.repeat(55)}-start" and "${'s'.repeat(55)}-stop"), which must fit IAM's 64, so use at most 54 characters`,
     ],
     [
       'a malformed organizationId',
@@ -635,7 +678,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(report.pluginReports.filter((r) => r.violations.length > 0)).toEqual([]);
     const found = acknowledgements(app);
     expect(found.map(([id]) => id)).toContainEqual(
-      expect.stringContaining('iam::*:role/ec2-scheduler-spoke]'),
+      expect.stringContaining('iam::*:role/ec2-scheduler-spoke-start]'),
     );
     for (const [id, reason] of found) {
       expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });

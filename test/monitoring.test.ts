@@ -403,7 +403,11 @@ describe('default props', () => {
       expect(statements).toHaveLength(1);
       const [statement] = statements;
       expect(statement).toMatchObject({ Effect: 'Allow', Resource: ANY_INSTANCE_ARN });
-      expect(actionsOf(statement)).toEqual(['ec2:CreateTags']);
+      // With the role's start or stop, under one condition block (the names once).
+      expect(actionsOf(statement)).toEqual([
+        action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances',
+        'ec2:CreateTags',
+      ]);
       expect(Object.keys(statement.Condition ?? {}).sort()).toEqual(
         ['ForAllValues:StringEquals', 'StringEquals'].sort(),
       );
