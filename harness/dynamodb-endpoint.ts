@@ -14,7 +14,7 @@
  * AccessDeniedException and InternalServerError (the last three by injected faults). Every read
  * is strongly consistent (one copy); TTL deletes nothing (DynamoDB deletes expired items only
  * eventually; a store must check the expiry itself). Signatures are not checked, only the
- * credential scope's service. Injected faults: an error answer, or no answer at all (`hang`), or
+ * credential scope's service; answers carry no `Date` header (see `process`). Injected faults: an error answer, or no answer at all (`hang`), or
  * the operation applied and its answer lost (`lostAnswer`).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -192,6 +192,9 @@ export class DynamoDbEndpoint {
       payload = { __type: qualified(e.type), message: e.message, ...e.extra };
     }
     record(status, errorType);
+    // No Date header: the harness shifts the functions' clocks to the schedule's time, and the
+    // SDK would take the difference for clock skew and send every failed call once more.
+    res.sendDate = false;
     sendJson(res, '1.0', status, payload);
   }
 

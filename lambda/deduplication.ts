@@ -61,7 +61,7 @@ export interface DeliveryMetrics {
 export const RECORD_SECONDS = 86_400;
 /** The check before the run takes at most this share of the time left, within the bounds below. */
 const BEFORE_RUN_SHARE = 0.05;
-const BEFORE_RUN_MIN_MS = 200;
+const BEFORE_RUN_MIN_MS = 500;
 const BEFORE_RUN_MAX_MS = 2_000;
 /** Recording the run as done takes at most this (and half the time left). */
 const AFTER_RUN_MAX_MS = 2_000;
