@@ -248,12 +248,14 @@ export class LambdaRuntime {
    * Delivers `event` `times` times at once, each delivery in an execution environment of its own
    * (started, cold, before any delivery runs) with its own Lambda endpoint: each runs its
    * follow-ups and Lambda's retries as {@link invoke} does. Returns each delivery's invocations.
-   * The environments are stopped when all are done.
+   * `ready` runs once every environment is loaded, just before the deliveries run. The
+   * environments are stopped when all are done.
    */
   async invokeConcurrently(
     functionArn: string,
     event: unknown,
     times = 2,
+    ready?: () => void,
   ): Promise<Invocation[][]> {
     const functions = [...new Set([...this.specs.values()].map((s) => s.arn))];
     const deliveries = await Promise.all(
@@ -276,6 +278,7 @@ export class LambdaRuntime {
         return { endpoint, hosts, hostOf };
       }),
     );
+    ready?.();
     try {
       return await Promise.all(
         deliveries.map((d) => this.chain(functionArn, event, d.endpoint, d.hostOf)),
