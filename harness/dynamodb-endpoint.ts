@@ -62,6 +62,16 @@ export interface TableDefinition {
 
 export type DynamoDbOperation = 'PutItem' | 'GetItem' | 'UpdateItem' | 'DeleteItem';
 const OPERATIONS: readonly string[] = ['PutItem', 'GetItem', 'UpdateItem', 'DeleteItem'];
+/** The parameters every modelled write takes besides its item or key. */
+const WRITE_PARAMETERS = [
+  'TableName',
+  'ConditionExpression',
+  'ExpressionAttributeNames',
+  'ExpressionAttributeValues',
+  'ReturnValues',
+  'ReturnValuesOnConditionCheckFailure',
+  'ReturnConsumedCapacity',
+];
 
 /** An injected fault: what the next matching requests get instead of their answer. */
 export interface DynamoDbFault {
@@ -261,16 +271,7 @@ export class DynamoDbEndpoint {
   }
 
   private putItem(table: Table, params: Record<string, unknown>): unknown {
-    allowOnly(params, [
-      'TableName',
-      'Item',
-      'ConditionExpression',
-      'ExpressionAttributeNames',
-      'ExpressionAttributeValues',
-      'ReturnValues',
-      'ReturnValuesOnConditionCheckFailure',
-      'ReturnConsumedCapacity',
-    ]);
+    allowOnly(params, ['Item', ...WRITE_PARAMETERS]);
     const item = itemOf(params.Item);
     const key = keyOf(table, keyAttributes(table, item), 'item');
     returnValues(params, ['NONE', 'ALL_OLD'], 'ReturnValues can only be ALL_OLD or NONE');
@@ -282,17 +283,7 @@ export class DynamoDbEndpoint {
   }
 
   private updateItem(table: Table, params: Record<string, unknown>): unknown {
-    allowOnly(params, [
-      'TableName',
-      'Key',
-      'UpdateExpression',
-      'ConditionExpression',
-      'ExpressionAttributeNames',
-      'ExpressionAttributeValues',
-      'ReturnValues',
-      'ReturnValuesOnConditionCheckFailure',
-      'ReturnConsumedCapacity',
-    ]);
+    allowOnly(params, ['Key', 'UpdateExpression', ...WRITE_PARAMETERS]);
     const key = keyOf(table, params.Key, 'key');
     if (typeof params.UpdateExpression !== 'string') {
       throw validation(
@@ -316,16 +307,7 @@ export class DynamoDbEndpoint {
   }
 
   private deleteItem(table: Table, params: Record<string, unknown>): unknown {
-    allowOnly(params, [
-      'TableName',
-      'Key',
-      'ConditionExpression',
-      'ExpressionAttributeNames',
-      'ExpressionAttributeValues',
-      'ReturnValues',
-      'ReturnValuesOnConditionCheckFailure',
-      'ReturnConsumedCapacity',
-    ]);
+    allowOnly(params, ['Key', ...WRITE_PARAMETERS]);
     const key = keyOf(table, params.Key, 'key');
     returnValues(params, ['NONE', 'ALL_OLD'], 'ReturnValues can only be ALL_OLD or NONE');
     const old = table.items.get(key);
