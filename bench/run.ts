@@ -12,6 +12,7 @@
  *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
+import { duplicatesBench } from './duplicates';
 import { manyAccountsRows, manyAccountsTable } from './many-accounts';
 import { suggestRows, suggestTable } from './suggest';
 import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
@@ -51,7 +52,9 @@ const QUICK = process.argv.includes('--quick');
  * capacity, side by side; `--only=accounts` runs the hub's 20,000 starts over 100 targets (see
  * many-accounts.ts); `--only=status` measures `cdk-ec2-scheduler status` over 10,000
  * instances; `--only=suggest` runs `cdk-ec2-scheduler suggest` over 2,000 instances (200 with
- * --quick) next to the naive GetMetricStatistics script (see suggest.ts).
+ * --quick) next to the naive GetMetricStatistics script (see suggest.ts); `--only=duplicates`
+ * delivers a 2,500-instance start once and twice at once, deduplication off and on, and measures
+ * what deduplication costs a run (see duplicates.ts).
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
@@ -622,6 +625,10 @@ function figuresTable(figures: readonly FigureRow[]): string {
 async function main(): Promise<void> {
   const env = environment();
   log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
+  if (ONLY === 'duplicates') {
+    process.stdout.write(await duplicatesBench(QUICK));
+    return;
+  }
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));
   const leanDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lean-'));
   const rows: ScenarioRow[] = [];

@@ -15,6 +15,7 @@ import {
 import { parseEventBridgeCron, type EventBridgeCron } from '../lib/cron';
 import { nextFiring } from '../lib/firings';
 import { SCHEDULED_TIME_ATTRIBUTE } from '../lib/schedule-input';
+import { DEDUPLICATION_TABLE } from '../lib/shared-names';
 import type { FunctionSpec } from './lambda-runtime';
 
 /**
@@ -65,6 +66,20 @@ export interface AssemblySchedule {
   readonly target: AssemblyFunction;
 }
 
+/** An `AWS::DynamoDB::Table` of the template: its key schema, as a loopback DynamoDB creates it. */
+export interface AssemblyTable {
+  readonly logicalId: string;
+  /**
+   * A stand-in name (the template lets CloudFormation generate one); function variables that
+   * `Ref` the table hold it. With the key attributes, a loopback DynamoDB's table definition.
+   */
+  readonly name: string;
+  readonly partitionKey: { readonly name: string; readonly type: 'S' | 'N' | 'B' };
+  readonly sortKey?: { readonly name: string; readonly type: 'S' | 'N' | 'B' };
+  /** `TimeToLiveSpecification.AttributeName` when TTL is enabled. */
+  readonly timeToLiveAttribute?: string;
+}
+
 export interface StackAssembly {
   readonly stackName: string;
   /** Absolute path of the cloud assembly directory. */
@@ -72,6 +87,7 @@ export interface StackAssembly {
   readonly template: Template;
   readonly functions: readonly AssemblyFunction[];
   readonly schedules: readonly AssemblySchedule[];
+  readonly tables: readonly AssemblyTable[];
 }
 
 interface Resource {
@@ -121,11 +137,21 @@ function fromArtifact(artifact: CloudFormationStackArtifact): StackAssembly {
     const attempts = resource.Properties?.MaximumRetryAttempts;
     if (typeof ref === 'string' && typeof attempts === 'number') retries.set(ref, attempts);
   }
+  const tables = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([logicalId, r]) => readTable(artifact.stackName, logicalId, r));
+  const refs = new Map(tables.map((t) => [t.logicalId, t.name]));
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::Lambda::Function') {
       functions.set(
         logicalId,
-        readFunction(directory, artifact.stackName, logicalId, resource, retries.get(logicalId)),
+        readFunction(
+          directory,
+          { stackName: artifact.stackName, refs },
+          logicalId,
+          resource,
+          retries.get(logicalId),
+        ),
       );
     }
   }
@@ -161,7 +187,41 @@ function fromArtifact(artifact: CloudFormationStackArtifact): StackAssembly {
     template,
     functions: [...functions.values()],
     schedules,
+    tables,
   };
+}
+
+function readTable(stackName: string, logicalId: string, resource: Resource): AssemblyTable {
+  const props = resource.Properties ?? {};
+  const schema = (props.KeySchema ?? []) as Array<{ AttributeName: string; KeyType: string }>;
+  const types = (props.AttributeDefinitions ?? []) as Array<{
+    AttributeName: string;
+    AttributeType: 'S' | 'N' | 'B';
+  }>;
+  const attribute = (keyType: string) => {
+    const name = schema.find((k) => k.KeyType === keyType)?.AttributeName;
+    const type = types.find((a) => a.AttributeName === name)?.AttributeType;
+    return name && type ? { name, type } : undefined;
+  };
+  const partitionKey = attribute('HASH');
+  if (!partitionKey) throw new Error(`table ${logicalId}: no HASH key in its KeySchema`);
+  const sortKey = attribute('RANGE');
+  const ttl = props.TimeToLiveSpecification as
+    { AttributeName?: string; Enabled?: boolean } | undefined;
+  return {
+    logicalId,
+    name: `${stackName}-${logicalId}`.slice(0, 255),
+    partitionKey,
+    ...(sortKey ? { sortKey } : {}),
+    ...(ttl?.Enabled && ttl.AttributeName ? { timeToLiveAttribute: ttl.AttributeName } : {}),
+  };
+}
+
+/** A variable's value as deployed: a `Ref` to a table of the template is its (stand-in) name. */
+function variableValue(value: unknown, refs: ReadonlyMap<string, string>): string {
+  const ref = (value as { Ref?: unknown } | null)?.Ref;
+  if (typeof ref === 'string' && refs.has(ref)) return refs.get(ref) as string;
+  return String(value);
 }
 
 function getAttArnOf(value: unknown): string | undefined {
@@ -173,7 +233,7 @@ function getAttArnOf(value: unknown): string | undefined {
 
 function readFunction(
   directory: string,
-  stackName: string,
+  { stackName, refs }: { stackName: string; refs: ReadonlyMap<string, string> },
   logicalId: string,
   resource: Resource,
   asyncRetries = 2,
@@ -201,7 +261,9 @@ function readFunction(
     file,
     exportName: handler.slice(dot + 1),
     runtime: String(props.Runtime ?? ''),
-    environment: Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)])),
+    environment: Object.fromEntries(
+      Object.entries(env ?? {}).map(([k, v]) => [k, variableValue(v, refs)]),
+    ),
     timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
     memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
     asyncRetries,
@@ -259,17 +321,30 @@ export function firingAfter(
   return { at, payload: scheduledPayload(schedule, at) };
 }
 
+/** The loopback fakes a function's SDK clients reach. */
+export interface FakeEndpoints {
+  readonly ec2: string;
+  readonly lambda: string;
+  /**
+   * The loopback DynamoDB holding the template's tables. Without it, the deduplication table's
+   * variable is left out: the function runs as deployed with `deduplication: false`.
+   */
+  readonly dynamodb?: string;
+}
+
 /**
  * The environment Lambda gives the function: its template variables, the runtime's own, fake
  * credentials, and the endpoints of the loopback fakes (the SDK's standard `AWS_ENDPOINT_URL_*`).
  */
 export function functionEnvironment(
   fn: AssemblyFunction,
-  endpoints: { ec2: string; lambda: string },
+  endpoints: FakeEndpoints,
   extra: Record<string, string> = {},
 ): Record<string, string> {
+  const variables = { ...fn.environment };
+  if (endpoints.dynamodb === undefined) delete variables[DEDUPLICATION_TABLE.environment];
   return {
-    ...fn.environment,
+    ...variables,
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
@@ -280,6 +355,7 @@ export function functionEnvironment(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_ENDPOINT_URL_EC2: endpoints.ec2,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    ...(endpoints.dynamodb !== undefined ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
     ...extra,
   };
 }
@@ -291,7 +367,7 @@ export function functionEnvironment(
  */
 export function functionSpec(
   fn: AssemblyFunction,
-  endpoints: { ec2: string; lambda: string },
+  endpoints: FakeEndpoints,
   options: {
     env?: Record<string, string>;
     timeoutMs?: number;

@@ -16,13 +16,18 @@
  * same event runs again, up to the function's `asyncRetries` times, after the invocations
  * already queued (Lambda waits a minute or more before a retry).
  *
- * Not modelled: concurrency, and the delay between an async Invoke and its run (follow-ups run as
- * soon as the current invocation ends).
+ * Concurrency: {@link LambdaRuntime.invokeConcurrently} delivers one event several times at once,
+ * as Lambda does when it delivers an asynchronous event twice: each delivery in an execution
+ * environment of its own (a child process, started before any of them runs), with its own
+ * loopback Lambda endpoint, so each runs its own follow-ups, against the same EC2 (and DynamoDB).
+ *
+ * Not modelled: the delay between an async Invoke and its run (follow-ups run as soon as the
+ * current invocation ends).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { LambdaEndpoint } from './lambda-endpoint';
+import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
 
 const HOST = path.join(__dirname, 'lambda-host.mjs');
 
@@ -236,7 +241,68 @@ export class LambdaRuntime {
     event: unknown,
     options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
   ): Promise<Invocation[]> {
-    const stray = this.endpoint.take();
+    return this.chain(functionArn, event, this.endpoint, (arn) => this.host(arn), options);
+  }
+
+  /**
+   * Delivers `event` `times` times at once, each delivery in an execution environment of its own
+   * (started, cold, before any delivery runs) with its own Lambda endpoint: each runs its
+   * follow-ups and Lambda's retries as {@link invoke} does. Returns each delivery's invocations.
+   * `ready` runs once every environment is loaded, just before the deliveries run. The
+   * environments are stopped when all are done.
+   */
+  async invokeConcurrently(
+    functionArn: string,
+    event: unknown,
+    times = 2,
+    ready?: () => void,
+  ): Promise<Invocation[][]> {
+    const functions = [...new Set([...this.specs.values()].map((s) => s.arn))];
+    const deliveries = await Promise.all(
+      Array.from({ length: times }, async () => {
+        const endpoint = await startLambdaEndpoint({ functions });
+        const hosts = new Map<string, Promise<FunctionHost>>();
+        const hostOf = (arn: string) => {
+          const spec = this.lookup(arn);
+          let host = hosts.get(spec.arn);
+          if (!host) {
+            host = FunctionHost.start({
+              ...spec,
+              env: { ...spec.env, AWS_ENDPOINT_URL_LAMBDA: endpoint.url },
+            });
+            hosts.set(spec.arn, host);
+          }
+          return host;
+        };
+        await hostOf(functionArn);
+        return { endpoint, hosts, hostOf };
+      }),
+    );
+    ready?.();
+    try {
+      return await Promise.all(
+        deliveries.map((d) => this.chain(functionArn, event, d.endpoint, d.hostOf)),
+      );
+    } finally {
+      for (const d of deliveries) {
+        const hosts = await Promise.allSettled([...d.hosts.values()]);
+        await Promise.all(
+          hosts.map((h) => (h.status === 'fulfilled' ? h.value.close() : undefined)),
+        );
+        await d.endpoint.close();
+      }
+    }
+  }
+
+  /** Runs `event`, then what it queues on `endpoint` and Lambda's retries, in `hostOf`'s environments. */
+  private async chain(
+    functionArn: string,
+    event: unknown,
+    endpoint: LambdaEndpoint,
+    hostOf: (arn: string) => Promise<FunctionHost>,
+    options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
+  ): Promise<Invocation[]> {
+    const stray = endpoint.take();
     if (stray.length > 0) {
       throw new Error(`${stray.length} queued invocation(s) left over from an earlier run`);
     }
@@ -246,7 +312,7 @@ export class LambdaRuntime {
     while (queue.length > 0) {
       const next = queue.shift() as Queued;
       const spec = this.lookup(next.arn);
-      const host = await this.host(spec.arn);
+      const host = await hostOf(spec.arn);
       if (done.length > 0) await options.beforeEach?.(done);
       const ran = await host.invoke(next.event, randomUUID(), this.clockOffsetMs);
       done.push({
@@ -256,7 +322,7 @@ export class LambdaRuntime {
         ...(next.retry !== undefined ? { retry: next.retry } : {}),
         ...ran,
       });
-      for (const queued of this.endpoint.take()) {
+      for (const queued of endpoint.take()) {
         queue.push({ arn: queued.functionName, event: queued.payload, queuedBy: done.length - 1 });
       }
       const retry = (next.retry ?? 0) + 1;

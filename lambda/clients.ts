@@ -47,7 +47,7 @@ export const MIN_REQUEST_TIMEOUT_MS = 2_000;
 /** A socket that goes quiet this long while an answer is read is dead. */
 export const SOCKET_TIMEOUT_MS = 20_000;
 
-/** Every client's HTTP handler settings (shared by the functions' other clients). */
+/** The Node HTTP handler settings of every client: the timeouts above, timeouts thrown. */
 export const HTTP: NodeHttpHandlerOptions = {
   connectionTimeout: CONNECTION_TIMEOUT_MS,
   requestTimeout: MAX_REQUEST_TIMEOUT_MS,

@@ -1,10 +1,11 @@
 /**
  * The Lambda shell: builds the clients once per container and runs `handle` with them and with
- * the deployment (tag key and schedule names) the construct put in the environment.
+ * the deployment (tag key and schedule names) the construct put in the environment, once per
+ * event when the construct gave the functions a deduplication table (`deduplication.ts`).
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import {
   DEPLOYMENT_ENV,
@@ -13,18 +14,24 @@ import {
   type TargetsConfig,
 } from '../lib/schedule-input';
 import { callOptions, makeClients, makeTargetDeps } from './clients';
+import {
+  deduplicationFromEnv,
+  type DeliveryMetrics,
+  type DuplicateDelivery,
+} from './deduplication';
 import { handleHub } from './hub';
 import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './targets';
 import { deploymentFromEnv } from '../lib/schedule-input-parser';
 import { powertoolsMetrics } from './metrics';
 import { limitsFromEnv } from './pacer';
-import { handle, RunDeps, RunLogger, RunSummary } from './run';
+import { handle, parseInput, RunDeps, RunLogger, RunSummary } from './run';
 
 const logger = new Logger();
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.
-const metrics = powertoolsMetrics(
-  new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Ec2Scheduler' }),
-);
+const powertools = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Ec2Scheduler',
+});
+const metrics = powertoolsMetrics(powertools);
 const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
 const clients = makeClients();
 const runLogger: RunLogger = {
@@ -32,9 +39,25 @@ const runLogger: RunLogger = {
   warn: (message, attributes) => logger.warn(message, attributes ?? {}),
   error: (message, attributes) => logger.error(message, attributes ?? {}),
 };
+const deliveryMetrics: DeliveryMetrics = {
+  count(name, event) {
+    const metric = powertools.singleMetric();
+    metric.clearDefaultDimensions();
+    metric.addDimension('Schedule', event.schedule);
+    metric.addDimension('Action', event.action);
+    metric.addMetric(name, MetricUnit.Count, 1);
+  },
+};
+const deduplication = deduplicationFromEnv(process.env, {
+  logger: runLogger,
+  metrics: deliveryMetrics,
+});
 
 export function makeHandler(action: ScheduleAction) {
-  return async (event: unknown, context: Context): Promise<RunSummary | TargetsSummary> => {
+  return async (
+    event: unknown,
+    context: Context,
+  ): Promise<RunSummary | TargetsSummary | DuplicateDelivery> => {
     logger.addContext(context);
     const self = context.invokedFunctionArn || process.env.AWS_LAMBDA_FUNCTION_NAME;
     // Read per invocation: a function deployed without them rejects every event, clearly.
@@ -60,9 +83,13 @@ export function makeHandler(action: ScheduleAction) {
         );
       },
     };
-    return deployment.targets
-      ? handleHub(event, action, deps, targetDeps(deployment.targets))
-      : handle(event, action, deps);
+    const run = () =>
+      deployment.targets
+        ? handleHub(event, action, deps, targetDeps(deployment.targets))
+        : handle(event, action, deps);
+    if (!deduplication) return run();
+    // A malformed event is refused here, before any call (the store's included).
+    return deduplication.once(parseInput(event, action, deps).event, context, run);
   };
 }
 

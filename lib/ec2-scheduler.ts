@@ -6,6 +6,7 @@ import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 
 import type * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as config from 'aws-cdk-lib/aws-config';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +19,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
 import { createCoverageRule } from './coverage-rule';
+import { createDeduplicationTable } from './deduplication-table';
 import { createGrantStatement } from './instance-statements';
 import { configureHub } from './hub';
 import { allowLogsToUse, createSchedulerKey, logGroupNames } from './encryption';
@@ -63,6 +65,12 @@ export class Ec2Scheduler extends Construct {
    * is given, and the alarm topic unless `alarmTopic` is given. Undefined when both are given.
    */
   public readonly encryptionKey?: kms.Key;
+  /**
+   * Where the functions record each delivered event's run, so a duplicate delivery does nothing
+   * (Powertools' idempotency records, expiring after 24 hours). Undefined with
+   * `deduplication: false`.
+   */
+  public readonly deduplicationTable?: dynamodb.Table;
   /** Security groups of the functions, with `vpc`; empty outside a VPC. */
   public readonly securityGroups: ec2.ISecurityGroup[];
   /**
@@ -136,6 +144,9 @@ export class Ec2Scheduler extends Construct {
         ? [...this.props.securityGroups]
         : [createFunctionSecurityGroup(this, this.props.vpc)]
       : [];
+    if (this.props.deduplication) {
+      this.deduplicationTable = createDeduplicationTable(this);
+    }
     const [start, stop] = this.createFunctions();
     this.startFunction = start.fn;
     this.startRole = start.role;
@@ -272,6 +283,7 @@ export class Ec2Scheduler extends Construct {
       scheduleNames: () => this.scheduleList.map((s) => s.name),
       deadLetterQueue: this.deadLetterQueue,
       securityGroups: this.securityGroups,
+      deduplicationTable: this.deduplicationTable,
     };
     const start = createSchedulerFunction(this, 'start', { ...common, logGroupName: names.start });
     const stop = createSchedulerFunction(this, 'stop', { ...common, logGroupName: names.stop });

@@ -196,6 +196,16 @@ export interface Ec2SchedulerProps {
    * @default false
    */
   readonly coverage?: boolean;
+
+  /**
+   * Run each scheduled event once, however often it is delivered (Lambda may deliver an
+   * asynchronous event twice; two schedules may fire at the same minute): the functions record
+   * each run in a DynamoDB table created here (on demand, records kept 24 hours), and a duplicate
+   * does nothing. If the table cannot be reached, the run goes ahead. With `false`: no table, and
+   * a duplicate delivery runs again (safe, but it doubles the work and the metrics).
+   * @default true
+   */
+  readonly deduplication?: boolean;
 }
 
 /**

@@ -57,6 +57,7 @@ export interface ResolvedProps {
   /** Where a hub acts; undefined for a scheduler that acts in its own account and Region. */
   readonly targets?: ResolvedTargets;
   readonly coverage: boolean;
+  readonly deduplication: boolean;
 }
 
 /** Longest verification by default, when the timeout leaves room for it. */
@@ -118,6 +119,7 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     enforceEveryMinutes: resolveEnforceEvery(props.enforceEvery),
     targets: resolveTargets(props),
     coverage: props.coverage ?? false,
+    deduplication: props.deduplication ?? true,
   };
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Lazy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { deduplicationEnvironment, grantDeduplication } from './deduplication-table';
 import type { ScheduleAction } from './schedule-input';
 import { findInstancesStatement, transitionStatement } from './instance-statements';
 import { checkRolePolicySize } from './policy-size';
@@ -36,6 +38,8 @@ export interface SchedulerFunctionOptions {
   readonly deadLetterQueue: sqs.IQueue;
   /** Empty outside a VPC. */
   readonly securityGroups: readonly ec2.ISecurityGroup[];
+  /** Where the function records each event's run; none with `deduplication: false`. */
+  readonly deduplicationTable?: dynamodb.Table;
 }
 
 /** What {@link createSchedulerFunction} creates. */
@@ -86,6 +90,7 @@ export function createSchedulerFunction(
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       ...deploymentEnvironment(props.tagKey, options.scheduleNames),
       ...targetsEnvironment(scope, props.targets),
+      ...deduplicationEnvironment(options.deduplicationTable),
     },
   });
   fn.node.addValidation({ validate: () => environmentSizeErrors(fn) });
@@ -128,6 +133,7 @@ function createRole(
   const statements = [findInstancesStatement(), transitionStatement(action, instances)];
   if (options.props.vpc) statements.push(attachToVpc());
   for (const statement of statements) role.addToPrincipalPolicy(statement);
+  if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
     options.scheduleNames,

@@ -1,7 +1,8 @@
 /**
  * Names the construct and the functions both use: the metrics the functions publish (which the
- * alarms and dashboard read) and the tag keys derived from `<tagKey>` (the override tag they read,
- * the audit tag they write and IAM lets them write).
+ * alarms and dashboard read), the tag keys derived from `<tagKey>` (the override tag they read,
+ * the audit tag they write and IAM lets them write), and the deduplication table's variable and
+ * attributes.
  */
 
 /** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
@@ -49,3 +50,21 @@ export function overrideTagKey(tagKey: string): string {
 export function auditTagKey(tagKey: string): string {
   return `${tagKey}${AUDIT.suffix}`;
 }
+
+/** Metrics of the functions' deduplication of deliveries (dimensions Schedule and Action). */
+export const DEDUPLICATION_METRIC_NAMES = {
+  /** A delivery of an event that another invocation runs or ran: it did nothing. */
+  duplicate: 'DuplicateDeliveries',
+  /** The deduplication store could not be read or written: the run went ahead without it. */
+  unavailable: 'DeduplicationUnavailable',
+} as const;
+
+/**
+ * The deduplication table: the variable that names it to the functions, and the attributes the
+ * functions' store (Powertools' idempotency layer) keys and expires its records by.
+ */
+export const DEDUPLICATION_TABLE = {
+  environment: 'EC2_SCHEDULER_DEDUPLICATION_TABLE',
+  partitionKey: 'id',
+  expiryAttribute: 'expiration',
+} as const;

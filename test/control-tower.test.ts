@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
@@ -138,4 +139,22 @@ test('with coverage: the Config rule and its EventBridge rule open no finding', 
     scheduler.addSchedule('evening', { stop: 'cron(0 19 ? * MON-FRI *)' });
   });
   expect(findings).toEqual({ open: [], acknowledged: outsideVpc('Covered') });
+});
+
+test('the deduplication table passes CT.DYNAMODB.PR.1 and PR.2, which a plain table beside it fails', () => {
+  const findings = controlTowerFindings((app) => {
+    const stack = new Stack(app, 'Tables');
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler');
+    scheduler.addSchedule('evening', { stop: 'cron(0 19 ? * MON-FRI *)' });
+    new dynamodb.Table(stack, 'Plain', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    });
+  });
+  expect(findings).toEqual({
+    open: [
+      'CT.DYNAMODB.PR.1 at Tables/Plain/Resource',
+      'CT.DYNAMODB.PR.2 at Tables/Plain/Resource',
+    ],
+    acknowledged: outsideVpc('Tables'),
+  });
 });

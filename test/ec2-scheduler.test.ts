@@ -890,3 +890,101 @@ describe('what the functions are told of their deployment (issue 9)', () => {
     ]);
   });
 });
+
+describe('deduplication of deliveries', () => {
+  const build = (props: Ec2SchedulerProps = {}) => {
+    const stack = testStack();
+    const scheduler = new Ec2Scheduler(stack, 'Scheduler', props);
+    scheduler.addSchedule('office-hours', { start: WEEKDAYS_8, stop: WEEKDAYS_17 });
+    return { stack, scheduler, template: Template.fromStack(stack) };
+  };
+
+  test('by default: one on-demand table keyed by id, TTL on expiration, encrypted, PITR on, deleted with the stack', () => {
+    const { scheduler, template } = build();
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(scheduler.deduplicationTable).toBeDefined();
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // SSEEnabled without a key: DynamoDB's AWS managed key (aws/dynamodb).
+        SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+      },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+  });
+
+  test('each function role may put, get, update and delete items, on the table alone', () => {
+    const { stack, scheduler, template } = build();
+    const tableArn = stack.resolve(scheduler.deduplicationTable!.tableArn);
+    for (const role of [scheduler.startRole, scheduler.stopRole]) {
+      const statements = statementsOf(template, stack, role).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(statements).toEqual([
+        {
+          Sid: 'DeduplicationRecords',
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:PutItem',
+            'dynamodb:GetItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+          ],
+          Resource: tableArn,
+        },
+      ]);
+    }
+  });
+
+  test('both functions get the table name in EC2_SCHEDULER_DEDUPLICATION_TABLE', () => {
+    const { stack, scheduler, template } = build();
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }>;
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment.Variables.EC2_SCHEDULER_DEDUPLICATION_TABLE).toEqual(
+        stack.resolve(scheduler.deduplicationTable!.tableName),
+      );
+    }
+  });
+
+  test('deduplication: false creates no table, no grant and no variable', () => {
+    const { stack, scheduler, template } = build({ deduplication: false });
+    expect(scheduler.deduplicationTable).toBeUndefined();
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    for (const role of [scheduler.startRole, scheduler.stopRole]) {
+      expect(
+        actionsGrantedTo(template, stack, role).filter((a) => a.startsWith('dynamodb:')),
+      ).toEqual([]);
+    }
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.not(
+          Match.objectLike({ EC2_SCHEDULER_DEDUPLICATION_TABLE: Match.anyValue() }),
+        ),
+      },
+    });
+  });
+
+  test('cdk-nag: the table and its grants raise no finding, and need no acknowledgement', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Dedup');
+    new Ec2Scheduler(stack, 'Scheduler').addSchedule('office-hours', {
+      start: WEEKDAYS_8,
+      stop: WEEKDAYS_17,
+    });
+    expect(unacknowledgedNagErrors(app)).toEqual([]);
+    const onTable = app.node
+      .findAll()
+      .filter((c) => c.node.path.includes('DeduplicationTable'))
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    expect(onTable).toEqual([]);
+  });
+});

@@ -1,7 +1,13 @@
 /**
- * The scheduler end to end: a stack synthesized through the public API, the loopback EC2 and
- * Lambda endpoints, and Lambda runtimes that run the shipped bundles of its functions from the
- * cloud assembly (see `lambda-runtime.ts`), fired with a schedule's own input.
+ * The scheduler end to end: a stack synthesized through the public API, the loopback EC2, Lambda
+ * and DynamoDB endpoints (the template's tables created in the last), and Lambda runtimes that
+ * run the shipped bundles of its functions from the cloud assembly (see `lambda-runtime.ts`),
+ * fired with a schedule's own input.
+ *
+ * A runtime's functions reach the deduplication table only with `deduplication: true`; otherwise
+ * they run as deployed with `deduplication: false` (the variable left out), as the run's own
+ * tests expect (some model Lambda's retries of a failed run, which deduplication answers from
+ * the table).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +21,7 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../../harness/assembly';
+import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../../harness/dynamodb-endpoint';
 import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
 import { LambdaRuntime, type Invocation } from '../../harness/lambda-runtime';
@@ -52,6 +59,8 @@ export const emfLines = (invocations: readonly Invocation[]) =>
 export interface RuntimeOptions {
   /** Lambda's retries of a failed async invocation; default the template's. */
   readonly asyncRetries?: number;
+  /** The functions reach the deduplication table on the loopback DynamoDB. Default false. */
+  readonly deduplication?: boolean;
 }
 
 export class E2eWorld {
@@ -62,6 +71,7 @@ export class E2eWorld {
     readonly stack: StackAssembly,
     readonly ec2: Ec2Endpoint,
     readonly lambda: LambdaEndpoint,
+    readonly dynamodb: DynamoDbEndpoint,
   ) {}
 
   /** Synthesizes the stack `build` adds to a fresh app and starts the endpoints. */
@@ -70,7 +80,9 @@ export class E2eWorld {
     const stack = synthesize(outdir, build);
     const ec2 = await startEc2Endpoint();
     const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
-    return new E2eWorld(outdir, stack, ec2, lambda);
+    const dynamodb = await startDynamoDbEndpoint();
+    for (const table of stack.tables) dynamodb.createTable(table);
+    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb);
   }
 
   /**
@@ -86,7 +98,11 @@ export class E2eWorld {
       rt.register(
         functionSpec(
           fn,
-          { ec2: this.ec2.url, lambda: this.lambda.url },
+          {
+            ec2: this.ec2.url,
+            lambda: this.lambda.url,
+            ...(options.deduplication ? { dynamodb: this.dynamodb.url } : {}),
+          },
           {
             // Powertools logs (and, with metrics kept on, writes EMF) through the console in dev
             // mode, where the runtime collects them.
@@ -121,18 +137,35 @@ export class E2eWorld {
     return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
   }
 
+  /**
+   * Fires `schedule` at its first firing after `after` and delivers it `times` times at once, each
+   * delivery in an execution environment of its own (see `LambdaRuntime.invokeConcurrently`).
+   */
+  async fireConcurrently(
+    rt: LambdaRuntime,
+    schedule: AssemblySchedule,
+    after: Date,
+    times = 2,
+  ): Promise<{ at: Date; deliveries: Invocation[][] }> {
+    const { at, payload } = firingAfter(schedule, after);
+    rt.setClock(new Date(at.getTime() + 1500));
+    return { at, deliveries: await rt.invokeConcurrently(schedule.target.arn, payload, times) };
+  }
+
   /** The EC2 requests of one action. */
   calls(action: string): RecordedRequest[] {
     return this.ec2.requests.filter((r) => r.action === action);
   }
 
-  /** Before each test: no instances, faults, limits, latency or recorded requests. */
+  /** Before each test: no instances, records, faults, limits, latency or recorded requests. */
   reset(): void {
     this.ec2.reset();
     this.ec2.setLimits(false);
     this.ec2.latencyMs = 0;
     this.ec2.settleMs = 0;
     this.lambda.reset();
+    this.dynamodb.reset();
+    this.dynamodb.latencyMs = 0;
   }
 
   /** After each test: stops the execution environments. */
@@ -145,6 +178,7 @@ export class E2eWorld {
     await this.closeRuntimes();
     await this.ec2.close();
     await this.lambda.close();
+    await this.dynamodb.close();
     fs.rmSync(this.outdir, { recursive: true, force: true });
   }
 }
