@@ -25,13 +25,27 @@ export function deploymentEnvironment(
   };
 }
 
+/**
+ * A resource's name or attribute known only at deploy (the deduplication table's `Ref`) counts at
+ * the longest it can be: 255 characters, DynamoDB's longest table name. Other intrinsics (a
+ * `Fn::Join` of tokens) count as written, about their deployed length.
+ */
+const UNRESOLVED_VALUE_BYTES = 255;
+
+function deployedAtLongest(_key: string, value: unknown): unknown {
+  const only = value && typeof value === 'object' ? Object.keys(value) : [];
+  return only.length === 1 && (only[0] === 'Ref' || only[0] === 'Fn::GetAtt')
+    ? 'x'.repeat(UNRESOLVED_VALUE_BYTES)
+    : value;
+}
+
 /** Errors for `addValidation` when the function's environment exceeds Lambda's limit. */
 export function environmentSizeErrors(fn: lambda.Function): string[] {
   const cfn = fn.node.defaultChild as lambda.CfnFunction;
   const environment = Stack.of(fn).resolve(cfn.environment) as
     { variables?: Record<string, unknown> } | undefined;
   const variables = environment?.variables ?? {};
-  const bytes = Buffer.byteLength(JSON.stringify(variables));
+  const bytes = Buffer.byteLength(JSON.stringify(variables, deployedAtLongest));
   if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
   const names = Buffer.byteLength(String(variables[DEPLOYMENT_ENV.schedules] ?? ''));
   if (variables[TARGETS_ENV] === undefined) {

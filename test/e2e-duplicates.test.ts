@@ -223,7 +223,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
   const rt = new LambdaRuntime(lambda);
   try {
     for (const account of [A, B]) {
-      sts.allow(`arn:aws:iam::${account}:role/ec2-scheduler-spoke`);
+      sts.allow(`arn:aws:iam::${account}:role/ec2-scheduler-spoke-start`);
       (await accounts.target(account, 'us-east-1')).addInstances(
         makeInstances(20, { tags: OFFICE, state: 'stopped', firstIndex: account === A ? 1 : 101 }),
       );

@@ -876,6 +876,19 @@ describe('what the functions are told of their deployment (issue 9)', () => {
     );
   });
 
+  test("the environment check counts the deduplication table's name at its longest (255 characters), not as its Ref", () => {
+    // Names that fit beside a 40-byte Ref but not beside a 255-character deployed table name.
+    const fill = (dedup: boolean) => {
+      const stack = testStack();
+      const scheduler = new Ec2Scheduler(stack, 'Scheduler', { deduplication: dedup });
+      const name = (k: number) => `${'n'.repeat(200)}${k}`;
+      for (let k = 0; k < 18; k++) scheduler.addSchedule(name(k), { stop: 'cron(0 19 * * ? *)' });
+      return () => Template.fromStack(stack);
+    };
+    expect(fill(false)).not.toThrow();
+    expect(fill(true)).toThrow(/over Lambda's limit of 4 KB/);
+  });
+
   test('Lambda does not re-run a failed run: the functions have no asynchronous retries', () => {
     const stack = testStack();
     new Ec2Scheduler(stack, 'Scheduler').addSchedule('office-hours', {
