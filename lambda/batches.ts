@@ -7,7 +7,7 @@ import { StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2
 import { tagActedOn } from './audit';
 import type { RunContext } from './context';
 import { errorCode, GONE_CODES, isAbort, isThrottle } from './errors';
-import { isolate } from './isolate';
+import { Searches } from './isolate';
 import { lookAgain } from './look-again';
 import { MAX_BATCH } from './pacer';
 
@@ -53,16 +53,19 @@ export async function sendBatches(
   notAfter: Date,
 ): Promise<SendEnd> {
   const { budget, clock, pacer } = ctx;
+  const searches = new Searches(pacer);
   while (queue.length > 0) {
     const batch = queue.shift() as Batch;
     if (batch.carried) {
       if (!(await lookAgain(ctx, batch, queue))) return { kind: 'deadline', left: queue.splice(0) };
       continue;
     }
+    const part = searches.partOf(batch, queue, clock.now());
     const { size, waitMs, probe } = pacer.nextBatch(
-      batch.ids.length,
+      part ?? batch.ids.length,
       clock.now(),
       budget.timeToAct() - budget.callEstimateMs,
+      part,
     );
     if (size < batch.ids.length) queue.unshift({ ...batch, ids: batch.ids.slice(size) });
     const ids = batch.ids.slice(0, size);
@@ -83,8 +86,9 @@ export async function sendBatches(
       // Acting again is safe: a start of a running instance changes nothing.
       return { kind: 'deadline', left: [{ ...batch, ids }, ...queue.splice(0)] };
     } else if (result.kind === 'failed') {
-      // One bad instance (or a few) failed the call: set apart what the error names, or halve.
-      const { settle, resend } = isolate(result.error, ids, (id) => ctx.placement.get(id));
+      // One bad instance (or a few) failed the call: set apart what the error names, or search.
+      const placement = (id: string) => ctx.placement.get(id);
+      const { settle, resend } = searches.failed(result.error, ids, queue, placement);
       queue.unshift(...resend.map((group) => ({ ...batch, ids: group })));
       for (const instanceId of settle) settleOne(ctx, queue, result.error, instanceId, batch);
     }
