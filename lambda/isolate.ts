@@ -55,8 +55,9 @@ export function isolate(
 
 /**
  * How many of `suspects` ids (at least one of them bad) the next part of a search sends.
- * - `free` (a failed call keeps no tokens, or this call is the probe that a charging EC2 refuses
- *   before taking any): only the calls cost time, so halves, about log2 n calls.
+ * - `free` (a failed call keeps no tokens, the bucket holds them and all the run still needs, or
+ *   this call is the probe that a charging EC2 refuses before taking any): only the calls cost
+ *   time, so halves, about log2 n calls.
  * - `charged`: a part that fails wastes its instance tokens, and every call spends a request
  *   token. Parts of s ids cost about n/s calls and s wasted ids a level; with a call priced at
  *   `callPriceInIds` instance tokens, s = sqrt(price x n) spends the least (32 of 1,000 at EC2's
@@ -75,8 +76,11 @@ export function partSize(
 
 /** What a search asks the pacer. */
 export interface FailedCallCosts {
-  /** What a failed call of `want` ids would cost the instance bucket, as far as the pacer knows. */
-  failedCallCost(want: number, now: number): 'free' | 'charged';
+  /**
+   * What a failed call of `want` ids would cost, as far as the pacer knows, when the run still
+   * needs `needed` instance tokens besides.
+   */
+  failedCallCost(want: number, now: number, needed: number): 'free' | 'charged';
   /** What a call costs in instance tokens: the instance bucket's refill over the request bucket's. */
   readonly callPriceInIds: number;
 }
@@ -107,13 +111,15 @@ export class Searches {
   partOf(batch: Queued, queue: readonly Queued[], now: number): number | undefined {
     const role = this.roles.get(batch.ids[0]);
     if (role === undefined) return undefined;
+    const queued = queue.reduce((sum, b) => sum + b.ids.length, 0);
     if ('presumed' in role) {
-      const cost = this.costs.failedCallCost(batch.ids.length, now);
+      const cost = this.costs.failedCallCost(batch.ids.length, now, queued);
       return cost === 'free' ? undefined : Math.min(batch.ids.length, role.presumed);
     }
     const left = batch.ids.length + this.searched(role.search, queue);
     const half = Math.min(batch.ids.length, Math.ceil(left / 2));
-    const cost = this.costs.failedCallCost(half, now);
+    // Halves waste at most `left` ids in all: free if the bucket holds them and the rest.
+    const cost = this.costs.failedCallCost(half, now, queued + left);
     return Math.min(batch.ids.length, partSize(left, cost, this.costs.callPriceInIds));
   }
 

@@ -171,12 +171,15 @@ export class Pacer {
   }
 
   /**
-   * What a failed call of `want` ids would cost the instance bucket, as far as the pacer knows:
-   * `free` when a probe found that EC2 keeps no tokens of failed calls, or when this call would be
-   * the probe (a charging EC2 refuses it before taking any); `charged` otherwise.
+   * What a failed call of `want` ids would cost the run, as far as the pacer knows: `free` when a
+   * probe found that EC2 keeps no tokens of failed calls, when the bucket holds them besides the
+   * `needed` tokens the run still needs (nothing to wait for), or when this call would be the
+   * probe (a charging EC2 refuses it before taking any); `charged` otherwise.
    */
-  failedCallCost(want: number, now: number): 'free' | 'charged' {
-    if (this.failedCallsCharged !== undefined) return this.failedCallsCharged ? 'charged' : 'free';
+  failedCallCost(want: number, now: number, needed = 0): 'free' | 'charged' {
+    if (this.failedCallsCharged === false) return 'free';
+    if (this.resource.level(now) >= want + needed) return 'free';
+    if (this.failedCallsCharged === true) return 'charged';
     return this.nextBatch(want, now).probe ? 'free' : 'charged';
   }
 
