@@ -112,6 +112,12 @@ export interface ScenarioRow {
    * of another instance type than the rest.
    */
   readonly variant?: Variant;
+  /** `--only=ice --previous=<dir>`: which handler bundles ran (`now`, or `previous` from <dir>). */
+  readonly handlers?: 'previous' | 'now';
+  /** StartInstances/StopInstances calls after the first, throttled ones included. */
+  readonly laterActionCalls?: number;
+  /** Instance ids in the failed (not throttled) start/stop calls after the first: wasted tokens. */
+  readonly wastedIds?: number;
 }
 
 type Variant =
@@ -188,9 +194,12 @@ async function runScheduler(
   n: number,
   limits: boolean,
   variant?: Variant,
+  /** Handler bundles to run instead of the assembly's (`<dir>/start/index.js`, ...). */
+  bundles?: string,
 ): Promise<ScenarioRow> {
   const schedule: AssemblySchedule = findSchedule(stack, SCHEDULE, action);
-  const fn = schedule.target;
+  const target = schedule.target;
+  const fn = bundles ? { ...target, file: path.join(bundles, action, 'index.js') } : target;
   const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
   const rt = new LambdaRuntime(lambda);
@@ -268,12 +277,24 @@ async function runScheduler(
       failed: reported,
       lost: n - done - reported,
       invocations: invocations.length,
+      ...laterCalls(ep, action),
     };
   } finally {
     await rt.close();
     await lambda.close();
     await ep.close();
   }
+}
+
+/** The start/stop calls after the first, and the ids of the failed ones (not throttled). */
+function laterCalls(ep: Ec2Endpoint, action: Action) {
+  const mutating = action === 'start' ? 'StartInstances' : 'StopInstances';
+  const later = ep.requests.filter((r) => r.action === mutating).slice(1);
+  const failed = later.filter((r) => r.status !== 200 && r.errorCode !== 'RequestLimitExceeded');
+  return {
+    laterActionCalls: later.length,
+    wastedIds: failed.reduce((sum, r) => sum + r.instanceIds.length, 0),
+  };
 }
 
 /** EC2 ms from the first request's arrival to the answer of the last accepted start/stop. */
@@ -598,6 +619,43 @@ function table(rows: readonly ScenarioRow[]): string {
   return [head, ...lines.map((l) => `| ${l} |`)].join('\n');
 }
 
+/**
+ * The ICE rows: the start calls after the first (throttled included), the ids of the failed ones
+ * (instance tokens wasted where failed calls are charged), their sum (what the search spends of
+ * the two StartInstances buckets, in tokens), and the time past the floor, also net of what the
+ * row without a bad instance spends past its own floor (the handler's work before its first
+ * call, which the time scale multiplies by 15).
+ */
+function iceTable(rows: readonly ScenarioRow[]): string {
+  const head =
+    '| Bad instance | Failed calls | Handlers | Start calls after the first | Throttled | Failed ids after the first | Calls + failed ids | EC2 s (last acted) | Floor EC2 s | Past floor | Past floor, net of the no-bad row |\n' +
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const over = (r: ScenarioRow) => r.actedMs - (r.floorMs ?? 0);
+  const lines = rows.map((r) => {
+    const none = rows.find((x) => x.variant === undefined && x.handlers === r.handlers);
+    const calls = r.laterActionCalls ?? 0;
+    const wasted = r.wastedIds ?? 0;
+    return [
+      r.variant === undefined
+        ? 'none'
+        : r.variant.includes('other-type')
+          ? 'another type'
+          : 'same type',
+      r.variant === undefined ? '' : r.variant.endsWith('-charged') ? 'charged' : 'free',
+      r.handlers ?? 'now',
+      calls,
+      r.throttled ?? '',
+      wasted,
+      calls + wasted,
+      fmtS(r.actedMs),
+      fmtS(r.floorMs),
+      fmtS(over(r)),
+      none && r !== none ? fmtS(over(r) - over(none)) : '',
+    ].join(' | ');
+  });
+  return [head, ...lines.map((l) => `| ${l} |`)].join('\n');
+}
+
 function figuresTable(figures: readonly FigureRow[]): string {
   const out = ['| Figure | Value |', '|---|---|'];
   for (const f of figures) {
@@ -658,13 +716,20 @@ async function main(): Promise<void> {
       return s;
     });
     if (ONLY === 'ice') {
+      // `--previous=<dir>`: the same rows with the handler bundles in <dir>/start and <dir>/stop
+      // (built at another commit), each next to the current ones, minutes apart in one run.
+      const previous = process.argv.find((a) => a.startsWith('--previous='))?.slice(11);
       const ice: ScenarioRow[] = [];
       for (const variant of [undefined, ...ICE_VARIANTS]) {
-        log(`scheduler start 1000 limits=true ${variant ?? ''}`);
-        ice.push(await runScheduler(stack, 'start', 1000, true, variant));
-        log(`  ${JSON.stringify(ice[ice.length - 1])}`);
+        for (const handlers of previous ? (['previous', 'now'] as const) : (['now'] as const)) {
+          log(`scheduler start 1000 limits=true ${variant ?? ''} ${handlers}`);
+          const bundles = handlers === 'previous' ? path.resolve(previous as string) : undefined;
+          const row = await runScheduler(stack, 'start', 1000, true, variant, bundles);
+          ice.push({ ...row, handlers });
+          log(`  ${JSON.stringify(ice[ice.length - 1])}`);
+        }
       }
-      process.stdout.write(`${table(ice)}\n`);
+      process.stdout.write(`${table(ice)}\n\n${iceTable(ice)}\n`);
       return;
     }
     if (ONLY === 'accounts') {

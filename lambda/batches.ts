@@ -9,7 +9,7 @@ import { tagActedOn } from './audit';
 import { Batch, batchesOf, needsLook } from './batch';
 import { type RunContext, transitFor } from './context';
 import { errorCode, GONE_CODES, isAbort, isThrottle } from './errors';
-import { isolate } from './isolate';
+import { Searches } from './isolate';
 import { lookAgain } from './look-again';
 
 /**
@@ -48,6 +48,7 @@ export async function sendBatches(
   notAfter: Date,
 ): Promise<SendEnd> {
   const { budget, clock, pacer } = ctx;
+  const searches = new Searches(pacer);
   for (;;) {
     if (queue.length === 0) {
       const end = await awaitTransit(ctx, queue, notAfter);
@@ -58,10 +59,12 @@ export async function sendBatches(
       if (!(await lookAgain(ctx, batch, queue))) return deadline(ctx, queue);
       continue;
     }
+    const part = searches.partOf(batch, queue, clock.now());
     const { size, waitMs, probe } = pacer.nextBatch(
-      batch.ids.length,
+      part ?? batch.ids.length,
       clock.now(),
       budget.timeToAct() - budget.callEstimateMs,
+      part,
     );
     if (clock.now() + waitMs >= notAfter.getTime()) {
       // The schedule's opposite transition comes first: acting now would undo it.
@@ -89,8 +92,9 @@ export async function sendBatches(
       queue.unshift({ ...batch, ids });
       return deadline(ctx, queue);
     } else if (result.kind === 'failed') {
-      // One bad instance (or a few) failed the call: set apart what the error names, or halve.
-      const { settle, resend } = isolate(result.error, ids, (id) => ctx.placement.get(id));
+      // One bad instance (or a few) failed the call: set apart what the error names, or search.
+      const placement = (id: string) => ctx.placement.get(id);
+      const { settle, resend } = searches.failed(result.error, ids, queue, placement);
       queue.unshift(...resend.map((group) => ({ ...batch, ids: group })));
       for (const instanceId of settle) settleOne(ctx, queue, result.error, instanceId, batch);
     }

@@ -165,19 +165,43 @@ export class Pacer {
     return this.cap;
   }
 
+  /** What a call costs in instance tokens: the instance bucket's refill over the request bucket's. */
+  get callPriceInIds(): number {
+    return this.limits.resource.refillPerSecond / this.limits.request.refillPerSecond;
+  }
+
   /**
-   * How many of `want` ids to send, and when. The pacer waits for a worthwhile batch (about five
-   * seconds of refill) rather than sending one id at a time; when that wait would not fit in
-   * `maxWaitMs`, it sends what the bucket holds now instead.
+   * What a failed call of `want` ids would cost the run, as far as the pacer knows: `free` when a
+   * probe found that EC2 keeps no tokens of failed calls, when the bucket holds them besides the
+   * `needed` tokens the run still needs (nothing to wait for), or when this call would be the
+   * probe (a charging EC2 refuses it before taking any); `charged` otherwise.
    */
-  nextBatch(want: number, now: number, maxWaitMs = Number.POSITIVE_INFINITY): PacedBatch {
+  failedCallCost(want: number, now: number, needed = 0): 'free' | 'charged' {
+    if (this.failedCallsCharged === false) return 'free';
+    if (this.resource.level(now) >= want + needed) return 'free';
+    if (this.failedCallsCharged === true) return 'charged';
+    return this.nextBatch(want, now).probe ? 'free' : 'charged';
+  }
+
+  /**
+   * How many of `want` ids to send, and when. The pacer waits for a worthwhile batch (`least`
+   * ids; by default about five seconds of refill) rather than sending one id at a time; when that
+   * wait would not fit in `maxWaitMs`, it sends what the bucket holds now instead. A part of a
+   * failed batch passes its own size as `least`: it goes out whole.
+   */
+  nextBatch(
+    want: number,
+    now: number,
+    maxWaitMs = Number.POSITIVE_INFINITY,
+    least = this.chunk,
+  ): PacedBatch {
     const limit = Math.min(want, this.cap, MAX_BATCH, Math.floor(this.limits.resource.capacity));
     const available = Math.floor(this.resource.level(now));
     const requestWait = this.request.waitFor(1, now);
     if (available >= limit) return { size: limit, waitMs: requestWait };
     const probe = Math.min(limit, available + Math.floor(this.unconfirmed));
     if (probe > available) return { size: probe, waitMs: requestWait, probe: true };
-    const size = Math.min(limit, Math.max(available, this.chunk));
+    const size = Math.min(limit, Math.max(available, least));
     const waitMs = Math.max(this.resource.waitFor(size, now), requestWait);
     if (waitMs > maxWaitMs) {
       // Not worth the wait in the time left: send what the bucket will hold by then.

@@ -103,7 +103,7 @@ describe('what an error names', () => {
     ).toBeUndefined();
   });
 
-  test('isolate: named ids settle at once, a capacity shortfall sets its type and zone apart, anything else halves', () => {
+  test('isolate: named ids settle at once, a capacity shortfall sets its type and zone apart, anything else is searched', () => {
     const placement = (id: string) =>
       id === ids[2]
         ? { type: 'p5.48xlarge', zone: 'us-east-1a' }
@@ -115,6 +115,7 @@ describe('what an error names', () => {
     expect(isolate(named, ids, placement)).toEqual({
       settle: [ids[1]],
       resend: [[ids[0], ids[2]]],
+      search: [],
     });
     const ice = sdkError({
       name: 'InsufficientInstanceCapacity',
@@ -124,12 +125,18 @@ describe('what an error names', () => {
     expect(isolate(ice, ids, placement)).toEqual({
       settle: [],
       resend: [[ids[0], ids[1]], [ids[2]]],
+      search: [],
     });
     expect(isolate(new Error('?'), ids, placement)).toEqual({
       settle: [],
-      resend: [[ids[0], ids[1]], [ids[2]]],
+      resend: [],
+      search: ids,
     });
-    expect(isolate(new Error('?'), [ids[0]], placement)).toEqual({ settle: [ids[0]], resend: [] });
+    expect(isolate(new Error('?'), [ids[0]], placement)).toEqual({
+      settle: [ids[0]],
+      resend: [],
+      search: [],
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { deploymentFromEnv, MalformedEventError } from '../lib/schedule-input-parser';
-import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
+import { EC2_DEFAULT_LIMITS, type Ec2Limits } from '../lambda/pacer';
 import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run';
 import type { SchedulerEvent } from '../lib/schedule-input';
 import { instanceIdFor } from '../harness/ec2';
@@ -685,7 +685,8 @@ describe('a bad instance costs seconds (issue 9)', () => {
     expect(calls[0]).toMatchObject({ error: 'InsufficientInstanceCapacity' });
     expect(calls[0].ids).toHaveLength(1000);
     expect(calls[1]).toMatchObject({ error: 'RequestLimitExceeded' });
-    expect(calls.slice(2).every((c) => c.ids.length <= 10)).toBe(true);
+    // Parts of the failed batch of about sqrt(1,000) ids (issue 19), each paid in full.
+    expect(calls.slice(2).every((c) => c.ids.length <= 32)).toBe(true);
     expect(calls.slice(2).filter((c) => c.error === 'RequestLimitExceeded')).toEqual([]);
   });
 
@@ -702,6 +703,83 @@ describe('a bad instance costs seconds (issue 9)', () => {
     // Halving down to the bad one, within the 1,000 instance tokens: about 2 log2(1,000) calls.
     expect(fake.actionCalls().length).toBeLessThanOrEqual(2 * 10 + 2);
   });
+});
+
+describe('isolating one instance that lacks capacity among 1,000 of its type and zone (issue 19)', () => {
+  /** EC2's documented buckets with every refill `times` faster (an account with raised rates). */
+  const refillTimes = (times: number): Ec2Limits => {
+    const faster = (b: { capacity: number; refillPerSecond: number }) => ({
+      capacity: b.capacity,
+      refillPerSecond: b.refillPerSecond * times,
+    });
+    const { start, stop } = EC2_DEFAULT_LIMITS;
+    return {
+      start: { request: faster(start.request), resource: faster(start.resource) },
+      stop: { request: faster(stop.request), resource: faster(stop.resource) },
+    };
+  };
+
+  /** Starts 1,000 instances of one type and zone, the `bad`-th lacking capacity; what it cost. */
+  async function startWithOneBad(bad: number, limits: Ec2Limits, chargeFailedCalls: boolean) {
+    setup(limits);
+    fake.chargeFailedCalls = chargeFailedCalls;
+    fake.add(1000);
+    const badId = instanceIdFor(bad);
+    fake.failInstance(badId, 'InsufficientInstanceCapacity');
+    const error = await run(officeHoursEvent(), FIFTEEN_MINUTES, limits).catch(
+      (e: unknown) => e as RunFailedError,
+    );
+    const later = fake.actionCalls().slice(1);
+    const failed = later.filter((c) => c.error && c.error !== 'RequestLimitExceeded');
+    return {
+      badId,
+      error: error as RunFailedError,
+      later,
+      throttled: later.filter((c) => c.error === 'RequestLimitExceeded').length,
+      wastedIds: failed.reduce((sum, c) => sum + c.ids.length, 0),
+    };
+  }
+
+  function expectAllGoodStartedAndTheBadOneFailed(r: Awaited<ReturnType<typeof startWithOneBad>>) {
+    expect(r.error).toBeInstanceOf(RunFailedError);
+    expect(r.error.summary).toMatchObject({ started: 999, failed: 1, deferred: 0 });
+    expect(r.error.summary.failures).toEqual([
+      expect.objectContaining({ instanceId: r.badId, errorCode: 'InsufficientInstanceCapacity' }),
+    ]);
+    expect(fake.count('running')).toBe(999);
+    expect(fake.instance(r.badId)?.state).toBe('stopped');
+  }
+
+  test.each([1, 501, 1000])(
+    'failed calls charged, refill 15 times faster, the bad one #%i: at most 32 + 6 + 2 + 1 = 41 instance tokens wasted, and no call throttled but the one probe',
+    async (bad) => {
+      const r = await startWithOneBad(bad, refillTimes(15), true);
+      expectAllGoodStartedAndTheBadOneFailed(r);
+      expect(r.throttled).toBeLessThanOrEqual(1);
+      expect(r.wastedIds).toBeLessThanOrEqual(41);
+    },
+  );
+
+  test.each([1, 501, 1000])(
+    "failed calls charged, EC2's default buckets, the bad one #%i: calls after the first plus wasted ids within twice the least (56)",
+    async (bad) => {
+      const r = await startWithOneBad(bad, EC2_DEFAULT_LIMITS, true);
+      expectAllGoodStartedAndTheBadOneFailed(r);
+      expect(r.throttled).toBeLessThanOrEqual(1);
+      expect(r.wastedIds).toBeLessThanOrEqual(41);
+      expect(r.later.length + r.wastedIds).toBeLessThanOrEqual(2 * 56);
+    },
+  );
+
+  test.each([1, 501, 1000])(
+    "failed calls free, EC2's default buckets, the bad one #%i: no call throttled, at most log2(1,000) + 2 = 12 start calls after the first",
+    async (bad) => {
+      const r = await startWithOneBad(bad, EC2_DEFAULT_LIMITS, false);
+      expectAllGoodStartedAndTheBadOneFailed(r);
+      expect(r.throttled).toBe(0);
+      expect(r.later.length).toBeLessThanOrEqual(12);
+    },
+  );
 });
 
 describe('the deployment (issue 9)', () => {
