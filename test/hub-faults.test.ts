@@ -10,9 +10,9 @@ import type { HttpHandlerOptions } from '@smithy/types';
 import { handleHub, TargetsFailedError } from '../lambda/hub';
 import { RunFailedError, type RunSummary } from '../lambda/run';
 import type { TargetDeps } from '../lambda/targets';
-import type { SchedulerEvent, TargetsConfig } from '../lib/schedule-input';
+import type { RunTarget, SchedulerEvent, TargetsConfig } from '../lib/schedule-input';
 import { makeInstances } from '../harness/ec2';
-import { captureLogger, officeHoursEvent } from './support/runs';
+import { captureLogger, officeHoursEvent, summaryFor } from './support/runs';
 
 const A = '111111111111';
 const HUNG = '222222222222';
@@ -64,25 +64,14 @@ describe('a target whose STS never answers', () => {
     };
     const { deps } = depsFor(3_000);
     const lambdaRun = await import('../lambda/run');
-    const spy = jest.spyOn(lambdaRun, 'runSchedule').mockImplementation(async (input) => ({
-      schedule: 'office-hours',
-      action: 'start',
-      ...input.event.target,
-      dryRun: false,
-      found: 0,
-      started: 0,
-      stopped: 0,
-      skipped: 0,
-      deferred: 0,
-      failed: 0,
-      unverified: 0,
-      auditTagged: 0,
-      overridesIgnored: 0,
-      failures: [],
-      apiCalls: 1,
-      throttledCalls: 0,
-      durationMs: 1,
-    }));
+    const spy = jest.spyOn(lambdaRun, 'runSchedule').mockImplementation(async (input) =>
+      summaryFor(input.event.target as RunTarget, {
+        found: 0,
+        started: 0,
+        apiCalls: 1,
+        durationMs: 1,
+      }),
+    );
     try {
       const error = await handleHub(officeHoursEvent(), 'start', deps, t).catch((e: Error) => e);
       // Each AssumeRole had a request timeout and an abort signal from the time left.

@@ -14,9 +14,9 @@ import { handleHub, TargetsFailedError } from '../lambda/hub';
 import { accountsOfUnits } from '../lambda/organizations';
 import type { RunSummary } from '../lambda/run';
 import { runTargets, sessionNameOf, type TargetDeps } from '../lambda/targets';
-import type { RunTarget, TargetsConfig } from '../lib/schedule-input';
+import type { TargetsConfig } from '../lib/schedule-input';
 import { deploymentFromEnv, parseScheduleInput } from '../lib/schedule-input-parser';
-import { captureLogger, officeHoursEvent } from './support/runs';
+import { captureLogger, officeHoursEvent, summaryFor } from './support/runs';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -27,29 +27,6 @@ const CONFIG: TargetsConfig = {
   spokeRoleName: 'ec2-scheduler-spoke',
 };
 const DEPLOYMENT = { tagKey: 'Schedule', schedules: ['office-hours'], targets: CONFIG };
-
-function summaryFor(target: RunTarget, fields: Partial<RunSummary> = {}): RunSummary {
-  return {
-    schedule: 'office-hours',
-    action: 'start',
-    ...target,
-    dryRun: false,
-    found: 1,
-    started: 1,
-    stopped: 0,
-    skipped: 0,
-    deferred: 0,
-    failed: 0,
-    unverified: 0,
-    auditTagged: 0,
-    overridesIgnored: 0,
-    failures: [],
-    apiCalls: 2,
-    throttledCalls: 0,
-    durationMs: 5,
-    ...fields,
-  };
-}
 
 function targetDeps(overrides: Partial<TargetDeps> = {}): TargetDeps & { connected: string[] } {
   const connected: string[] = [];

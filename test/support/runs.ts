@@ -11,7 +11,7 @@ import {
   type RunLogger,
   type RunSummary,
 } from '../../lambda/run';
-import type { SchedulerEvent } from '../../lib/schedule-input';
+import type { RunTarget, SchedulerEvent } from '../../lib/schedule-input';
 import type { InProcessEc2 } from '../../harness/ec2/in-process';
 
 /** Lambda's longest timeout, the construct's default. */
@@ -107,5 +107,29 @@ export function officeHoursEvent(overrides: Partial<SchedulerEvent> = {}): Sched
     opposites: ['cron(0 17 ? * MON-FRI *)'],
     scheduledTime: '2026-11-30T13:00:00.000Z',
     ...overrides,
+  };
+}
+
+/** A target's run summary as `runSchedule` returns it: one instance started, unless `fields` say otherwise. */
+export function summaryFor(target: RunTarget, fields: Partial<RunSummary> = {}): RunSummary {
+  return {
+    schedule: 'office-hours',
+    action: 'start',
+    ...target,
+    dryRun: false,
+    found: 1,
+    started: 1,
+    stopped: 0,
+    skipped: 0,
+    deferred: 0,
+    failed: 0,
+    unverified: 0,
+    auditTagged: 0,
+    overridesIgnored: 0,
+    failures: [],
+    apiCalls: 2,
+    throttledCalls: 0,
+    durationMs: 5,
+    ...fields,
   };
 }
