@@ -1,14 +1,14 @@
 /**
  * The fetch alone, as a child process (run with `node --import tsx`): the listing and
- * `readUtilization` of lib/utilization.ts as `suggest` calls them (its own `runningInstances`,
+ * `readUtilization` of lib/suggest/utilization.ts as `suggest` calls them (its own `runningInstances`,
  * the same clients and HTTP settings), without the analysis, the prices or the report. Prints
  * one JSON line like naive-cloudwatch.mjs.
  */
 import { performance } from 'node:perf_hooks';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CLI_HTTP } from '../lib/cli-ec2';
-import { runningInstances } from '../lib/suggest-command';
-import { periodBefore, readUtilization } from '../lib/utilization';
+import { CLI_HTTP } from '../lib/cli/cli-ec2';
+import { runningInstances } from '../lib/cli/suggest-command';
+import { periodBefore, readUtilization } from '../lib/suggest/utilization';
 
 async function main(): Promise<void> {
   const t0 = performance.now();

@@ -7,7 +7,7 @@
  *
  * - suggest: the shipped bundle `assets/cli.js suggest --json --time-zone Europe/Berlin`, its
  *   output checked instance by instance against the profile each was given;
- * - fetch only: the same listing and `readUtilization` (lib/utilization.ts), without analysis,
+ * - fetch only: the same listing and `readUtilization` (lib/suggest/utilization.ts), without analysis,
  *   prices or report (bench/suggest-fetch.ts);
  * - naive: one GetMetricStatistics per instance and metric with a plain CloudWatchClient, one
  *   call after another and 10 at a time (bench/naive-cloudwatch.mjs).
@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { InstanceSuggestion, SuggestReport } from '../lib/suggest-report';
+import type { InstanceSuggestion, SuggestReport } from '../lib/suggest/suggest-report';
 import { startCloudWatchEndpoint, type CloudWatchEndpoint } from '../harness/cloudwatch-endpoint';
 import { makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 import { startPricingEndpoint, type PricingEndpoint } from '../harness/pricing-endpoint';
@@ -399,7 +399,7 @@ async function fetchRow(w: World): Promise<SuggestBenchRow> {
   const out = JSON.parse(child.stdout) as FetchOutput;
   if (out.instances !== w.planned.length) throw new Error(`fetch listed ${out.instances}`);
   return {
-    ...rowOf(w, 'fetch only: readUtilization (lib/utilization.ts)', child, 0),
+    ...rowOf(w, 'fetch only: readUtilization (lib/suggest/utilization.ts)', child, 0),
     listMs: round(out.listedMs, 0),
     metricsMs: round(out.metricsMs, 0),
   };

@@ -12,10 +12,10 @@ import {
   CloudAssembly,
   type CloudFormationStackArtifact,
 } from 'aws-cdk-lib/cx-api';
-import { parseEventBridgeCron, type EventBridgeCron } from '../lib/cron';
-import { nextFiring } from '../lib/firings';
-import { SCHEDULED_TIME_ATTRIBUTE } from '../lib/schedule-input';
-import { DEDUPLICATION_TABLE } from '../lib/shared-names';
+import { parseEventBridgeCron, type EventBridgeCron } from '../lib/schedule/cron';
+import { nextFiring } from '../lib/schedule/firings';
+import { SCHEDULED_TIME_ATTRIBUTE } from '../lib/contract/schedule-input';
+import { DEDUPLICATION_TABLE } from '../lib/common/shared-names';
 import type { FunctionSpec } from './lambda-runtime';
 
 /**

@@ -4,12 +4,12 @@
  * (seed, instance id, hour), so the same hour always reads the same values in any order.
  *
  * "Local hour" below is the wall-clock hour in the profile's IANA zone at the instant the UTC hour
- * starts (`lib/time-zone.ts`), so busy hours follow the zone across daylight-saving changes.
+ * starts (`lib/schedule/time-zone.ts`), so busy hours follow the zone across daylight-saving changes.
  *
  * - busy: cpu 30-80 %, NetworkIn 10-90 MB, NetworkOut 5-45 MB per hour;
  * - idle: cpu 0.5-3 %, NetworkIn 20-500 kB, NetworkOut 10-250 kB per hour.
  */
-import { wallTimeOf } from '../lib/time-zone';
+import { wallTimeOf } from '../lib/schedule/time-zone';
 import type { HourlyUtilization, UtilizationSource } from './cloudwatch-metrics';
 
 export type { HourlyUtilization, UtilizationSource } from './cloudwatch-metrics';

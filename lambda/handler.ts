@@ -12,19 +12,19 @@ import {
   type ScheduleAction,
   type SchedulerEvent,
   type TargetsConfig,
-} from '../lib/schedule-input';
-import { callOptions, makeClients, makeTargetDeps } from './clients';
+} from '../lib/contract/schedule-input';
+import { callOptions, makeClients, makeTargetDeps } from './run/clients';
 import {
   deduplicationFromEnv,
   type DeliveryMetrics,
   type DuplicateDelivery,
-} from './deduplication';
-import { handleHub } from './hub';
-import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './targets';
-import { deploymentFromEnv } from '../lib/schedule-input-parser';
-import { powertoolsMetrics } from './metrics';
-import { limitsFromEnv } from './pacer';
-import { handle, parseInput, RunDeps, RunLogger, RunSummary } from './run';
+} from './deduplication/deduplication';
+import { handleHub } from './hub/hub';
+import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './hub/targets';
+import { deploymentFromEnv } from '../lib/contract/schedule-input-parser';
+import { powertoolsMetrics } from './run/metrics';
+import { limitsFromEnv } from './run/pacer';
+import { handle, parseInput, RunDeps, RunLogger, RunSummary } from './run/run';
 
 const logger = new Logger();
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.

@@ -52,7 +52,7 @@ for (const name of ['start', 'stop']) {
 
 await build({
   stdin: {
-    contents: `import { main } from './lib/cli';
+    contents: `import { main } from './lib/cli/cli';
 main(process.argv.slice(2), {
   out: (line: string) => console.log(line),
   err: (line: string) => console.error(line),

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import type { StatusReport } from '../lib/status-command';
+import type { StatusReport } from '../lib/cli/status-command';
 import { synthesize } from '../harness/assembly';
 import { CLI_BUNDLE, fakeAwsEnv, runBundle } from './support/cli';
 import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Ec2Scheduler } from '../lib';
-import { main, USAGE } from '../lib/cli';
+import { main, USAGE } from '../lib/cli/cli';
 import { useTempDirs } from './support/cli';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk-ec2-scheduler.js');

@@ -1,4 +1,4 @@
-import { closestName, editDistance, typoDistance } from '../lib/closest-name';
+import { closestName, editDistance, typoDistance } from '../lib/common/closest-name';
 
 describe('editDistance', () => {
   test.each([

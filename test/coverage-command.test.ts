@@ -4,7 +4,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import type { CoverageReport } from '../lib/coverage-command';
+import type { CoverageReport } from '../lib/cli/coverage-command';
 import { synthesize } from '../harness/assembly';
 import {
   instanceIdFor,

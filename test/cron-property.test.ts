@@ -13,7 +13,7 @@
  */
 import { Focus, generateCron, mulberry32, Picker, Shape } from './support/cron-generator';
 import { referenceFirings } from './support/cron-reference';
-import { previewSchedule } from '../lib/preview';
+import { previewSchedule } from '../lib/schedule/preview';
 import { clockChanges, offsetMinutesAt } from './support/zone-offsets';
 
 const SEED = 0x5eed_2026;

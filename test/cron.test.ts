@@ -1,6 +1,6 @@
-import { CronError, parseEventBridgeCron } from '../lib/cron';
-import { nextFiring, nextFirings } from '../lib/firings';
-import { isCalendarDate, isValidTimeZone, localDate } from '../lib/time-zone';
+import { CronError, parseEventBridgeCron } from '../lib/schedule/cron';
+import { nextFiring, nextFirings } from '../lib/schedule/firings';
+import { isCalendarDate, isValidTimeZone, localDate } from '../lib/schedule/time-zone';
 
 /** The first `count` firings of `expression` in `timeZone` after `after`, as ISO strings. */
 function fire(expression: string, timeZone: string, after: string, count: number): string[] {

@@ -6,10 +6,10 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { CronExpressionParser } from 'cron-parser';
 import { Ec2Scheduler } from '../lib';
-import { parseEventBridgeCron } from '../lib/cron';
-import { nextFirings } from '../lib/firings';
-import { previewSchedule } from '../lib/preview';
-import { clockChanges, instantsOf } from '../lib/time-zone';
+import { parseEventBridgeCron } from '../lib/schedule/cron';
+import { nextFirings } from '../lib/schedule/firings';
+import { previewSchedule } from '../lib/schedule/preview';
+import { clockChanges, instantsOf } from '../lib/schedule/time-zone';
 import { testStack } from './support/app';
 
 /** The UTC instants of the next `count` firings of a start-only schedule. */

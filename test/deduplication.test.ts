@@ -1,13 +1,13 @@
 /**
- * The deduplication of deliveries (`lambda/deduplication.ts`): the run's `handle` on the in-process
+ * The deduplication of deliveries (`lambda/deduplication/deduplication.ts`): the run's `handle` on the in-process
  * EC2, wrapped as the Lambda shell wraps it, with the store on the loopback DynamoDB reached
  * through the SDK's standard `AWS_ENDPOINT_URL_DYNAMODB`.
  */
 import type { Context } from 'aws-lambda';
-import { Deduplication, deliveryKey, type DeliveryMetrics } from '../lambda/deduplication';
-import { handle, RunFailedError, type RunSummary } from '../lambda/run';
-import type { SchedulerEvent } from '../lib/schedule-input';
-import { DEDUPLICATION_TABLE } from '../lib/shared-names';
+import { Deduplication, deliveryKey, type DeliveryMetrics } from '../lambda/deduplication/deduplication';
+import { handle, RunFailedError, type RunSummary } from '../lambda/run/run';
+import type { SchedulerEvent } from '../lib/contract/schedule-input';
+import { DEDUPLICATION_TABLE } from '../lib/common/shared-names';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../harness/dynamodb-endpoint';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { captureLogger, depsFor, FIFTEEN_MINUTES, officeHoursEvent } from './support/runs';

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
-import { ActionRetryStrategy, callOptions } from '../lambda/clients';
-import { capacityShortfall, errorCode, isTransientFault, namedInstances } from '../lambda/errors';
-import { isolate } from '../lambda/isolate';
+import { ActionRetryStrategy, callOptions } from '../lambda/run/clients';
+import { capacityShortfall, errorCode, isTransientFault, namedInstances } from '../lambda/run/errors';
+import { isolate } from '../lambda/ec2/isolate';
 import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 
 /** An error shaped as the AWS SDK throws it. */

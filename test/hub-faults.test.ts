@@ -7,10 +7,10 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { HttpHandlerOptions } from '@smithy/types';
-import { handleHub, TargetsFailedError } from '../lambda/hub';
-import { RunFailedError, type RunSummary } from '../lambda/run';
-import type { TargetDeps } from '../lambda/targets';
-import type { RunTarget, SchedulerEvent, TargetsConfig } from '../lib/schedule-input';
+import { handleHub, TargetsFailedError } from '../lambda/hub/hub';
+import { RunFailedError, type RunSummary } from '../lambda/run/run';
+import type { TargetDeps } from '../lambda/hub/targets';
+import type { RunTarget, SchedulerEvent, TargetsConfig } from '../lib/contract/schedule-input';
 import { makeInstances } from '../harness/ec2';
 import { captureLogger, officeHoursEvent, summaryFor } from './support/runs';
 
@@ -63,7 +63,7 @@ describe('a target whose STS never answers', () => {
       accountsOf: async () => [],
     };
     const { deps } = depsFor(3_000);
-    const lambdaRun = await import('../lambda/run');
+    const lambdaRun = await import('../lambda/run/run');
     const spy = jest.spyOn(lambdaRun, 'runSchedule').mockImplementation(async (input) =>
       summaryFor(input.event.target as RunTarget, {
         found: 0,

@@ -10,12 +10,12 @@ import {
 } from '@aws-sdk/client-organizations';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handleHub, TargetsFailedError } from '../lambda/hub';
-import { accountsOfUnits } from '../lambda/organizations';
-import type { RunSummary } from '../lambda/run';
-import { runTargets, sessionNameOf, type TargetDeps } from '../lambda/targets';
-import type { TargetsConfig } from '../lib/schedule-input';
-import { deploymentFromEnv, parseScheduleInput } from '../lib/schedule-input-parser';
+import { handleHub, TargetsFailedError } from '../lambda/hub/hub';
+import { accountsOfUnits } from '../lambda/hub/organizations';
+import type { RunSummary } from '../lambda/run/run';
+import { runTargets, sessionNameOf, type TargetDeps } from '../lambda/hub/targets';
+import type { TargetsConfig } from '../lib/contract/schedule-input';
+import { deploymentFromEnv, parseScheduleInput } from '../lib/contract/schedule-input-parser';
 import { captureLogger, officeHoursEvent, summaryFor } from './support/runs';
 
 const A = '111111111111';
@@ -114,7 +114,7 @@ async function handleHubWith(
   logger: ReturnType<typeof captureLogger>,
   runOne: (input: Parameters<Parameters<typeof runTargets>[3]>[0]) => Promise<RunSummary>,
 ): Promise<Error> {
-  const lambdaRun = await import('../lambda/run');
+  const lambdaRun = await import('../lambda/run/run');
   const spy = jest.spyOn(lambdaRun, 'runSchedule').mockImplementation((input) => runOne(input));
   try {
     await handleHub(

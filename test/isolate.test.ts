@@ -1,4 +1,4 @@
-import { partSize, Searches, type FailedCallCosts } from '../lambda/isolate';
+import { partSize, Searches, type FailedCallCosts } from '../lambda/ec2/isolate';
 import { instanceIdFor } from '../harness/ec2';
 
 /** EC2's answer when capacity is short and every instance has the same type and zone. */

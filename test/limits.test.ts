@@ -1,5 +1,5 @@
 /**
- * One set of limits (lib/limits.ts) for synth and the functions: for each, the largest value synth
+ * One set of limits (lib/common/limits.ts) for synth and the functions: for each, the largest value synth
  * accepts synthesizes AND every schedule input it produces passes the functions' event parser
  * (with the deployment the functions read from their environment); one more fails synth, naming
  * the field, the value, the limit and the fix.
@@ -18,10 +18,10 @@ import {
   MAX_TIMES_PER_SIDE,
   OVERRIDE_REACH_SECONDS,
   RETRY_ATTEMPTS,
-} from '../lib/limits';
-import { deploymentFromEnv, parseScheduleInput } from '../lib/schedule-input-parser';
-import { DEPLOYMENT_ENV, type SchedulerEvent } from '../lib/schedule-input';
-import { handle } from '../lambda/run';
+} from '../lib/common/limits';
+import { deploymentFromEnv, parseScheduleInput } from '../lib/contract/schedule-input-parser';
+import { DEPLOYMENT_ENV, type SchedulerEvent } from '../lib/contract/schedule-input';
+import { handle } from '../lambda/run/run';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';

@@ -13,7 +13,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Ec2Scheduler, Ec2SchedulerProps, Ec2SchedulerSpokeRole } from '../lib';
 import type { Ec2SchedulerSpokeRoleProps } from '../lib';
-import { TARGETS_ENV, type TargetsConfig } from '../lib/schedule-input';
+import { TARGETS_ENV, type TargetsConfig } from '../lib/contract/schedule-input';
 import {
   NO_BUILTIN_VALIDATION,
   TemplateStatement,

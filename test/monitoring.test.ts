@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
-import type { SchedulerEvent } from '../lib/schedule-input';
+import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import {
   ANY_INSTANCE_ARN,
   actionsOf,

@@ -7,7 +7,7 @@ import {
   PreviewScheduleOptions,
   previewSchedule,
   SchedulePreview,
-} from '../lib/preview';
+} from '../lib/schedule/preview';
 import { exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 

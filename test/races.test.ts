@@ -4,8 +4,8 @@
  * works, and enforcement checks delivered late. Office hours 08:00-17:00 in New York, Monday
  * 30 November 2026 (New York is UTC-5): 08:00 is 13:00Z, 17:00 is 22:00Z.
  */
-import { EC2_DEFAULT_LIMITS } from '../lambda/pacer';
-import type { SchedulerEvent } from '../lib/schedule-input';
+import { EC2_DEFAULT_LIMITS } from '../lambda/run/pacer';
+import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import { instanceIdFor } from '../harness/ec2';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';

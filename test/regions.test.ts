@@ -13,7 +13,7 @@ import {
   type Ec2SchedulerSpokeRoleProps,
   type Ec2SchedulerTargets,
 } from '../lib';
-import { spokeRoleArn } from '../lib/spoke-arn';
+import { spokeRoleArn } from '../lib/contract/spoke-arn';
 import { NO_BUILTIN_VALIDATION } from '../harness/assembly';
 import { exactly } from './support/app';
 

@@ -1,8 +1,8 @@
-import { buildProfile, type HourlyUtilization, weekHoursOf } from '../lib/activity-profile';
-import { parseEventBridgeCron } from '../lib/cron';
-import { dayField, suggestSchedule, widen } from '../lib/schedule-proposal';
-import { runningAt } from '../lib/timeline';
-import { instantsOf, wallTimeOf } from '../lib/time-zone';
+import { buildProfile, type HourlyUtilization, weekHoursOf } from '../lib/suggest/activity-profile';
+import { parseEventBridgeCron } from '../lib/schedule/cron';
+import { dayField, suggestSchedule, widen } from '../lib/suggest/schedule-proposal';
+import { runningAt } from '../lib/schedule/timeline';
+import { instantsOf, wallTimeOf } from '../lib/schedule/time-zone';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-12-01T12:00:00Z');

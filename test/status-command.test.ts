@@ -5,7 +5,7 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
-import type { StatusReport } from '../lib/status-command';
+import type { StatusReport } from '../lib/cli/status-command';
 import { synthesize } from '../harness/assembly';
 import { instanceIdFor, makeInstances, type Ec2Endpoint } from '../harness/ec2';
 import { officeHoursBuilder } from './support/app';

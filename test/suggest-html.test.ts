@@ -1,5 +1,5 @@
-import type { InstanceSuggestion, SuggestReport } from '../lib/suggest-report';
-import { suggestHtml } from '../lib/suggest-html';
+import type { InstanceSuggestion, SuggestReport } from '../lib/suggest/suggest-report';
+import { suggestHtml } from '../lib/suggest/suggest-html';
 
 const hours = <T>(value: T): T[] => new Array<T>(168).fill(value);
 

@@ -1,4 +1,4 @@
-import { reportJson, type SuggestReport } from '../lib/suggest-report';
+import { reportJson, type SuggestReport } from '../lib/suggest/suggest-report';
 
 test('--json puts each list of week hours on one line and loses nothing', () => {
   const report = {

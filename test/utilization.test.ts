@@ -1,5 +1,5 @@
 /**
- * lib/utilization.ts: GetMetricData calls as large as the API allows, every page read, each
+ * lib/suggest/utilization.ts: GetMetricData calls as large as the API allows, every page read, each
  * instance's hours handed over in time order with network in and out summed.
  */
 import {
@@ -8,14 +8,14 @@ import {
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { HourlyUtilization } from '../lib/activity-profile';
+import type { HourlyUtilization } from '../lib/suggest/activity-profile';
 import {
   instancesPerCall,
   MAX_DATAPOINTS_PER_CALL,
   MAX_QUERIES_PER_CALL,
   periodBefore,
   readUtilization,
-} from '../lib/utilization';
+} from '../lib/suggest/utilization';
 
 const cw = mockClient(CloudWatchClient);
 const NOW = new Date('2026-12-01T12:34:56Z');

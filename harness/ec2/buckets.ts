@@ -5,7 +5,7 @@
  * ({@link RateLimiter}).
  *
  * This is the fake's own model of EC2, on purpose not the handler's client-side estimate
- * (`lambda/pacer.ts`): the tests check that estimate against it.
+ * (`lambda/run/pacer.ts`): the tests check that estimate against it.
  */
 import type { Ec2Action } from './api';
 import { TokenBucket, type BucketLimit } from '../token-bucket';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
-import { main } from '../../lib/cli';
+import { main } from '../../lib/cli/cli';
 import { synthesize } from '../../harness/assembly';
 import { startEc2Endpoint, type Ec2Endpoint } from '../../harness/ec2';
 

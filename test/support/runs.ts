@@ -3,15 +3,15 @@
  * virtual clock, a logger that keeps its lines, and the office-hours schedule's event.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import type { Ec2Limits } from '../../lambda/pacer';
+import type { Ec2Limits } from '../../lambda/run/pacer';
 import {
   handle,
   RunFailedError,
   type RunDeps,
   type RunLogger,
   type RunSummary,
-} from '../../lambda/run';
-import type { RunTarget, SchedulerEvent } from '../../lib/schedule-input';
+} from '../../lambda/run/run';
+import type { RunTarget, SchedulerEvent } from '../../lib/contract/schedule-input';
 import type { InProcessEc2 } from '../../harness/ec2/in-process';
 
 /** Lambda's longest timeout, the construct's default. */

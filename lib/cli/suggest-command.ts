@@ -1,0 +1,276 @@
+/**
+ * `cdk-ec2-scheduler suggest`: for the running instances of the account and Region (those
+ * without the schedule tag, or all with `--all`), reads hourly utilization from CloudWatch,
+ * builds each one's week x hour profile in a time zone, says whether it is always busy, always
+ * idle or has idle windows, proposes a start/stop pair for the last, and prices what it saves.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Instance } from '@aws-sdk/client-ec2';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { buildProfile, weekHoursIn, type ActivityProfile } from '../suggest/activity-profile';
+import type { Io } from './io';
+import { CLI_HTTP, listInstances, tagOf, withEc2 } from './cli-ec2';
+import { UsageError } from '../common/cli-errors';
+import { utcSeconds } from './deployed-schedules';
+import { mapLimit } from '../common/map-limit';
+import { PriceBook, priceListOs, pricingRegionFor, type PriceListOs } from '../suggest/prices';
+import type { SchedulePreview } from '../schedule/preview';
+import { suggestSchedule } from '../suggest/schedule-proposal';
+import { suggestHtml } from '../suggest/suggest-html';
+import {
+  byInterest,
+  EBS_NOTE,
+  formatReport,
+  reportJson,
+  instanceSuggestion,
+  totalSavings,
+  type InstanceFacts,
+  type PriceOf,
+  type SuggestReport,
+} from '../suggest/suggest-report';
+import { isValidTimeZone } from '../schedule/time-zone';
+import { periodBefore, readUtilization, type Period } from '../suggest/utilization';
+
+export const SUGGEST_USAGE = `  cdk-ec2-scheduler suggest [--days 14] [--time-zone TZ] [--idle-cpu 5] [--idle-network 5]
+                            [--margin 1] [--all] [--tag-key KEY] [--no-prices] [--json] [--html FILE]
+
+  --days            days of hourly CloudWatch data to read, 1-63 (default 14; 7 or more, or
+                    some week hours have no data and every instance gets "not enough data")
+  --time-zone       IANA time zone of the profiles and the proposed schedules (default UTC)
+  --idle-cpu        an hour is busy at this average CPU percent or more (default 5)
+  --idle-network    ... or with this many MB in and out (default 5)
+  --margin          hours kept running before and after every busy hour seen, 0-6 (default 1)
+  --all             every running instance, not only those without the schedule tag
+  --tag-key         the schedule tag's key (default Schedule)
+  --no-prices       skip the AWS Price List (pricing:GetProducts) and the savings
+  --json            print JSON instead of a table
+  --html            also write a self-contained page with a heatmap per instance to FILE`;
+
+/** GetProducts calls at once. */
+const PRICE_CONCURRENCY = 4;
+
+export const SUGGEST_OPTIONS = {
+  days: { type: 'string' },
+  'time-zone': { type: 'string' },
+  'idle-cpu': { type: 'string' },
+  'idle-network': { type: 'string' },
+  margin: { type: 'string' },
+  all: { type: 'boolean' },
+  'tag-key': { type: 'string' },
+  'no-prices': { type: 'boolean' },
+  json: { type: 'boolean' },
+  html: { type: 'string' },
+} as const;
+
+/** The flags `suggest` reads. */
+export interface SuggestFlags {
+  readonly days?: string;
+  readonly 'time-zone'?: string;
+  readonly 'idle-cpu'?: string;
+  readonly 'idle-network'?: string;
+  readonly margin?: string;
+  readonly all?: boolean;
+  readonly 'tag-key'?: string;
+  readonly 'no-prices'?: boolean;
+  readonly json?: boolean;
+  readonly html?: string;
+}
+
+interface Options {
+  readonly days: number;
+  readonly timeZone: string;
+  readonly idleCpu: number;
+  readonly idleNetworkMb: number;
+  readonly marginHours: number;
+  readonly tagKey: string;
+}
+
+function numberFlag(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  range: [number, number],
+  whole: boolean,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const [min, max] = range;
+  if (
+    value.trim() === '' ||
+    !Number.isFinite(n) ||
+    (whole && !Number.isInteger(n)) ||
+    n < min ||
+    n > max
+  ) {
+    throw new UsageError(
+      `--${flag} "${value}" is not ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+/** The options the flags give. @throws UsageError naming the flag, the value and the range */
+export function checkedOptions(flags: SuggestFlags): Options {
+  const timeZone = flags['time-zone'] ?? 'UTC';
+  if (!isValidTimeZone(timeZone)) {
+    throw new UsageError(
+      `--time-zone "${timeZone}" is not an IANA time zone; give one such as Europe/Berlin`,
+    );
+  }
+  if (flags['tag-key'] === '') throw new UsageError('--tag-key is empty; give a value');
+  if (flags.html !== undefined && !fs.existsSync(path.dirname(path.resolve(flags.html)))) {
+    throw new UsageError(
+      `--html "${flags.html}": its directory does not exist; create it or give another path`,
+    );
+  }
+  return {
+    days: numberFlag('days', flags.days, 14, [1, 63], true),
+    timeZone,
+    idleCpu: numberFlag('idle-cpu', flags['idle-cpu'], 5, [0, 100], false),
+    idleNetworkMb: numberFlag('idle-network', flags['idle-network'], 5, [0, 1e6], false),
+    marginHours: numberFlag('margin', flags.margin, 1, [0, 6], true),
+    tagKey: flags['tag-key'] ?? 'Schedule',
+  };
+}
+
+function factsOf(i: Instance, tagKey: string, all: boolean): InstanceFacts {
+  const name = tagOf(i, 'Name');
+  const schedule = tagOf(i, tagKey);
+  return {
+    instanceId: i.InstanceId as string,
+    ...(name !== undefined ? { name } : {}),
+    instanceType: i.InstanceType ?? 'unknown',
+    platform: i.PlatformDetails ?? 'Linux/UNIX',
+    ...(all && schedule !== undefined ? { schedule } : {}),
+  };
+}
+
+/**
+ * Prices of the instances that have a proposal: one GetProducts call per distinct type and
+ * system, a few at a time.
+ */
+async function pricesOf(
+  book: PriceBook,
+  facts: readonly InstanceFacts[],
+): Promise<Map<string, PriceOf>> {
+  const known = facts.filter((f) => priceListOs(f.platform));
+  const distinct = [...new Map(known.map((f) => [`${f.instanceType}|${f.platform}`, f])).values()];
+  await mapLimit(distinct, PRICE_CONCURRENCY, (f) =>
+    book.usdPerHour(f.instanceType, priceListOs(f.platform) as PriceListOs),
+  );
+  const out = new Map<string, PriceOf>();
+  for (const f of facts) {
+    const os = priceListOs(f.platform);
+    const usdPerHour = os && (await book.usdPerHour(f.instanceType, os));
+    out.set(
+      f.instanceId,
+      !os
+        ? { note: `no price: platform "${f.platform}" is not one the Price List lookup knows` }
+        : usdPerHour === undefined
+          ? { note: `no on-demand price found for ${f.instanceType} (${os.operatingSystem})` }
+          : { usdPerHour },
+    );
+  }
+  return out;
+}
+
+/** The running instances `suggest` looks at, and the Region. */
+export function runningInstances(options: { readonly tagKey: string }, all: boolean) {
+  return withEc2({}, async (ec2, region) => {
+    const { instances: running } = await listInstances(ec2, [
+      { Name: 'instance-state-name', Values: ['running'] },
+    ]);
+    const chosen = running.filter((i) => all || tagOf(i, options.tagKey) === undefined);
+    return { region, facts: chosen.map((i) => factsOf(i, options.tagKey, all)) };
+  });
+}
+
+/** Each instance's profile and verdict, from its utilization over `period`. */
+async function analyse(
+  facts: readonly InstanceFacts[],
+  options: Options,
+  period: Period,
+  region: string,
+  now: Date,
+) {
+  const cw = new CloudWatchClient({ requestHandler: CLI_HTTP, region });
+  const ids = facts.map((f) => f.instanceId);
+  const thresholds = { idleCpu: options.idleCpu, idleNetworkBytes: options.idleNetworkMb * 1e6 };
+  const weekHours = weekHoursIn(options.timeZone);
+  const previews = new Map<string, SchedulePreview>();
+  const profiles = new Map<string, ActivityProfile>();
+  const calls = await readUtilization(cw, ids, period, (id, hours) =>
+    profiles.set(id, buildProfile(hours, options.timeZone, thresholds, weekHours)),
+  ).finally(() => cw.destroy());
+  const found = facts.map((f) => {
+    const profile = profiles.get(f.instanceId) as ActivityProfile;
+    return { f, profile, suggestion: suggestSchedule(profile, { ...options, now, previews }) };
+  });
+  return { found, calls };
+}
+
+/** The prices of the instances with a proposal (GetProducts calls counted in `calls`). */
+async function priced(
+  facts: readonly InstanceFacts[],
+  region: string,
+  calls: Record<string, number>,
+) {
+  const pricing = new PricingClient({ requestHandler: CLI_HTTP, region: pricingRegionFor(region) });
+  const book = new PriceBook(pricing, region);
+  try {
+    return await pricesOf(book, facts);
+  } finally {
+    calls.GetProducts = book.calls;
+    pricing.destroy();
+  }
+}
+
+/** Runs `suggest`; returns the exit code. Bad arguments throw UsageError; AWS errors AwsCallError. */
+export async function suggestCommand(
+  flags: SuggestFlags,
+  args: readonly string[],
+  io: Io,
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const options = checkedOptions(flags);
+  const now = io.now?.() ?? new Date();
+  const { region, facts } = await runningInstances(options, flags.all === true);
+  const period = periodBefore(now, options.days);
+  const { found, calls: metricCalls } = await analyse(facts, options, period, region, now);
+  const calls: Record<string, number> = { GetMetricData: metricCalls };
+  const proposed = found.filter((x) => x.suggestion.proposal).map((x) => x.f);
+  const prices = flags['no-prices']
+    ? new Map<string, PriceOf>()
+    : await priced(proposed, region, calls);
+  const instances = found
+    .map(({ f, profile, suggestion }) =>
+      instanceSuggestion(f, profile, suggestion, prices.get(f.instanceId)),
+    )
+    .sort(byInterest);
+  const { idleCpu, idleNetworkMb, marginHours, days } = options;
+  const report: SuggestReport = {
+    region,
+    timeZone: options.timeZone,
+    period: { start: utcSeconds(period.start), end: utcSeconds(period.end), days },
+    thresholds: { idleCpu, idleNetworkMb, marginHours },
+    calls,
+    instances,
+    savingsPerMonthUsd: totalSavings(instances),
+    notes: [
+      ...(days < 7
+        ? [
+            `--days ${days}: less than a week, so some week hours have no datapoint and no instance gets a proposal; use 7 or more (14 by default).`,
+          ]
+        : []),
+      flags['no-prices'] ? '--no-prices: savings are not priced.' : EBS_NOTE,
+    ],
+  };
+  if (flags.html !== undefined) fs.writeFileSync(flags.html, suggestHtml(report));
+  const scope = flags.all
+    ? 'running instance(s)'
+    : `running instance(s) without a ${options.tagKey} tag`;
+  io.out(flags.json ? reportJson(report) : formatReport(report, scope));
+  return 0;
+}

@@ -1,0 +1,192 @@
+/**
+ * `suggest`'s findings for each instance, with the savings of each proposed schedule, as the
+ * text table, the JSON (`--json`) and the page (`--html`) all show them.
+ */
+import type { ActivityProfile } from './activity-profile';
+import { aligned } from '../common/text-table';
+import type { Proposal, Suggestion, Verdict } from './schedule-proposal';
+
+/** Hours in an average month (365.25 days / 12). */
+export const HOURS_PER_MONTH = 730.5;
+
+export const EBS_NOTE =
+  'Savings count instance hours only, at on-demand prices: EBS volumes and public IPv4 addresses are still billed while instances are stopped; Savings Plans, Reserved Instances and Spot change the figures.';
+
+/** One instance's findings (an element of `instances` in `suggest --json`). */
+export interface InstanceSuggestion {
+  readonly instanceId: string;
+  readonly name?: string;
+  readonly instanceType: string;
+  /** EC2's PlatformDetails, e.g. `Linux/UNIX`. */
+  readonly platform: string;
+  /** The schedule tag's value, with `--all`. */
+  readonly schedule?: string;
+  readonly verdict: Verdict;
+  readonly reason: string;
+  /** The proposal, with verdict `idle windows`: EventBridge cron expressions in `timeZone`. */
+  readonly start?: string;
+  readonly stop?: string;
+  readonly runningHoursPerWeek?: number;
+  readonly stoppedShare?: number;
+  readonly stoppedHoursPerMonth?: number;
+  /** On-demand price, USD per hour, when known. */
+  readonly usdPerHour?: number;
+  /** stoppedHoursPerMonth x usdPerHour, rounded to cents. */
+  readonly savingsPerMonthUsd?: number;
+  /** Why there is no price. */
+  readonly priceNote?: string;
+  /** Per week hour (168, Sunday 00:00 first, local time): the highest hourly CPU seen, or null. */
+  readonly maxCpu: (number | null)[];
+  /** Per week hour: whether any week was busy then. */
+  readonly busy: boolean[];
+  /** Per week hour: whether the proposal keeps the instance running then. */
+  readonly running?: boolean[];
+}
+
+/** The whole of `suggest --json`. */
+export interface SuggestReport {
+  readonly region: string;
+  readonly timeZone: string;
+  /** The hours read (UTC), and how many days they span. */
+  readonly period: { readonly start: string; readonly end: string; readonly days: number };
+  readonly thresholds: {
+    readonly idleCpu: number;
+    readonly idleNetworkMb: number;
+    readonly marginHours: number;
+  };
+  /** API calls made, by operation. */
+  readonly calls: Record<string, number>;
+  readonly instances: InstanceSuggestion[];
+  /** The sum of the savings that are known. */
+  readonly savingsPerMonthUsd: number;
+  readonly notes: string[];
+}
+
+/** What the report needs of an instance. */
+export interface InstanceFacts {
+  readonly instanceId: string;
+  readonly name?: string;
+  readonly instanceType: string;
+  readonly platform: string;
+  readonly schedule?: string;
+}
+
+/** The price of an instance: USD per hour, or why there is none. */
+export type PriceOf = { readonly usdPerHour?: number; readonly note?: string };
+
+const cents = (usd: number): number => Math.round(usd * 100) / 100;
+
+/** A proposal's fields: the schedule, its hours and, at `price`, what it saves. */
+function proposalFields(p: Proposal, price: PriceOf | undefined): Partial<InstanceSuggestion> {
+  const stoppedHoursPerMonth = Math.round((1 - p.runningHoursPerWeek / 168) * HOURS_PER_MONTH);
+  const usdPerHour = price?.usdPerHour;
+  return {
+    start: p.start,
+    stop: p.stop,
+    runningHoursPerWeek: p.runningHoursPerWeek,
+    stoppedShare: p.stoppedShare,
+    stoppedHoursPerMonth,
+    ...(usdPerHour !== undefined
+      ? { usdPerHour, savingsPerMonthUsd: cents(stoppedHoursPerMonth * usdPerHour) }
+      : {}),
+    ...(price?.note ? { priceNote: price.note } : {}),
+  };
+}
+
+/** One instance's findings, and its savings at `price`. */
+export function instanceSuggestion(
+  facts: InstanceFacts,
+  profile: ActivityProfile,
+  suggestion: Suggestion,
+  price: PriceOf | undefined,
+): InstanceSuggestion {
+  const p = suggestion.proposal;
+  return {
+    ...facts,
+    verdict: suggestion.verdict,
+    reason: suggestion.reason,
+    ...(p ? proposalFields(p, price) : {}),
+    maxCpu: profile.hours.map((h) => (h.maxCpu === undefined ? null : cents(h.maxCpu))),
+    busy: profile.hours.map((h) => h.busy),
+    ...(p ? { running: [...p.runningHours] } : {}),
+  };
+}
+
+/**
+ * `suggest --json`: indented JSON with each list of numbers, booleans or nulls (the 168 week
+ * hours) on one line, not one line per element.
+ */
+export function reportJson(report: SuggestReport): string {
+  return JSON.stringify(report, null, 2).replace(
+    /\[\n\s+([-\d.e+truefalsn,\s]*?)\n\s*\]/g,
+    (_, items: string) => `[${items.split(/,\n\s*/).join(',')}]`,
+  );
+}
+
+/** The sum of the known savings. */
+export function totalSavings(instances: readonly InstanceSuggestion[]): number {
+  return cents(instances.reduce((sum, i) => sum + (i.savingsPerMonthUsd ?? 0), 0));
+}
+
+const ORDER: Record<Verdict, number> = {
+  'idle windows': 0,
+  'always idle': 1,
+  'always busy': 2,
+  'not enough data': 3,
+};
+
+/** Instances with the most to save first; then by verdict and id. */
+export function byInterest(a: InstanceSuggestion, b: InstanceSuggestion): number {
+  return (
+    (b.savingsPerMonthUsd ?? -1) - (a.savingsPerMonthUsd ?? -1) ||
+    ORDER[a.verdict] - ORDER[b.verdict] ||
+    (a.stoppedShare !== undefined && b.stoppedShare !== undefined
+      ? b.stoppedShare - a.stoppedShare
+      : 0) ||
+    a.instanceId.localeCompare(b.instanceId)
+  );
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function outcome(i: InstanceSuggestion): string {
+  if (i.verdict !== 'idle windows') return i.reason;
+  const share = `runs ${i.runningHoursPerWeek} h/week, stopped ${Math.round((i.stoppedShare ?? 0) * 100)}%`;
+  const saving =
+    i.savingsPerMonthUsd !== undefined
+      ? `, saves ${usd(i.savingsPerMonthUsd)}/month at $${i.usdPerHour}/h`
+      : i.priceNote
+        ? ` (${i.priceNote})`
+        : '';
+  return `${share}${saving}`;
+}
+
+/** The text `suggest` prints. */
+export function formatReport(report: SuggestReport, scope: string): string {
+  const { period } = report;
+  const head = `${report.instances.length} ${scope} in ${report.region}, from ${period.days} days of hourly CloudWatch data (${period.start} to ${period.end}), hours in ${report.timeZone}:`;
+  if (report.instances.length === 0) return `No ${scope} in ${report.region}.`;
+  const rows = report.instances.map((i) => [
+    i.instanceId,
+    i.name || '-',
+    i.instanceType,
+    i.verdict,
+    i.start ?? '-',
+    i.stop ?? '-',
+    outcome(i),
+  ]);
+  const table = aligned([
+    ['INSTANCE', 'NAME', 'TYPE', 'VERDICT', 'START', 'STOP', 'DETAILS'],
+    ...rows,
+  ]);
+  const withProposal = report.instances.filter((i) => i.start).length;
+  return [
+    head,
+    ...table,
+    '',
+    `${withProposal} schedule(s) proposed; known savings ${usd(report.savingsPerMonthUsd)}/month in total.`,
+    ...report.notes,
+  ].join('\n');
+}
