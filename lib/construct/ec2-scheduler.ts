@@ -139,14 +139,8 @@ export class Ec2Scheduler extends Construct {
     if (!this.props.logEncryptionKey || !this.props.alarmTopic) {
       this.encryptionKey = createSchedulerKey(this);
     }
-    this.securityGroups = this.props.vpc
-      ? this.props.securityGroups.length > 0
-        ? [...this.props.securityGroups]
-        : [createFunctionSecurityGroup(this, this.props.vpc)]
-      : [];
-    if (this.props.deduplication) {
-      this.deduplicationTable = createDeduplicationTable(this);
-    }
+    this.securityGroups = this.functionSecurityGroups();
+    if (this.props.deduplication) this.deduplicationTable = createDeduplicationTable(this);
     const [start, stop] = this.createFunctions();
     this.startFunction = start.fn;
     this.startRole = start.role;
@@ -183,6 +177,15 @@ export class Ec2Scheduler extends Construct {
       if (this.props.targets) this.dashboardBuilder.addTargets();
     }
     this.node.addValidation({ validate: () => this.validateHasSchedules() });
+  }
+
+  /** With `vpc`: the security groups given, or one created; none outside a VPC. */
+  private functionSecurityGroups(): ec2.ISecurityGroup[] {
+    const { vpc, securityGroups } = this.props;
+    if (!vpc) return [];
+    return securityGroups.length > 0
+      ? [...securityGroups]
+      : [createFunctionSecurityGroup(this, vpc)];
   }
 
   /** The topic given, or one created (the emails subscribed to it). */
