@@ -3,7 +3,7 @@
  * the deployment (tag key and schedule names) the construct put in the environment, once per
  * event when the construct gave the functions a deduplication table (`deduplication.ts`).
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -13,7 +13,9 @@ import {
   type SchedulerEvent,
   type TargetsConfig,
 } from '../lib/contract/schedule-input';
-import { callOptions, makeClients, makeTargetDeps } from './run/clients';
+import { makeEc2Clients } from './ec2/clients';
+import { makeTargetDeps } from './hub/clients';
+import { callOptions, HTTP } from './run/clients';
 import {
   deduplicationFromEnv,
   type DeliveryMetrics,
@@ -33,7 +35,8 @@ const powertools = new Metrics({
 });
 const metrics = powertoolsMetrics(powertools);
 const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
-const clients = makeClients();
+// EC2's, and Lambda's for the follow-up run's asynchronous Invoke (the SDK's standard retry).
+const clients = { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
 const runLogger: RunLogger = {
   info: (message, attributes) => logger.info(message, attributes ?? {}),
   warn: (message, attributes) => logger.warn(message, attributes ?? {}),

@@ -8,7 +8,7 @@ import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { auditTagKey } from '../../lib/common/shared-names';
 import { errorCode } from '../run/errors';
 import type { RunContext } from '../run/context';
-import type { CallRunner } from './list';
+import type { CallRunner } from '../run/clients';
 
 /** Most resource ids one CreateTags call takes. */
 export const MAX_TAG_BATCH = 1000;

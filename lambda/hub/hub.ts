@@ -7,7 +7,7 @@ import type { ScheduleAction } from '../../lib/contract/schedule-input';
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import { RunBudget } from '../run/budget';
 import { chainFailures } from '../run/chain';
-import { realClock, type RunDeps } from '../run/context';
+import { realClock, type RunDeps } from '../run/deps';
 import { endOfRun, parseInput, runSchedule, type RunSummary } from '../run/run';
 import {
   connectFailure,

@@ -7,10 +7,10 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import type { RunTarget, ScheduleAction, TargetsConfig } from '../../lib/contract/schedule-input';
-import type { RunDeps, RunLogger } from '../run/context';
+import type { RunDeps, RunLogger } from '../run/deps';
 import { describeError, isAbort } from '../run/errors';
-import type { CallRunner } from '../ec2/list';
-import type { RunSummary } from '../run/report';
+import type { CallRunner } from '../run/clients';
+import type { RunSummary } from '../run/summary';
 import { mapLimit } from '../../lib/common/map-limit';
 
 /** Targets run at once: EC2's buckets are per account and Region, the function's memory is not. */

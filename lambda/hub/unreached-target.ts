@@ -6,9 +6,12 @@
  */
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import type { RunBudget } from '../run/budget';
-import { realClock, type RunContext, type RunDeps } from '../run/context';
+import type { RunContext } from '../run/context';
+import { realClock, type RunDeps } from '../run/deps';
 import { EC2_DEFAULT_LIMITS, Pacer } from '../run/pacer';
-import { RunRecord, writeReport, type RunSummary } from '../run/report';
+import { RunRecord } from '../run/record';
+import { writeReport } from '../run/report';
+import type { RunSummary } from '../run/summary';
 
 /**
  * Reports the follow-up in `input` as failed for `cause`; `budget` counted the calls it made.

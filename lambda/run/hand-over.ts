@@ -12,7 +12,7 @@ import type { Batch } from '../ec2/batch';
 import { addFailures } from './chain';
 import type { RunContext } from './context';
 import { describeError } from './errors';
-import type { RunSummary } from './report';
+import type { RunSummary } from './summary';
 import { closeWindow, windowMessage } from './window';
 
 /** What a run leaves for later. */

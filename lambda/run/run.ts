@@ -6,26 +6,34 @@
  * report (`report.ts`). The Lambda entry points are thin shells over `handle`.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
-import { MAX_CARRIED, MAX_FOLLOW_UPS, type ScheduleAction } from '../../lib/contract/schedule-input';
+import {
+  MAX_CARRIED,
+  MAX_FOLLOW_UPS,
+  type ScheduleAction,
+} from '../../lib/contract/schedule-input';
 import { parseScheduleInput, RunInput } from '../../lib/contract/schedule-input-parser';
 import { localDate } from '../../lib/schedule/time-zone';
 import { Batch, batchesOf } from '../ec2/batch';
 import { drain, sendBatches } from '../ec2/batches';
 import { RunBudget } from './budget';
 import { chainFailures, problemsOf } from './chain';
-import { listedStates, realClock, RunContext, RunDeps, stateFor, transitFor } from './context';
+import { listedStates, RunContext, stateFor, transitFor } from './context';
+import { realClock, type RunDeps } from './deps';
 import { describeError, isAbort, logAttributes } from './errors';
 import { handOver } from './hand-over';
 import { listInstances } from '../ec2/list';
 import { EC2_DEFAULT_LIMITS, Pacer } from './pacer';
-import { RunFailedError, RunRecord, RunSummary, writeReport } from './report';
+import { RunRecord } from './record';
+import { RunFailedError, writeReport } from './report';
+import type { RunSummary } from './summary';
 import { sortInstances } from '../ec2/skip-rules';
-import { verifyRunStarts } from '../ec2/verify';
+import { MIN_VERIFY_MS, verifyRunStarts } from '../ec2/verify';
 import { chainEnd, closeWindow, judgeEnforcement } from './window';
 
 export { MAX_CARRIED, MAX_FOLLOW_UPS, RunFailedError };
-export type { Clock, RunDeps, RunLogger } from './context';
-export type { InstanceResult, Outcome, RunMetrics, RunSummary } from './report';
+export type { Clock, RunDeps, RunLogger } from './deps';
+export type { InstanceResult, Outcome } from './record';
+export type { RunMetrics, RunSummary } from './summary';
 
 /**
  * Parses the raw event, runs it, and fails the invocation (after the summary and metrics) when
@@ -88,7 +96,13 @@ class Run {
       event,
       deps,
       clock,
-      budget: new RunBudget(deps.remainingMs, clock, event, deps.followUp !== undefined),
+      budget: new RunBudget(
+        deps.remainingMs,
+        clock,
+        event,
+        deps.followUp !== undefined,
+        MIN_VERIFY_MS,
+      ),
       record: new RunRecord(),
       pacer: new Pacer(limits, this.startedAt, event.followUp?.buckets),
       placement: new Map(),
