@@ -26,7 +26,8 @@ import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './hub/
 import { deploymentFromEnv } from '../lib/contract/schedule-input-parser';
 import { powertoolsMetrics } from './run/metrics';
 import { limitsFromEnv } from './run/pacer';
-import { handle, parseInput, RunDeps, RunLogger, RunSummary } from './run/run';
+import { handle, type HandleDeps } from './handle';
+import { parseInput, type RunLogger, type RunSummary } from './run/run';
 
 const logger = new Logger();
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.
@@ -65,7 +66,7 @@ export function makeHandler(action: ScheduleAction) {
     const self = context.invokedFunctionArn || process.env.AWS_LAMBDA_FUNCTION_NAME;
     // Read per invocation: a function deployed without them rejects every event, clearly.
     const deployment = deploymentFromEnv(process.env, DEPLOYMENT_ENV);
-    const deps: RunDeps = {
+    const deps: HandleDeps = {
       ec2: clients.ec2,
       ec2Actions: clients.ec2Actions,
       logger: runLogger,

@@ -6,6 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { ActionRetryStrategy, HTTP } from '../run/clients';
+import type { RunDeps } from '../run/deps';
 
 /** The two EC2 clients of a run. */
 export interface Ec2Clients {
@@ -13,6 +14,18 @@ export interface Ec2Clients {
   readonly ec2: EC2Client;
   /** StartInstances and StopInstances: see {@link ActionRetryStrategy}. */
   readonly ec2Actions: EC2Client;
+}
+
+/** A run's dependencies with the EC2 clients it acts through. */
+export interface Ec2RunDeps extends RunDeps {
+  /** Client for DescribeInstances and CreateTags (SDK adaptive retry). */
+  readonly ec2: EC2Client;
+  /**
+   * Client for StartInstances/StopInstances. Its retry strategy should surface throttling and
+   * errors about instances, so the run can shrink the batch or set the instance apart.
+   * @default ec2
+   */
+  readonly ec2Actions?: EC2Client;
 }
 
 /** Where EC2 clients act: the function's own account and Region unless given. */

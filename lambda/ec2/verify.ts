@@ -6,7 +6,7 @@
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { tagActedOn } from './audit';
-import type { RunContext } from '../run/context';
+import type { Ec2Context } from './context';
 import { describeError, logAttributes } from '../run/errors';
 import type { CallRunner } from '../run/clients';
 import { listInstances } from './list';
@@ -133,7 +133,7 @@ async function notYetRunning(options: VerifyOptions): Promise<Map<string, Instan
  * Follows the run's starts until the instances are running, or the time is up, and records what
  * it saw: verified, bounced (failed, re-tagged `start failed`), or unverified with the reason.
  */
-export async function verifyRunStarts(ctx: RunContext): Promise<void> {
+export async function verifyRunStarts(ctx: Ec2Context): Promise<void> {
   const { event, budget, clock, record, deps } = ctx;
   const seconds = event.verifyTimeoutSeconds ?? 0;
   if (event.action !== 'start' || seconds <= 0) return;

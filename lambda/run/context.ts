@@ -5,42 +5,43 @@
 import type { SchedulerEvent } from '../../lib/contract/schedule-input';
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import type { RunBudget } from './budget';
-import type { Clock, RunDeps } from './deps';
-import type { Placement } from '../ec2/isolate';
-import type { Pacer } from './pacer';
-import type { RunRecord } from './record';
+import { type Clock, realClock, type RunDeps } from './deps';
+import { EC2_DEFAULT_LIMITS, Pacer } from './pacer';
+import { RunRecord } from './record';
 
-/** One run's shared state, handed to each phase. */
-export interface RunContext {
+/** One run's shared state, handed to each phase; `D` is what its kind needs besides (clients). */
+export interface RunContext<D extends RunDeps = RunDeps> {
   readonly input: RunInput;
   readonly event: SchedulerEvent;
-  readonly deps: RunDeps;
+  readonly deps: D;
   readonly clock: Clock;
   readonly budget: RunBudget;
   readonly record: RunRecord;
   readonly pacer: Pacer;
-  /** Instance type and Availability Zone of each listed instance, for isolating failures. */
-  readonly placement: Map<string, Placement>;
-  /**
-   * Instances found on their way into the state the action applies to ({@link transitFor}),
-   * waited for: looked at again every few seconds, and acted on once they are there.
-   */
-  readonly waiting: Set<string>;
   /** When the schedule fired (its scheduled time, else when this run began). */
   readonly firedAt: Date;
 }
 
-/** The instance state an action applies to: a start acts on stopped instances, a stop running. */
-export function stateFor(event: SchedulerEvent): string {
-  return event.action === 'start' ? 'stopped' : 'running';
-}
-
-/** The state on the way into {@link stateFor}: stopping before stopped, pending before running. */
-export function transitFor(event: SchedulerEvent): string {
-  return event.action === 'start' ? 'stopping' : 'pending';
-}
-
-/** The states a run lists and looks again for: the one it acts on, and the one on the way to it. */
-export function listedStates(event: SchedulerEvent): string[] {
-  return [stateFor(event), transitFor(event)];
+/**
+ * A new run's context, begun at `startedAt` with `budget`: an empty record, and a pacer that
+ * starts from the buckets a previous run handed over (else full).
+ */
+export function newContext<D extends RunDeps>(
+  input: RunInput,
+  deps: D,
+  budget: RunBudget,
+  startedAt: number,
+): RunContext<D> {
+  const { event } = input;
+  const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[event.action];
+  return {
+    input,
+    event,
+    deps,
+    clock: deps.clock ?? realClock,
+    budget,
+    record: new RunRecord(),
+    pacer: new Pacer(limits, startedAt, event.followUp?.buckets),
+    firedAt: input.scheduledTime ?? new Date(startedAt),
+  };
 }

@@ -1,8 +1,7 @@
 /**
- * What a run is given: its clients, logger, clock, the function's time, the follow-up queue, the
- * metrics sink and the deployment it checks events against.
+ * What a run is given besides its kind's clients: logger, clock, the function's time, the
+ * follow-up queue, the metrics sink and the deployment it checks events against.
  */
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerEvent } from '../../lib/contract/schedule-input';
 import type { Deployment } from '../../lib/contract/schedule-input-parser';
 import type { Ec2Limits } from './pacer';
@@ -27,22 +26,16 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** A run's dependencies. */
+/** A run's dependencies; a kind adds its clients (`ec2/clients.ts` `Ec2RunDeps`). */
 export interface RunDeps {
-  /** Client for DescribeInstances and CreateTags (SDK adaptive retry). */
-  readonly ec2: EC2Client;
-  /**
-   * Client for StartInstances/StopInstances. Its retry strategy should surface throttling and
-   * errors about instances, so the run can shrink the batch or set the instance apart.
-   * @default ec2
-   */
-  readonly ec2Actions?: EC2Client;
   readonly logger: RunLogger;
   /** Milliseconds left before the function times out. */
   readonly remainingMs: () => number;
   /** Queues a follow-up run with the given input (async self-invocation in Lambda). */
   readonly followUp?: (event: SchedulerEvent) => Promise<void>;
+  /** The account's API limits, where they were raised. @default EC2_DEFAULT_LIMITS */
   readonly limits?: Ec2Limits;
+  /** @default realClock */
   readonly clock?: Clock;
   /** Receives the summary of every run that is not a dry run (CloudWatch metrics in Lambda). */
   readonly metrics?: RunMetrics;
