@@ -3,7 +3,7 @@
  * the deployment (tag key and schedule names) the construct put in the environment, once per
  * event when the construct gave the functions a deduplication table (`deduplication.ts`).
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -13,7 +13,9 @@ import {
   type SchedulerEvent,
   type TargetsConfig,
 } from '../lib/contract/schedule-input';
-import { callOptions, makeClients, makeTargetDeps } from './run/clients';
+import { makeEc2Clients } from './ec2/clients';
+import { makeTargetDeps } from './hub/clients';
+import { callOptions, HTTP } from './run/clients';
 import {
   deduplicationFromEnv,
   type DeliveryMetrics,
@@ -24,7 +26,8 @@ import { TARGET_CONCURRENCY, type TargetDeps, type TargetsSummary } from './hub/
 import { deploymentFromEnv } from '../lib/contract/schedule-input-parser';
 import { powertoolsMetrics } from './run/metrics';
 import { limitsFromEnv } from './run/pacer';
-import { handle, parseInput, RunDeps, RunLogger, RunSummary } from './run/run';
+import { handle, type HandleDeps } from './handle';
+import { parseInput, type RunLogger, type RunSummary } from './run/run';
 
 const logger = new Logger();
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the construct), else Ec2Scheduler.
@@ -33,7 +36,8 @@ const powertools = new Metrics({
 });
 const metrics = powertoolsMetrics(powertools);
 const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
-const clients = makeClients();
+// EC2's, and Lambda's for the follow-up run's asynchronous Invoke (the SDK's standard retry).
+const clients = { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
 const runLogger: RunLogger = {
   info: (message, attributes) => logger.info(message, attributes ?? {}),
   warn: (message, attributes) => logger.warn(message, attributes ?? {}),
@@ -62,7 +66,7 @@ export function makeHandler(action: ScheduleAction) {
     const self = context.invokedFunctionArn || process.env.AWS_LAMBDA_FUNCTION_NAME;
     // Read per invocation: a function deployed without them rejects every event, clearly.
     const deployment = deploymentFromEnv(process.env, DEPLOYMENT_ENV);
-    const deps: RunDeps = {
+    const deps: HandleDeps = {
       ec2: clients.ec2,
       ec2Actions: clients.ec2Actions,
       logger: runLogger,

@@ -4,8 +4,12 @@
  * through the SDK's standard `AWS_ENDPOINT_URL_DYNAMODB`.
  */
 import type { Context } from 'aws-lambda';
-import { Deduplication, deliveryKey, type DeliveryMetrics } from '../lambda/deduplication/deduplication';
-import { handle, RunFailedError, type RunSummary } from '../lambda/run/run';
+import {
+  Deduplication,
+  deliveryKey,
+  type DeliveryMetrics,
+} from '../lambda/deduplication/deduplication';
+import { handle, RunFailedError, type RunSummary } from '../lambda/handle';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import { DEDUPLICATION_TABLE } from '../lib/common/shared-names';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../harness/dynamodb-endpoint';

@@ -1,6 +1,7 @@
 import { DescribeInstancesCommand, EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { ActionRetryStrategy, callOptions } from '../lambda/run/clients';
-import { capacityShortfall, errorCode, isTransientFault, namedInstances } from '../lambda/run/errors';
+import { capacityShortfall, namedInstances } from '../lambda/ec2/instance-errors';
+import { errorCode, isTransientFault } from '../lambda/run/errors';
 import { isolate } from '../lambda/ec2/isolate';
 import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 

@@ -21,7 +21,7 @@ import {
 } from '../lib/common/limits';
 import { deploymentFromEnv, parseScheduleInput } from '../lib/contract/schedule-input-parser';
 import { DEPLOYMENT_ENV, type SchedulerEvent } from '../lib/contract/schedule-input';
-import { handle } from '../lambda/run/run';
+import { handle } from '../lambda/handle';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';

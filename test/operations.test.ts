@@ -6,7 +6,7 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { powertoolsMetrics } from '../lambda/run/metrics';
 import { EC2_DEFAULT_LIMITS } from '../lambda/run/pacer';
-import { handle } from '../lambda/run/run';
+import { handle } from '../lambda/handle';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import { KMS_BOUNCE } from '../harness/ec2';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';

@@ -2,7 +2,7 @@
  * The override tag `<tagKey>:override`: its format (lib/schedule/override.ts) and what start and stop runs
  * make of it. The fake EC2's clock reads 2026-11-30T13:00:00Z (08:00 on a Monday in New York).
  */
-import { handle, RunSummary } from '../lambda/run/run';
+import { handle, RunSummary } from '../lambda/handle';
 import { judgeOverride, parseOverride } from '../lib/schedule/override';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';

@@ -1,7 +1,7 @@
 import { DescribeInstancesCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { deploymentFromEnv, MalformedEventError } from '../lib/contract/schedule-input-parser';
 import { EC2_DEFAULT_LIMITS, type Ec2Limits } from '../lambda/run/pacer';
-import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/run/run';
+import { handle, MAX_CARRIED, RunFailedError, RunSummary } from '../lambda/handle';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
 import { instanceIdFor } from '../harness/ec2';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';

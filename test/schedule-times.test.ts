@@ -11,7 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler, Ec2SchedulerProps, Preview, ScheduleOptions } from '../lib';
 import { readAssembly } from '../lib/cli/assembly';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
-import { handle } from '../lambda/run/run';
+import { handle } from '../lambda/handle';
 import { NO_BUILTIN_VALIDATION, testStack } from './support/app';
 import { InProcessEc2, VirtualClock } from '../harness/ec2/in-process';
 import { depsFor, FIFTEEN_MINUTES, officeHoursEvent, UNLIMITED } from './support/runs';

@@ -25,7 +25,7 @@ import type { JSONValue } from '@aws-lambda-powertools/commons/types';
 import type { Context } from 'aws-lambda';
 import type { ScheduleAction, SchedulerEvent } from '../../lib/contract/schedule-input';
 import { DEDUPLICATION_METRIC_NAMES, DEDUPLICATION_TABLE } from '../../lib/common/shared-names';
-import type { RunLogger } from '../run/context';
+import type { RunLogger } from '../run/deps';
 import { StoreClient } from './deduplication-client';
 import { describeError, logAttributes } from '../run/errors';
 import { TargetsFailedError } from '../hub/hub';

@@ -7,8 +7,8 @@
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { auditTagKey } from '../../lib/common/shared-names';
 import { errorCode } from '../run/errors';
-import type { RunContext } from '../run/context';
-import type { CallRunner } from './list';
+import type { Ec2Context } from './context';
+import type { CallRunner } from '../run/clients';
 
 /** Most resource ids one CreateTags call takes. */
 export const MAX_TAG_BATCH = 1000;
@@ -65,7 +65,7 @@ export async function writeAuditTags(options: AuditOptions): Promise<AuditResult
 
 /** Writes the audit tag on instances the run just acted on (best effort; failures are logged). */
 export async function tagActedOn(
-  ctx: RunContext,
+  ctx: Ec2Context,
   ids: readonly string[],
   verb: string,
   at: number,

@@ -7,8 +7,10 @@
 import { StartInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { tagActedOn } from './audit';
 import { Batch, batchesOf, needsLook } from './batch';
-import { type RunContext, transitFor } from '../run/context';
-import { errorCode, GONE_CODES, isAbort, isThrottle } from '../run/errors';
+import { type Ec2Context, transitFor } from './context';
+import { errorCode, isAbort, isThrottle } from '../run/errors';
+import type { ActEnd } from '../run/kind';
+import { GONE_CODES } from './instance-errors';
 import { Searches } from './isolate';
 import { lookAgain } from './look-again';
 
@@ -34,19 +36,16 @@ type SendResult =
   /** EC2 refused the call for a reason other than throttling. */
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/** Where sending stopped. */
-export type SendEnd =
-  /** Everything was sent, or nothing may be sent before the window closes (`windowClosed`). */
-  | { readonly kind: 'done'; readonly windowClosed?: readonly string[] }
-  /** The deadline came first: these batches are left for a follow-up run. */
-  | { readonly kind: 'deadline'; readonly left: Batch[] };
-
-/** Sends the queued batches (the queue is emptied), waiting for the instances in transit. */
+/**
+ * Sends the queued batches, waiting for the instances in transit, until all are done (`done`), the
+ * deadline comes (`deadline`) or the window would close (`windowClosed`); what is not done is
+ * left in `queue` and `ctx.waiting`.
+ */
 export async function sendBatches(
-  ctx: RunContext,
+  ctx: Ec2Context,
   queue: Batch[],
   notAfter: Date,
-): Promise<SendEnd> {
+): Promise<ActEnd> {
   const { budget, clock, pacer } = ctx;
   const searches = new Searches(pacer);
   for (;;) {
@@ -56,7 +55,7 @@ export async function sendBatches(
     }
     const batch = queue.shift() as Batch;
     if (needsLook(batch, clock.now())) {
-      if (!(await lookAgain(ctx, batch, queue))) return deadline(ctx, queue);
+      if (!(await lookAgain(ctx, batch, queue))) return 'deadline';
       continue;
     }
     const part = searches.partOf(batch, queue, clock.now());
@@ -69,12 +68,12 @@ export async function sendBatches(
     if (clock.now() + waitMs >= notAfter.getTime()) {
       // The schedule's opposite transition comes first: acting now would undo it.
       queue.unshift(batch);
-      return windowClosed(ctx, queue);
+      return 'windowClosed';
     }
     // The audit tag that follows is best effort: only the start or stop call must fit.
     if (waitMs + budget.callEstimateMs > budget.timeToAct()) {
       queue.unshift(batch);
-      return deadline(ctx, queue);
+      return 'deadline';
     }
     if (waitMs > 0) await clock.sleep(waitMs);
     if (needsLook(batch, clock.now())) {
@@ -90,7 +89,7 @@ export async function sendBatches(
     } else if (result.kind === 'aborted') {
       // Acting again is safe: a start of a running instance changes nothing.
       queue.unshift({ ...batch, ids });
-      return deadline(ctx, queue);
+      return 'deadline';
     } else if (result.kind === 'failed') {
       // One bad instance (or a few) failed the call: set apart what the error names, or search.
       const placement = (id: string) => ctx.placement.get(id);
@@ -106,45 +105,30 @@ export async function sendBatches(
  * looked at again. Returns where sending ends when there are none, or no poll fits.
  */
 async function awaitTransit(
-  ctx: RunContext,
+  ctx: Ec2Context,
   queue: Batch[],
   notAfter: Date,
-): Promise<SendEnd | undefined> {
+): Promise<ActEnd | undefined> {
   const { budget, clock, waiting } = ctx;
-  if (waiting.size === 0) return { kind: 'done' };
+  if (waiting.size === 0) return 'done';
   if (clock.now() >= ctx.firedAt.getTime() + MAX_TRANSIT_WAIT_MS) {
     failStillInTransit(ctx);
-    return { kind: 'done' };
+    return 'done';
   }
-  if (clock.now() + TRANSIT_POLL_MS >= notAfter.getTime()) return windowClosed(ctx, queue);
+  if (clock.now() + TRANSIT_POLL_MS >= notAfter.getTime()) return 'windowClosed';
   // A poll, a look and a call on what it finds.
-  if (TRANSIT_POLL_MS + 2 * budget.callEstimateMs > budget.timeToAct()) {
-    return deadline(ctx, queue);
-  }
+  if (TRANSIT_POLL_MS + 2 * budget.callEstimateMs > budget.timeToAct()) return 'deadline';
   await clock.sleep(TRANSIT_POLL_MS);
   queue.push(...batchesOf(drain(waiting), false));
   return undefined;
 }
 
 /** The instances still in transit fail: they have been waited for long enough. */
-function failStillInTransit(ctx: RunContext): void {
+function failStillInTransit(ctx: Ec2Context): void {
   const { event } = ctx;
   const minutes = MAX_TRANSIT_WAIT_MS / 60_000;
   const message = `still ${transitFor(event)} ${minutes} minutes after the schedule fired (${ctx.firedAt.toISOString()}), so not ${event.action === 'start' ? 'started' : 'stopped'}; an instance stuck ${transitFor(event)} needs a person (EC2's forced stop, or AWS Support)`;
   ctx.record.failAll(drain(ctx.waiting), 'StillInTransit', message);
-}
-
-/** The deadline came first: the queue and the instances in transit are left for a follow-up. */
-function deadline(ctx: RunContext, queue: Batch[]): SendEnd {
-  return { kind: 'deadline', left: [...queue.splice(0), ...batchesOf(drain(ctx.waiting), false)] };
-}
-
-/** The window closes first: nothing queued or in transit can be reached. */
-function windowClosed(ctx: RunContext, queue: Batch[]): SendEnd {
-  return {
-    kind: 'done',
-    windowClosed: [...queue.splice(0).flatMap((b) => b.ids), ...drain(ctx.waiting)],
-  };
 }
 
 /** The set's ids; the set is emptied. */
@@ -156,7 +140,7 @@ export function drain(ids: Set<string>): string[] {
 
 /** One StartInstances or StopInstances call; the pacer learns what it cost. */
 async function send(
-  ctx: RunContext,
+  ctx: Ec2Context,
   ids: string[],
   batch: Batch,
   probe = false,
@@ -211,7 +195,7 @@ async function send(
 
 /** Settles one instance a call failed for: a plain stop instead, skipped if gone, or failed. */
 function settleOne(
-  ctx: RunContext,
+  ctx: Ec2Context,
   queue: Batch[],
   err: unknown,
   instanceId: string,

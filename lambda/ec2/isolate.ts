@@ -8,7 +8,7 @@
  * presumed good (sent together, not tested part by part). The part size follows what a failed
  * call costs (see {@link partSize} and BENCHMARKS.md, "One instance that lacks capacity").
  */
-import { capacityShortfall, namedInstances } from '../run/errors';
+import { capacityShortfall, namedInstances } from './instance-errors';
 import { MAX_BATCH } from '../run/pacer';
 
 /** Where an instance runs, from the listing. */

@@ -1,9 +1,6 @@
 /** The one way the handlers find a schedule's instances: DescribeInstances by tag and state. */
 import { DescribeInstancesCommand, EC2Client, Filter, Instance } from '@aws-sdk/client-ec2';
-import type { HttpHandlerOptions } from '@smithy/types';
-
-/** Runs one API call with the run's per-call options (timeouts, abort at the deadline). */
-export type CallRunner = <T>(fn: (options: HttpHandlerOptions) => Promise<T>) => Promise<T>;
+import type { CallRunner } from '../run/clients';
 
 export interface ListOptions {
   readonly ec2: EC2Client;

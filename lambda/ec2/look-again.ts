@@ -6,7 +6,7 @@
  * may have joined an Auto Scaling group).
  */
 import { Batch, needsLook, unlisted } from './batch';
-import { listedStates, RunContext, stateFor } from '../run/context';
+import { type Ec2Context, listedStates, stateFor } from './context';
 import { describeError, isAbort } from '../run/errors';
 import { describeStillMatching, idsPerLook } from './list';
 import { sortInstances } from './skip-rules';
@@ -17,7 +17,7 @@ import { sortInstances } from './skip-rules';
  * `queue`. Returns false when the deadline leaves no time to look and act (the batch is back in
  * the queue).
  */
-export async function lookAgain(ctx: RunContext, batch: Batch, queue: Batch[]): Promise<boolean> {
+export async function lookAgain(ctx: Ec2Context, batch: Batch, queue: Batch[]): Promise<boolean> {
   const { budget, event, clock } = ctx;
   if (!budget.fits(2, true)) {
     queue.unshift(batch);

@@ -8,7 +8,7 @@
 import type { Instance } from '@aws-sdk/client-ec2';
 import { formatOverride, judgeOverride, overrideTagKey } from '../../lib/schedule/override';
 import { Batch, batchesOf } from './batch';
-import { RunContext, transitFor } from '../run/context';
+import { type Ec2Context, transitFor } from './context';
 
 const ASG_TAG = 'aws:autoscaling:groupName';
 
@@ -18,7 +18,7 @@ const ASG_TAG = 'aws:autoscaling:groupName';
  * `listedAt`: hibernating stops first, then plain ones.
  */
 export function sortInstances(
-  ctx: RunContext,
+  ctx: Ec2Context,
   instances: readonly Instance[],
   listedAt: number,
 ): Batch[] {
@@ -59,7 +59,7 @@ export function sortInstances(
  * (`override: running until ...` on a stop); else undefined. A malformed override, or one
  * reaching further than maxOverride, is ignored with a warning: the schedule applies.
  */
-function heldBy(ctx: RunContext, instance: Instance): string | undefined {
+function heldBy(ctx: Ec2Context, instance: Instance): string | undefined {
   const key = overrideTagKey(ctx.event.tagKey);
   const value = instance.Tags?.find((t) => t.Key === key)?.Value;
   if (value === undefined) return undefined;

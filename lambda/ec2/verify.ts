@@ -6,9 +6,10 @@
  */
 import { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { tagActedOn } from './audit';
-import type { RunContext } from '../run/context';
+import type { Ec2Context } from './context';
 import { describeError, logAttributes } from '../run/errors';
-import { CallRunner, listInstances } from './list';
+import type { CallRunner } from '../run/clients';
+import { listInstances } from './list';
 
 export interface Bounce {
   readonly instanceId: string;
@@ -52,6 +53,8 @@ export interface VerifyOptions {
 /** First poll after this long, then 1.5 times longer each time, up to MAX_POLL_MS. */
 export const FIRST_POLL_MS = 2000;
 const MAX_POLL_MS = 10_000;
+/** Verification is kept time for only when it holds a poll and its call. */
+export const MIN_VERIFY_MS = FIRST_POLL_MS + 500;
 
 const KMS_HINT =
   'The instance went back to stopped after the start. If its EBS volumes are encrypted with a customer managed KMS key, the start role needs kms:CreateGrant on that key: pass the key in the encryptionKeys option.';
@@ -130,7 +133,7 @@ async function notYetRunning(options: VerifyOptions): Promise<Map<string, Instan
  * Follows the run's starts until the instances are running, or the time is up, and records what
  * it saw: verified, bounced (failed, re-tagged `start failed`), or unverified with the reason.
  */
-export async function verifyRunStarts(ctx: RunContext): Promise<void> {
+export async function verifyRunStarts(ctx: Ec2Context): Promise<void> {
   const { event, budget, clock, record, deps } = ctx;
   const seconds = event.verifyTimeoutSeconds ?? 0;
   if (event.action !== 'start' || seconds <= 0) return;

@@ -7,7 +7,9 @@ import type { ScheduleAction } from '../../lib/contract/schedule-input';
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import { RunBudget } from '../run/budget';
 import { chainFailures } from '../run/chain';
-import { realClock, type RunDeps } from '../run/context';
+import type { Ec2RunDeps } from '../ec2/clients';
+import { instances } from '../ec2/instances';
+import { realClock, type RunDeps } from '../run/deps';
 import { endOfRun, parseInput, runSchedule, type RunSummary } from '../run/run';
 import {
   connectFailure,
@@ -64,6 +66,11 @@ function invocationBudget(input: RunInput, deps: RunDeps): RunBudget {
   return new RunBudget(deps.remainingMs, deps.clock ?? realClock, input.event, false);
 }
 
+/** One target's run, on the kinds a hub schedules (EC2 instances), with the target's clients. */
+function runTarget(input: RunInput, deps: Ec2RunDeps): Promise<RunSummary> {
+  return runSchedule(input, deps, instances);
+}
+
 /**
  * Handles a hub's event: every target on the schedule's run, or the named target on a follow-up.
  * @throws TargetsFailedError (first run) or RunFailedError (follow-up) after reporting
@@ -71,7 +78,7 @@ function invocationBudget(input: RunInput, deps: RunDeps): RunBudget {
 export async function handleHub(
   raw: unknown,
   action: ScheduleAction,
-  deps: RunDeps,
+  deps: Ec2RunDeps,
   t: TargetDeps,
 ): Promise<RunSummary | TargetsSummary> {
   const input = parseInput(raw, action, deps);
@@ -86,12 +93,12 @@ export async function handleHub(
       clients = await t.connect(target, session, call);
     } catch (err) {
       return endOfRun(
-        reportUnreachedTarget(input, { ...deps, logger }, budget, connectFailure(err)),
+        reportUnreachedTarget(input, { ...deps, logger }, budget, connectFailure(err), instances),
       );
     }
-    return endOfRun(await runSchedule(input, { ...deps, ...clients, logger }));
+    return endOfRun(await runTarget(input, { ...deps, ...clients, logger }));
   }
-  const summary = await runTargets(input, deps, t, runSchedule, call);
+  const summary = await runTargets(input, deps, t, runTarget, call);
   deps.logger.info('targets', {
     schedule,
     action,

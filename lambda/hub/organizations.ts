@@ -9,7 +9,7 @@ import {
   ListChildrenCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import type { CallRunner } from '../ec2/list';
+import type { CallRunner } from '../run/clients';
 
 /** Every page of a listing: `page` fetches one from its token and returns the next token. */
 async function allPages(page: (token: string | undefined) => Promise<string | undefined>) {

@@ -4,13 +4,13 @@
  * clients for its action's spoke role and its own pacing, deadline and follow-up chain; one target
  * never blocks another. Every STS and Organizations call is bound by the invocation's deadline.
  */
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import type { RunTarget, ScheduleAction, TargetsConfig } from '../../lib/contract/schedule-input';
-import type { RunDeps, RunLogger } from '../run/context';
+import type { Ec2Clients, Ec2RunDeps } from '../ec2/clients';
+import type { RunLogger } from '../run/deps';
 import { describeError, isAbort } from '../run/errors';
-import type { CallRunner } from '../ec2/list';
-import type { RunSummary } from '../run/report';
+import type { CallRunner } from '../run/clients';
+import type { RunSummary } from '../run/summary';
 import { mapLimit } from '../../lib/common/map-limit';
 
 /** Targets run at once: EC2's buckets are per account and Region, the function's memory is not. */
@@ -35,7 +35,7 @@ export interface TargetDeps {
     target: RunTarget,
     session: SpokeSession,
     call: CallRunner,
-  ) => Promise<{ readonly ec2: EC2Client; readonly ec2Actions: EC2Client }>;
+  ) => Promise<Ec2Clients>;
   /**
    * The active accounts of the organizational units (and of the units below them); `call` runs
    * each Organizations call with per-call options bound to the invocation's deadline.
@@ -119,9 +119,9 @@ async function targetsOf(
  */
 export async function runTargets(
   input: RunInput,
-  deps: RunDeps,
+  deps: Ec2RunDeps,
   t: TargetDeps,
-  runOne: (input: RunInput, deps: RunDeps) => Promise<RunSummary>,
+  runOne: (input: RunInput, deps: Ec2RunDeps) => Promise<RunSummary>,
   call: CallRunner,
 ): Promise<TargetsSummary> {
   const problems: string[] = [];

@@ -6,8 +6,7 @@
 import type { HttpHandlerOptions } from '@smithy/types';
 import type { SchedulerEvent } from '../../lib/contract/schedule-input';
 import { callOptions } from './clients';
-import type { Clock } from './context';
-import { FIRST_POLL_MS } from '../ec2/verify';
+import type { Clock } from './deps';
 
 /** The first call's estimate, before any was measured: a cold SDK call to EC2. */
 const INITIAL_CALL_ESTIMATE_MS = 250;
@@ -24,8 +23,6 @@ const HAND_OVER_SHARE = 0.1;
 const MAX_HAND_OVER_MS = 1000;
 /** Starts keep this share of the run's time (at most the verification timeout) to verify. */
 const VERIFY_SHARE = 0.1;
-/** Verification is kept time for only when it holds a poll and its call. */
-const MIN_VERIFY_RESERVE_MS = FIRST_POLL_MS + 500;
 
 export class RunBudget {
   private readonly marginMs: number;
@@ -37,12 +34,15 @@ export class RunBudget {
   /**
    * @param remainingMs milliseconds left before the function times out
    * @param handsOver whether the run can queue a follow-up (time is kept back for it)
+   * @param minVerifyMs the least time verifying starts needs (a look and its call): a start keeps
+   *   time back for it only when that share holds this much; absent, none is kept
    */
   constructor(
     private readonly remainingMs: () => number,
     private readonly clock: Clock,
     event: SchedulerEvent,
     handsOver: boolean,
+    minVerifyMs?: number,
   ) {
     // The margin scales with the time the run has, so a run given 4 s still works for 3.6 s.
     const budget = remainingMs();
@@ -54,8 +54,8 @@ export class RunBudget {
       : 0;
     // Starting comes first: a short run may leave no time to verify.
     const reserve = Math.min((event.verifyTimeoutSeconds ?? 0) * 1000, budget * VERIFY_SHARE);
-    this.verifyReserveMs =
-      event.action === 'start' && !event.dryRun && reserve >= MIN_VERIFY_RESERVE_MS ? reserve : 0;
+    const verifies = minVerifyMs !== undefined && event.action === 'start' && !event.dryRun;
+    this.verifyReserveMs = verifies && reserve >= minVerifyMs ? reserve : 0;
   }
 
   /** Time left for the run's calls: the margin and the hand-over's time are kept back. */

@@ -1,5 +1,6 @@
 /**
- * The SDK clients of the functions, with bounded calls and the retry each call needs.
+ * How the functions' SDK clients call: bounded calls and the retry each call needs (the clients
+ * themselves are made where they are used: `ec2/clients.ts`, `hub/clients.ts`, `handler.ts`).
  *
  * Every client takes region, credentials and endpoint from the SDK's standard configuration
  * (AWS_REGION, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_LAMBDA, ...): nothing is hard-coded.
@@ -11,13 +12,8 @@
  * becomes a `TimeoutError` that the SDK retries, and near the deadline an `AbortError` the run
  * turns into a deferral; it never eats the run.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { STSClient } from '@aws-sdk/client-sts';
-import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import type {
-  AwsCredentialIdentity,
   HttpHandlerOptions,
   NodeHttpHandlerOptions,
   RetryErrorInfo,
@@ -25,12 +21,7 @@ import type {
   RetryToken,
   StandardRetryToken,
 } from '@smithy/types';
-import { spokeRoleArn, spokeRoleNameFor } from '../../lib/contract/spoke-arn';
-import { assumeSpokeRole } from '../../lib/sdk/spoke-session';
-import type { TargetsConfig } from '../../lib/contract/schedule-input';
 import { isTransientFault } from './errors';
-import { accountsOfUnits } from '../hub/organizations';
-import type { TargetDeps } from '../hub/targets';
 
 /**
  * TCP connect to a regional endpoint takes milliseconds; 3 s means the path is broken, and a
@@ -54,6 +45,9 @@ export const HTTP: NodeHttpHandlerOptions = {
   throwOnRequestTimeout: true,
   socketTimeout: SOCKET_TIMEOUT_MS,
 };
+
+/** Runs one API call with the run's per-call options (timeouts, abort at the deadline). */
+export type CallRunner = <T>(fn: (options: HttpHandlerOptions) => Promise<T>) => Promise<T>;
 
 /**
  * Options for one call: its request timeout is a third of the time left (between 2 and 20 s), so
@@ -98,61 +92,4 @@ export class ActionRetryStrategy implements RetryStrategyV2 {
   recordSuccess(token: RetryToken): void {
     this.inner.recordSuccess(token as StandardRetryToken);
   }
-}
-
-export interface Clients {
-  /** DescribeInstances and CreateTags: the SDK's adaptive retry mode. */
-  readonly ec2: EC2Client;
-  /** StartInstances and StopInstances: see {@link ActionRetryStrategy}. */
-  readonly ec2Actions: EC2Client;
-  /** The follow-up run's asynchronous Invoke: the SDK's standard retry. */
-  readonly lambda: LambdaClient;
-}
-
-/** Where EC2 clients act: the function's own account and Region unless given. */
-export interface Ec2Scope {
-  readonly region?: string;
-  readonly credentials?: AwsCredentialIdentity;
-}
-
-/** The two EC2 clients of a run, in the function's account and Region or in `scope`. */
-export function makeEc2Clients(scope: Ec2Scope = {}): Pick<Clients, 'ec2' | 'ec2Actions'> {
-  return {
-    ec2: new EC2Client({
-      ...scope,
-      retryStrategy: new AdaptiveRetryStrategy(async () => 6),
-      requestHandler: HTTP,
-    }),
-    ec2Actions: new EC2Client({
-      ...scope,
-      retryStrategy: new ActionRetryStrategy(4),
-      requestHandler: HTTP,
-    }),
-  };
-}
-
-export function makeClients(): Clients {
-  return { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
-}
-
-/**
- * What a hub's runs need: the spoke role of the run's action (`<spokeRoleName>-start` or `-stop`)
- * assumed through STS (the function's Region, SDK standard retry), and the organizational units'
- * accounts through Organizations. Each call gets the invocation's deadline-bound options.
- */
-export function makeTargetDeps(config: TargetsConfig): TargetDeps {
-  const sts = new STSClient({ requestHandler: HTTP });
-  const organizations = new OrganizationsClient({ requestHandler: HTTP });
-  return {
-    config,
-    connect: async (target, session, call) => {
-      const roleName = spokeRoleNameFor(config.spokeRoleName, session.action);
-      const roleArn = spokeRoleArn(target.account, target.region, roleName);
-      const credentials = await call((options) =>
-        assumeSpokeRole(sts, roleArn, session.name, options),
-      );
-      return makeEc2Clients({ region: target.region, credentials });
-    },
-    accountsOf: (units, call) => accountsOfUnits(organizations, units, call),
-  };
 }

@@ -1,8 +1,7 @@
 /**
  * What an AWS error means to a run: a readable code for every error (including answers that are
- * not AWS errors at all, such as a proxy's HTML 502), whether it is throttling, a deadline, or a
- * transient fault worth retrying, and what the error message names (instance ids, or the instance
- * type and Availability Zone that lack capacity).
+ * not AWS errors at all, such as a proxy's HTML 502), and whether it is throttling, a deadline, or
+ * a transient fault worth retrying. What EC2's errors say of instances is `ec2/instance-errors.ts`.
  */
 
 interface AwsErrorShape {
@@ -36,12 +35,6 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'Unavailable',
   'RequestTimeout',
   'RequestTimeoutException',
-]);
-
-/** Errors that mean the instance is gone: nothing to start or stop. */
-export const GONE_CODES: ReadonlySet<string> = new Set([
-  'InvalidInstanceID.NotFound',
-  'InvalidInstanceID.Malformed',
 ]);
 
 function shape(err: unknown): AwsErrorShape {
@@ -117,25 +110,4 @@ export function isTransientFault(err: unknown): boolean {
   if (TRANSIENT_CODES.has(code) || code === 'TimeoutError') return true;
   // A network error has a Node code and no HTTP answer.
   return status === undefined && /^E[A-Z]+$/.test(code);
-}
-
-const INSTANCE_ID = /\bi-(?:[0-9a-f]{17}|[0-9a-f]{8})\b/g;
-
-/** The ids of `ids` that the error's message names (EC2 names the instance it refuses). */
-export function namedInstances(err: unknown, ids: readonly string[]): string[] {
-  const named = new Set(errorMessage(err).match(INSTANCE_ID) ?? []);
-  return ids.filter((id) => named.has(id));
-}
-
-/**
- * The instance type and Availability Zone an `InsufficientInstanceCapacity` error names ("We
- * currently do not have sufficient m5.large capacity in the Availability Zone you requested
- * (us-east-1b)"), if it names them.
- */
-export function capacityShortfall(err: unknown): { type: string; zone: string } | undefined {
-  if (errorCode(err) !== 'InsufficientInstanceCapacity') return undefined;
-  const m = /sufficient (\S+) capacity in the Availability Zone you requested \(([^)\s]+)\)/.exec(
-    errorMessage(err),
-  );
-  return m ? { type: m[1], zone: m[2] } : undefined;
 }

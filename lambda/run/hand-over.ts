@@ -8,16 +8,17 @@ import {
   MAX_STALLED_RUNS,
   type SchedulerEvent,
 } from '../../lib/contract/schedule-input';
-import type { Batch } from '../ec2/batch';
 import { addFailures } from './chain';
 import type { RunContext } from './context';
 import { describeError } from './errors';
-import type { RunSummary } from './report';
+import type { Pending } from './kind';
+import type { RunSummary } from './summary';
 import { closeWindow, windowMessage } from './window';
 
 /** What a run leaves for later. */
 export interface LeftOver {
-  readonly batches: readonly Batch[];
+  /** What the run's kind has not done. */
+  readonly pending: Pending;
   /** The listing was cut short (here or before): a later run must list again. */
   readonly relist: boolean;
   readonly notAfter: Date;
@@ -26,13 +27,13 @@ export interface LeftOver {
 }
 
 /**
- * Hands what is left to a follow-up run: the listed but unreached instances (carried in the
- * input when there are not too many, else listed again), and, when a listing was cut short, the
- * instances not listed yet. Returns what the summary says of it.
+ * Hands what is left to a follow-up run: what was listed but not reached (carried in the input
+ * when there are not too many, else listed again), and, when a listing was cut short, what was
+ * not listed yet. Returns what the summary says of it.
  */
 export async function handOver(ctx: RunContext, left: LeftOver): Promise<Partial<RunSummary>> {
   const { event, record, clock } = ctx;
-  const ids = left.batches.flatMap((b) => b.ids);
+  const { ids } = left.pending;
   if (ids.length === 0 && !left.relist) return {};
   const attempt = (event.followUp?.attempt ?? 0) + 1;
   const now = clock.now();
@@ -95,13 +96,7 @@ function nextInput(
   const { event, record } = ctx;
   const carry =
     ids.length > 0 && ids.length <= MAX_CARRIED
-      ? {
-          instances: {
-            plain: left.batches.filter((b) => !b.hibernate).flatMap((b) => b.ids),
-            hibernate: left.batches.filter((b) => b.hibernate).flatMap((b) => b.ids),
-          },
-          ...(left.relist ? { relist: true } : {}),
-        }
+      ? { ...left.pending.carry, ...(left.relist ? { relist: true } : {}) }
       : {};
   const own = record
     .all()

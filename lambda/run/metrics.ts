@@ -6,7 +6,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMES } from '../../lib/common/shared-names';
-import type { RunMetrics, RunSummary } from './run';
+import type { RunMetrics, RunSummary } from './summary';
 
 export function powertoolsMetrics(metrics: Metrics): RunMetrics {
   // Only the dimensions named here: no default `service` dimension.

@@ -1,43 +1,33 @@
 /**
- * One run of a schedule, phase by phase: judge whether it acts and until when (`window.ts`), list
- * the tagged instances (or look again at those a previous run handed over), act on them in paced
- * batches, waiting for those on their way into the state acted on (`batches.ts`), verify the
- * starts (`verify.ts`), hand what the deadline leaves to a follow-up run (`hand-over.ts`), and
- * report (`report.ts`). The Lambda entry points are thin shells over `handle`.
+ * One run of a schedule on a kind of resource (`kind.ts`), phase by phase: judge whether it acts
+ * and until when (`window.ts`), have the kind prepare its work (list, or take what a previous run
+ * handed over) and act on it within the budget (`budget.ts`) and the pacer (`pacer.ts`), or say
+ * what it would do in a dry run, verify, hand what the deadline leaves to a follow-up run
+ * (`hand-over.ts`), and report (`report.ts`). `handle.ts` runs the functions' events through it.
  */
-import type { Instance } from '@aws-sdk/client-ec2';
-import { MAX_CARRIED, MAX_FOLLOW_UPS, type ScheduleAction } from '../../lib/contract/schedule-input';
+import {
+  MAX_CARRIED,
+  MAX_FOLLOW_UPS,
+  type ScheduleAction,
+} from '../../lib/contract/schedule-input';
 import { parseScheduleInput, RunInput } from '../../lib/contract/schedule-input-parser';
 import { localDate } from '../../lib/schedule/time-zone';
-import { Batch, batchesOf } from '../ec2/batch';
-import { drain, sendBatches } from '../ec2/batches';
 import { RunBudget } from './budget';
 import { chainFailures, problemsOf } from './chain';
-import { listedStates, realClock, RunContext, RunDeps, stateFor, transitFor } from './context';
-import { describeError, isAbort, logAttributes } from './errors';
+import { newContext, type RunContext } from './context';
+import { realClock, type RunDeps } from './deps';
+import { describeError, logAttributes } from './errors';
 import { handOver } from './hand-over';
-import { listInstances } from '../ec2/list';
-import { EC2_DEFAULT_LIMITS, Pacer } from './pacer';
-import { RunFailedError, RunRecord, RunSummary, writeReport } from './report';
-import { sortInstances } from '../ec2/skip-rules';
-import { verifyRunStarts } from '../ec2/verify';
+import type { ActEnd, KindWork, ResourceKind } from './kind';
+import { EC2_DEFAULT_LIMITS } from './pacer';
+import { RunFailedError, writeReport } from './report';
+import type { RunSummary } from './summary';
 import { chainEnd, closeWindow, judgeEnforcement } from './window';
 
 export { MAX_CARRIED, MAX_FOLLOW_UPS, RunFailedError };
-export type { Clock, RunDeps, RunLogger } from './context';
-export type { InstanceResult, Outcome, RunMetrics, RunSummary } from './report';
-
-/**
- * Parses the raw event, runs it, and fails the invocation (after the summary and metrics) when
- * the run is the last of its chain and anything in the chain failed.
- */
-export async function handle(
-  raw: unknown,
-  action: ScheduleAction,
-  deps: RunDeps,
-): Promise<RunSummary> {
-  return endOfRun(await runSchedule(parseInput(raw, action, deps), deps));
-}
+export type { Clock, RunDeps, RunLogger } from './deps';
+export type { InstanceResult, Outcome } from './record';
+export type { RunMetrics, RunSummary } from './summary';
 
 /** Checks the raw event for the function that handles `action`, against the deployment. */
 export function parseInput(raw: unknown, action: ScheduleAction, deps: RunDeps): RunInput {
@@ -59,58 +49,43 @@ export function endOfRun(summary: RunSummary): RunSummary {
   return summary;
 }
 
-export async function runSchedule(input: RunInput, deps: RunDeps): Promise<RunSummary> {
-  return new Run(input, deps).execute();
+/** Runs `input` on `kind`'s resources; whatever happens, returns the summary it wrote. */
+export async function runSchedule<D extends RunDeps>(
+  input: RunInput,
+  deps: D,
+  kind: ResourceKind<D>,
+): Promise<RunSummary> {
+  return new Run(input, deps, kind).execute();
 }
 
-/** What the listing found. */
-interface Listing {
-  readonly instances: Instance[];
-  /** The deadline came first: a follow-up lists again. */
-  readonly cutShort: boolean;
-  /** A call failed after the SDK's retries: instances not listed are not reached. */
-  readonly error?: { readonly errorCode: string; readonly message: string };
-}
-
-class Run {
-  private readonly ctx: RunContext;
+class Run<D extends RunDeps> {
+  private readonly ctx: RunContext<D>;
   private readonly startedAt: number;
-  /** Batches waiting to be sent: what a fault nothing else handles fails. */
-  private queue: Batch[] = [];
+  /** The kind's work in this run: what a fault nothing else handles fails is pending there. */
+  private readonly work: KindWork;
 
-  constructor(input: RunInput, deps: RunDeps) {
+  constructor(
+    input: RunInput,
+    deps: D,
+    private readonly kind: ResourceKind<D>,
+  ) {
     const clock = deps.clock ?? realClock;
     this.startedAt = clock.now();
-    const { event } = input;
-    const limits = (deps.limits ?? EC2_DEFAULT_LIMITS)[event.action];
-    this.ctx = {
-      input,
-      event,
-      deps,
-      clock,
-      budget: new RunBudget(deps.remainingMs, clock, event, deps.followUp !== undefined),
-      record: new RunRecord(),
-      pacer: new Pacer(limits, this.startedAt, event.followUp?.buckets),
-      placement: new Map(),
-      waiting: new Set(),
-      firedAt: input.scheduledTime ?? new Date(this.startedAt),
-    };
+    const handsOver = deps.followUp !== undefined;
+    const budget = new RunBudget(deps.remainingMs, clock, input.event, handsOver, kind.minVerifyMs);
+    this.ctx = newContext(input, deps, budget, this.startedAt);
+    this.work = kind.open(this.ctx);
   }
 
-  /** Runs the schedule; whatever happens, every instance reached has its line and the summary is written. */
+  /** Runs the schedule; whatever happens, everything reached has its line and the summary is written. */
   async execute(): Promise<RunSummary> {
     let outcome: Partial<RunSummary>;
     try {
       outcome = await this.phases();
     } catch (err) {
-      // A fault nothing else handled: what is still waiting fails with it, and the run reports.
+      // A fault nothing else handled: what is still pending fails with it, and the run reports.
       const error = describeError(err);
-      this.ctx.record.failAll(
-        [...this.queue.flatMap((b) => b.ids), ...drain(this.ctx.waiting)],
-        error.errorCode,
-        error.message,
-      );
-      this.queue = [];
+      this.ctx.record.failAll(this.work.takePending().ids, error.errorCode, error.message);
       this.ctx.deps.logger.error('run failed', {
         schedule: this.ctx.event.schedule,
         ...logAttributes(error),
@@ -121,64 +96,57 @@ class Run {
   }
 
   private async phases(): Promise<Partial<RunSummary>> {
-    const { event, record, clock } = this.ctx;
-    const { firedAt } = this.ctx;
+    const { event, clock, firedAt } = this.ctx;
     const skipDate = this.skipDateOf(firedAt);
     if (skipDate) return { skipDate };
     const verdict = judgeEnforcement(this.ctx, firedAt);
     if (verdict && !verdict.acts) return this.leaveAlone(verdict.summary, verdict.notAfter);
     const notAfter = verdict?.notAfter ?? chainEnd(this.ctx, firedAt);
 
-    const carried = event.followUp?.instances;
-    const outcome: { listingFailed?: RunSummary['listingFailed'] } = {};
+    const prepared = await this.work.prepare();
     // Whether a later run must list again: the listing was cut short here, or before.
-    let relist: boolean;
-    if (carried) {
-      // The previous run listed these and could not reach them: they are looked at again (by id)
-      // before anything is done to them, not listed again.
-      relist = event.followUp?.relist ?? false;
-      record.found = carried.plain.length + carried.hibernate.length;
-      this.queue = [...batchesOf(carried.hibernate, true), ...batchesOf(carried.plain, false)];
-    } else {
-      const listedAt = clock.now();
-      const listing = await this.list();
-      relist = listing.cutShort;
-      if (listing.error) outcome.listingFailed = listing.error;
-      this.queue = sortInstances(this.ctx, listing.instances, listedAt);
-    }
+    const relist = prepared.listed ? prepared.cutShort : (event.followUp?.relist ?? false);
+    const outcome = prepared.listed && prepared.error ? { listingFailed: prepared.error } : {};
     if (clock.now() >= notAfter.getTime()) {
-      const ids = [...this.queue.splice(0).flatMap((b) => b.ids), ...drain(this.ctx.waiting)];
-      // An enforcement check leaves the instances not listed to the start as well.
+      // An enforcement check leaves the resources not listed to the start as well.
       const notListed = relist && !this.ctx.input.enforce;
       return {
         ...outcome,
-        ...closeWindow(this.ctx, ids, notAfter),
+        ...closeWindow(this.ctx, this.work.takePending().ids, notAfter),
         ...(notListed ? { notListed } : {}),
       };
     }
-    const { left, closed } = event.dryRun ? { left: this.dryRun() } : await this.act(notAfter);
-    if (!event.dryRun) await verifyRunStarts(this.ctx);
+    const end = event.dryRun ? this.dryRun() : await this.work.act(notAfter);
+    const closed =
+      end === 'windowClosed' ? closeWindow(this.ctx, this.work.takePending().ids, notAfter) : {};
+    if (!event.dryRun) await this.work.verify?.();
     const problems = problemsOf(outcome);
+    const pending = this.work.takePending();
     return {
       ...outcome,
       ...closed,
-      ...(await handOver(this.ctx, { batches: left, relist, notAfter, problems })),
+      ...(await handOver(this.ctx, { pending, relist, notAfter, problems })),
     };
   }
 
+  /** Records what the run would do, and sends nothing. */
+  private dryRun(): ActEnd {
+    this.work.dryRun();
+    return 'done';
+  }
+
   /**
-   * An enforcement check that does nothing: the instances a follow-up carries are left to the
-   * schedule's start (skipped, with its time), and no EC2 API is called.
+   * An enforcement check that does nothing: what a follow-up carries is left to the schedule's
+   * start (skipped, with its time), and no API is called.
    */
   private leaveAlone(
     summary: Partial<RunSummary>,
     notAfter: Date | undefined,
   ): Partial<RunSummary> {
-    const carried = this.ctx.event.followUp?.instances;
+    const carried = this.kind.carried(this.ctx.event);
     if (carried && notAfter) {
-      const ids = [...carried.plain, ...carried.hibernate];
-      this.ctx.record.found = ids.length;
-      closeWindow(this.ctx, ids, notAfter);
+      this.ctx.record.found = carried.length;
+      closeWindow(this.ctx, carried, notAfter);
     }
     return summary;
   }
@@ -195,86 +163,5 @@ class Run {
       timeZone: event.timeZone,
     });
     return today;
-  }
-
-  /**
-   * The tagged instances in the state this action applies to, or on their way into it: all of
-   * them, or the pages listed before the deadline (cutShort), or before a call failed after the
-   * SDK's retries (error).
-   */
-  private async list(): Promise<Listing> {
-    const { event, deps, budget, record } = this.ctx;
-    const instances: Instance[] = [];
-    let cutShort = false;
-    let error: Listing['error'];
-    // Before each page, the first included: is there time for it?
-    if (!budget.fits(1)) cutShort = true;
-    else {
-      const pages = listInstances({
-        ec2: deps.ec2,
-        tagKey: event.tagKey,
-        schedule: event.schedule,
-        states: listedStates(event),
-        call: (fn) => budget.call(fn),
-      });
-      try {
-        for await (const page of pages) {
-          instances.push(...page);
-          if (!budget.fits(1)) {
-            cutShort = true;
-            break;
-          }
-        }
-      } catch (err) {
-        // The deadline cut a page off: a follow-up lists again. Any other fault ends the listing.
-        if (isAbort(err)) cutShort = true;
-        else error = describeError(err);
-      }
-      record.found = instances.length;
-    }
-    this.logListing(instances.length, cutShort, error);
-    return { instances, cutShort, ...(error ? { error } : {}) };
-  }
-
-  private logListing(listed: number, cutShort: boolean, error: Listing['error']): void {
-    const { logger } = this.ctx.deps;
-    const schedule = this.ctx.event.schedule;
-    if (cutShort) {
-      // Act on what was listed; a follow-up run lists again (instances started or stopped here
-      // no longer match its filter).
-      logger.warn('deadline reached while listing instances', { schedule, listed });
-    }
-    if (error) {
-      logger.error('listing instances failed; instances not listed are not reached', {
-        schedule,
-        listed,
-        ...logAttributes(error),
-      });
-    }
-  }
-
-  /** Records what the run would do, and sends nothing. */
-  private dryRun(): Batch[] {
-    const { event, record, waiting } = this.ctx;
-    const outcome = event.action === 'start' ? 'started' : 'stopped';
-    for (const batch of this.queue.splice(0)) {
-      for (const instanceId of batch.ids) {
-        record.record({ instanceId, outcome, ...(batch.hibernate ? { hibernated: true } : {}) });
-      }
-    }
-    const reason = `${transitFor(event)} now: would be ${outcome} once ${stateFor(event)}`;
-    for (const instanceId of drain(waiting)) record.record({ instanceId, outcome, reason });
-    return [];
-  }
-
-  /**
-   * Sends the queued batches; returns what the deadline left for a follow-up run, or what the
-   * summary says of the instances the window closed on.
-   */
-  private async act(notAfter: Date): Promise<{ left: Batch[]; closed?: Partial<RunSummary> }> {
-    const end = await sendBatches(this.ctx, this.queue, notAfter);
-    if (end.kind === 'deadline') return { left: end.left };
-    const closed = end.windowClosed ? closeWindow(this.ctx, end.windowClosed, notAfter) : {};
-    return { left: [], closed };
   }
 }

@@ -9,7 +9,7 @@
 import { nextFiring } from '../../lib/schedule/firings';
 import { nextStart, runningAt, type ScheduleCrons } from '../../lib/schedule/timeline';
 import type { RunContext } from './context';
-import type { RunSummary } from './report';
+import type { RunSummary } from './summary';
 
 /**
  * An enforcement check leaves instances alone this close to the schedule's next start (one that

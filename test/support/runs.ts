@@ -7,10 +7,10 @@ import type { Ec2Limits } from '../../lambda/run/pacer';
 import {
   handle,
   RunFailedError,
-  type RunDeps,
+  type HandleDeps as RunDeps,
   type RunLogger,
   type RunSummary,
-} from '../../lambda/run/run';
+} from '../../lambda/handle';
 import type { RunTarget, SchedulerEvent } from '../../lib/contract/schedule-input';
 import type { InProcessEc2 } from '../../harness/ec2/in-process';
 
