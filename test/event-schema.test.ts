@@ -68,6 +68,15 @@ test('the follow-up input a run hands over is valid by the JSON Schema', async (
   }
 });
 
+test('an input naming its JSON Schema (for an editor) is read as the same input without it', () => {
+  const input = {
+    $schema: './node_modules/cdk-ec2-scheduler/' + 'schema/schedule-input.schema.json',
+    ...officeHoursEvent(),
+  };
+  expect(validate(input)).toBe(true);
+  expect(parseScheduleInput(input, 'start').event).toStrictEqual(officeHoursEvent());
+});
+
 describe('a malformed event is refused by the JSON Schema and by the functions alike', () => {
   const base = officeHoursEvent() as unknown as Record<string, unknown>;
   const followUp = (state: Record<string, unknown>) => ({

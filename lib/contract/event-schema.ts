@@ -87,14 +87,14 @@ const enforcedWindow = v.pipe(
 );
 
 const TARGET =
-  'target must be an account (12 digits) and a Region, e.g. {"account":"111122223333","region":"eu-west-1"}';
+  'must be an account (12 digits) and a Region, e.g. {"account":"111122223333","region":"eu-west-1"}';
 const runTarget = v.pipe(
   record(
     {
-      account: matching(ACCOUNT_ID, says(`is not an account id: ${TARGET}`)),
-      region: matching(REGION_NAME, says(`is not a Region code: ${TARGET}`)),
+      account: matching(ACCOUNT_ID, says(`is not an account id: target ${TARGET}`)),
+      region: matching(REGION_NAME, says(`is not a Region code: target ${TARGET}`)),
     },
-    says(TARGET.replace('target ', '')),
+    says(TARGET),
   ),
   v.description(
     "The account and Region a hub's run acts in (through the spoke role there). Absent, the run acts in the function's own; a hub's first run covers every target.",

@@ -118,6 +118,9 @@ function isoTimeProblem(value: unknown): string | undefined {
   return real ? undefined : `${show(value)} is not an ISO 8601 time such as "2026-11-27T13:00:00Z"`;
 }
 
+/** What {@link isoTime} says of a value it refuses. */
+export const isoTimeSays: Says = (issue) => isoTimeProblem(issue.input) ?? '';
+
 /** A strict ISO 8601 time with a zone (`Z` or an offset), of a real date and time. */
 export function isoTime() {
   return v.pipe(
@@ -126,9 +129,6 @@ export function isoTime() {
     v.check((value) => isoTimeProblem(value) === undefined, isoTimeSays),
   );
 }
-
-/** What {@link isoTime} says of a value it refuses. */
-export const isoTimeSays: Says = (issue) => isoTimeProblem(issue.input) ?? '';
 
 /** A local date in YYYY-MM-DD form that exists. */
 export function calendarDate() {

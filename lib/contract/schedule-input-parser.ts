@@ -16,6 +16,7 @@ export { MalformedEventError };
 export { deploymentFromEnv } from './deployment';
 export type { Deployment } from './deployment';
 
+/** What an event is checked against besides its schema. */
 export interface ParseOptions {
   /**
    * The deployment the event must name. Absent (unit tests of the run, the CLI reading a cloud
