@@ -25,7 +25,7 @@ node -e '
   const has = (f) => p.files.some((x) => x.path === f);
   const need = [".jsii", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
     "dist/lib/index.js", "dist/lib/index.d.ts", "assets/start/index.js", "assets/stop/index.js",
-    "assets/cli.js", "bin/cdk-ec2-scheduler.js"];
+    "assets/cli.js", "bin/cdk-ec2-scheduler.js", "schema/schedule-input.schema.json"];
   const missing = need.filter((f) => !has(f));
   if (missing.length) { console.error("the package lacks " + missing.join(", ")); process.exit(1); }
   console.log(`package: ${p.filename}, ${p.size} bytes packed, ${p.unpackedSize} unpacked, ${p.entryCount} files`);

@@ -85,3 +85,20 @@ export const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
  * Times with any other offset are refused wherever one is read (override tags, event times).
  */
 export const UTC_OFFSET_MINUTES: Range = { min: -12 * 60, max: 14 * 60 };
+
+/** How far ahead an override may reach unless the construct says otherwise: 7 days. */
+export const DEFAULT_MAX_OVERRIDE_SECONDS = 7 * 86_400;
+
+/** A follow-up chain never outlives the next opposite transition; this bounds it in count too. */
+export const MAX_FOLLOW_UPS = 1000;
+/**
+ * Most instance ids a follow-up input carries (about 22 bytes each, well inside Lambda's
+ * payload limit for asynchronous invocations); beyond this the follow-up lists again.
+ */
+export const MAX_CARRIED = 8000;
+/** Most failures a chain names (in its follow-up state and in the last run's error). */
+export const MAX_NAMED_FAILURES = 10;
+/** A chain whose runs reach no instance this many times in a row ends. */
+export const MAX_STALLED_RUNS = 5;
+/** Most whole-run faults a chain carries. */
+export const MAX_CHAIN_PROBLEMS = 5;

@@ -1,8 +1,8 @@
 /**
  * Names the construct and the functions both use: the metrics the functions publish (which the
  * alarms and dashboard read), the tag keys derived from `<tagKey>` (the override tag they read,
- * the audit tag they write and IAM lets them write), and the deduplication table's variable and
- * attributes.
+ * the audit tag they write and IAM lets them write), the deduplication table's variable and
+ * attributes, and the Scheduler attribute in each schedule's input.
  */
 
 /** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
@@ -68,3 +68,9 @@ export const DEDUPLICATION_TABLE = {
   partitionKey: 'id',
   expiryAttribute: 'expiration',
 } as const;
+
+/**
+ * The Scheduler context attribute the construct puts in each input's `scheduledTime`, which
+ * EventBridge Scheduler replaces with the time the schedule fired.
+ */
+export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
