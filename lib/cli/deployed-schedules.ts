@@ -7,7 +7,12 @@
 import { AssemblySchedule, readAssembly } from './assembly';
 import { InputError } from '../common/cli-errors';
 import { parseEventBridgeCron } from '../schedule/cron';
-import { judgeOverride, OverrideFormatError, OverrideVerdict, parseOverride } from '../schedule/override';
+import {
+  judgeOverride,
+  OverrideFormatError,
+  OverrideVerdict,
+  parseOverride,
+} from '../schedule/override';
 import { previewCrons, Transition } from '../schedule/preview';
 import { DEFAULT_MAX_OVERRIDE_SECONDS } from '../contract/schedule-input';
 import type { ScheduleCrons } from '../schedule/timeline';
