@@ -21,6 +21,7 @@ import {
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
+  withBuiltinValidation,
 } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
@@ -638,7 +639,7 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
 
   test('synth with AwsSolutionsChecks as a validation plugin passes; every acknowledgement has a reason', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const assembly = app.synth();
+    const assembly = withBuiltinValidation(() => app.synth());
     const report = JSON.parse(
       fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
     ) as {
@@ -666,6 +667,36 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
     expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
       expect.stringMatching(/\.Arn>:\*\]$/),
     );
+  });
+});
+
+describe("CDK's built-in CloudFormation validation under jest", () => {
+  /** The plugins that report on a queue with a property CloudFormation does not know. */
+  function reportingPlugins(synth: (app: App) => { directory: string }): string[] {
+    const app = new App();
+    new CfnResource(new Stack(app, 'Odd'), 'Queue', {
+      type: 'AWS::SQS::Queue',
+      properties: { NoSuchProperty: 1 },
+    });
+    const file = path.join(synth(app).directory, 'validation-report.json');
+    if (!fs.existsSync(file)) return [];
+    const report = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      pluginReports: Array<{ pluginName: string; violations: unknown[] }>;
+    };
+    return report.pluginReports.filter((r) => r.violations.length > 0).map((r) => r.pluginName);
+  }
+
+  test('is off for a synth (about 8 s a test file), and withBuiltinValidation turns it on', () => {
+    expect(reportingPlugins((app) => app.synth())).toEqual([]);
+    // The finding is also printed, as a warning.
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(reportingPlugins((app) => withBuiltinValidation(() => app.synth()))).toEqual([
+        'CloudFormation Validate',
+      ]);
+    } finally {
+      printed.mockRestore();
+    }
   });
 });
 

@@ -24,6 +24,7 @@ import {
   statementsOf,
   testStack,
   unacknowledgedNagErrors,
+  withBuiltinValidation,
 } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
@@ -671,7 +672,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     hub({ organizationId: ORGANIZATION }, new Stack(app, 'Hub'));
     expect(unacknowledgedNagErrors(app)).toEqual([]);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const assembly = app.synth();
+    const assembly = withBuiltinValidation(() => app.synth({ force: true }));
     const report = JSON.parse(
       fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
     ) as { pluginReports: Array<{ violations: unknown[] }> };

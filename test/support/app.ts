@@ -13,7 +13,8 @@ export { NO_BUILTIN_VALIDATION };
 
 /**
  * A stack in an app that skips CDK's built-in CloudFormation validation (it adds seconds per
- * synth and checks nothing these tests rely on). Not for the cdk-nag tests: build a plain `App`.
+ * synth and checks nothing these tests rely on; under jest it is off for every app, see
+ * `builtin-validation.ts`). Not for the cdk-nag tests: build a plain `App`.
  */
 export function testStack(id = 'Stack'): Stack {
   const app = new App(NO_BUILTIN_VALIDATION);
@@ -99,6 +100,20 @@ export const ANY_INSTANCE_ARN = {
     ],
   ],
 };
+
+/**
+ * Runs `synth` with CDK's built-in CloudFormation validation on, as `cdk synth` runs it (jest turns
+ * it off for every other synth: see `builtin-validation.ts`).
+ */
+export function withBuiltinValidation<T>(synth: () => T): T {
+  const saved = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  try {
+    return synth();
+  } finally {
+    if (saved !== undefined) process.env.CDK_VALIDATION = saved;
+  }
+}
 
 /** Escapes `text` and anchors it, for `toThrow(exactly('...'))`. */
 export function exactly(text: string): RegExp {
