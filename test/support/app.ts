@@ -2,7 +2,7 @@
  * Shared helpers for the construct tests: a fast test app and readers for the IAM policies that
  * a synthesized template attaches to one role.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -126,6 +126,16 @@ export function unacknowledgedNagErrors(app: App): string[] {
     .validateScope(app)
     .violations.filter((v) => v.severity === 'error')
     .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+/** Every acknowledgement of a validation rule in `app`, with its reason. */
+export function acknowledgementsIn(app: App): Array<[string, string | undefined]> {
+  return app.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>))
+    .map(([id, value]) => [id, typeof value === 'string' ? value : value.reason]);
 }
 
 /**
