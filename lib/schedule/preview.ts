@@ -4,8 +4,10 @@
  */
 import { skippedByDaylightSaving } from './firings';
 import { runningAt, runningTime, ScheduleCrons, timeline } from './timeline';
-import { utcOffsetMinutes, wallClock } from './time-zone';
+import { formatLocal } from './time-zone';
 import { validateSchedule, type SynthWarning } from './validation';
+
+export { formatLocal };
 
 /** The schedule fields a preview reads (the same as `addSchedule`'s). */
 export interface PreviewScheduleOptions {
@@ -66,15 +68,6 @@ const WEEK_MS = 7 * 86_400_000;
 const HORIZON_WEEKS = 52;
 /** After the last year an EventBridge cron expression can name (2199). */
 const END_OF_TIME = new Date(Date.UTC(2200, 0, 1));
-
-/** Formats an instant as ISO 8601 local time with offset in `timeZone`. */
-export function formatLocal(at: Date, timeZone: string): string {
-  const w = wallClock(at, timeZone);
-  const minutes = utcOffsetMinutes(at, timeZone);
-  const abs = Math.abs(minutes);
-  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}${offset}`;
-}
 
 function formatUtc(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
