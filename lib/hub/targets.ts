@@ -32,6 +32,18 @@ export function hubRoleNames(spokeRoleName: string): Record<ScheduleAction, stri
   return { start: `${spokeRoleName}-hub-start`, stop: `${spokeRoleName}-hub-stop` };
 }
 
+/** @throws Error when props that only apply with `targets` are given without it */
+function checkNoHubProps(props: HubSettings): void {
+  const given = (['spokeRoleName', 'organizationId', 'delegatedAdministrator'] as const).filter(
+    (name) => props[name] !== undefined,
+  );
+  if (given.length > 0) {
+    throw new Error(
+      `${given.join(' and ')} only apply with targets (a hub acting in other accounts); give targets as well, or leave ${given.length > 1 ? 'them' : 'it'} out`,
+    );
+  }
+}
+
 /**
  * Checks `targets` and the props that only apply with it; undefined without `targets`.
  * @throws Error naming the field, the value and the fix
@@ -39,14 +51,7 @@ export function hubRoleNames(spokeRoleName: string): Record<ScheduleAction, stri
 export function resolveTargets(props: HubSettings): ResolvedTargets | undefined {
   const { targets } = props;
   if (!targets) {
-    const given = (['spokeRoleName', 'organizationId', 'delegatedAdministrator'] as const).filter(
-      (name) => props[name] !== undefined,
-    );
-    if (given.length > 0) {
-      throw new Error(
-        `${given.join(' and ')} only apply with targets (a hub acting in other accounts); give targets as well, or leave ${given.length > 1 ? 'them' : 'it'} out`,
-      );
-    }
+    checkNoHubProps(props);
     return undefined;
   }
   // From JavaScript anything may come, the required regions left out included.
