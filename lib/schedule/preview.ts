@@ -165,12 +165,16 @@ export function previewCrons(
   };
 }
 
-/** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
-export function describePreview(name: string, preview: SchedulePreview): string {
+/**
+ * One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week` (without `name`, from
+ * `runs`).
+ */
+export function describePreview(name: string | undefined, preview: SchedulePreview): string {
+  const lead = name === undefined ? '' : `${name}: `;
   if (preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined) {
-    return `${name}: ${preview.note ?? 'no weekly figures'}`;
+    return `${lead}${preview.note ?? 'no weekly figures'}`;
   }
-  return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+  return `${lead}runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
 }
 
 /** What synth tells about one schedule: an info line, and warnings. */

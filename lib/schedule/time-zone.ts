@@ -52,9 +52,7 @@ export function utcOffsetMinutes(at: Date, timeZone: string): number {
 /** Formats an instant as ISO 8601 local time with offset in `timeZone`, e.g. 2027-03-15T08:00:00-04:00. */
 export function formatLocal(at: Date, timeZone: string): string {
   const w = wallClock(at, timeZone);
-  const minutes = utcOffsetMinutes(at, timeZone);
-  const abs = Math.abs(minutes);
-  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  const offset = formatOffset(utcOffsetMinutes(at, timeZone));
   return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}${offset}`;
 }
 
@@ -221,7 +219,7 @@ export function utcOffsetOf(zone: string): number | undefined {
 }
 
 /** An offset in minutes as `+hh:mm` or `-hh:mm`. */
-function formatOffset(minutes: number): string {
+export function formatOffset(minutes: number): string {
   const abs = Math.abs(minutes);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
