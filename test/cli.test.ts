@@ -157,6 +157,31 @@ describe('preview with --start/--stop', () => {
     });
   });
 
+  test('a schedule that never starts in the 52 weeks says so, in the table and the JSON (not "stopped 100%")', async () => {
+    const argv = [
+      'preview',
+      '--start',
+      'cron(0 8 31W * ? 2030)',
+      '--stop',
+      'cron(0 18 31W * ? 2030)',
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '2',
+    ];
+    const { code, out } = await run(argv);
+    expect(code).toBe(0);
+    expect(out[out.length - 1]).toBe(
+      'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    );
+    const [schedule] = await runJson(argv);
+    expect(schedule).toMatchObject({
+      runningHoursPerWeek: 0,
+      stoppedShare: 1,
+      note: 'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    });
+  });
+
   test('--count defaults to 10; --time-zone to UTC', async () => {
     const [schedule] = await runJson([
       'preview',

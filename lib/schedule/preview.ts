@@ -60,7 +60,10 @@ export interface SchedulePreview {
   readonly runningHoursPerWeek?: number;
   /** Share of the week instances are stopped, 0..1. Absent when the hours are. */
   readonly stoppedShare?: number;
-  /** Why the figures are absent, when they are. */
+  /**
+   * Why the figures are absent, when they are; or why they are 0 hours (the start never fires
+   * in the period).
+   */
   readonly note?: string;
 }
 
@@ -157,12 +160,24 @@ export function previewCrons(
 
   const running = runningAt(crons, timeZone, skipDates, from, inside);
   const hours = runningTime(running, inside, from, horizonEnd) / 3_600_000 / weeks;
+  const never = hours === 0 ? neverStarts(weeks, transitions) : undefined;
   return {
     timeZone,
     transitions,
     runningHoursPerWeek: Math.round(hours * 10) / 10,
     stoppedShare: Math.round((1 - hours / 168) * 1000) / 1000,
+    ...(never ? { note: never } : {}),
   };
+}
+
+/**
+ * Why a schedule runs 0 hours: its start never fires in the period (e.g. `31W` in months without
+ * a day 31, a year ahead, or every start on a skip date); then when it next does, if ever.
+ */
+function neverStarts(weeks: number, transitions: readonly Transition[]): string {
+  const period = weeks === 1 ? 'the next 7 days' : `the next ${weeks} weeks`;
+  const next = transitions.find((t) => t.action === 'start');
+  return `never starts in ${period}${next ? ` (next start ${next.local})` : ', nor after'}`;
 }
 
 /**
@@ -171,7 +186,11 @@ export function previewCrons(
  */
 export function describePreview(name: string | undefined, preview: SchedulePreview): string {
   const lead = name === undefined ? '' : `${name}: `;
-  if (preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined) {
+  if (
+    preview.runningHoursPerWeek === undefined ||
+    preview.stoppedShare === undefined ||
+    (preview.runningHoursPerWeek === 0 && preview.note)
+  ) {
     return `${lead}${preview.note ?? 'no weekly figures'}`;
   }
   return `${lead}runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
@@ -246,7 +265,9 @@ function weekAhead(
   const figures =
     preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined
       ? `${crons.starts.length > 0 ? 'start' : 'stop'}-only schedule`
-      : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+      : preview.runningHoursPerWeek === 0
+        ? 'never starts in the next 7 days'
+        : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
   const nexts = (['start', 'stop'] as const)
     .filter((a) => (a === 'start' ? crons.starts : crons.stops).length > 0)
     .map((a) => `next ${a} ${next(a) ?? 'none'}`)
