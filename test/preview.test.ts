@@ -511,6 +511,42 @@ describe('29 February and month ends (UTC)', () => {
   });
 });
 
+describe('a schedule whose start never fires in the period', () => {
+  test('31W in a year ahead: 0 hours, and a note that it never starts in the 52 weeks, with the next start', () => {
+    const preview = previewSchedule(
+      { start: 'cron(0 8 31W * ? 2030)', stop: 'cron(0 18 31W * ? 2030)' },
+      { after: new Date(FRI_12_MARCH), count: 2 },
+    );
+    expect(preview).toMatchObject({
+      runningHoursPerWeek: 0,
+      stoppedShare: 1,
+      note: 'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    });
+    expect(describePreview('month-end', preview)).toBe(
+      'month-end: never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    );
+  });
+
+  test('every start on a skip date: it never starts, nor after', () => {
+    const preview = previewSchedule(
+      { start: 'cron(0 8 25 12 ? 2027)', stop: 'cron(0 18 ? * * *)', skipDates: ['2027-12-25'] },
+      { after: new Date(FRI_12_MARCH), count: 1 },
+    );
+    expect(preview.note).toBe('never starts in the next 52 weeks, nor after');
+    expect(describePreview('xmas', preview)).toBe(
+      'xmas: never starts in the next 52 weeks, nor after',
+    );
+  });
+
+  test('a schedule that runs keeps its figures and no note', () => {
+    const preview = previewSchedule(OFFICE_HOURS_NY, { after: new Date(FRI_12_MARCH) });
+    expect(preview.note).toBeUndefined();
+    expect(describePreview('office-hours', preview)).toBe(
+      'office-hours: runs 45 h/week, stopped 73% of the week',
+    );
+  });
+});
+
 describe('weekly figures and preview options', () => {
   // 52 weeks from Fri 12 March 2027 end on Fri 10 March 2028.
   test.each([
@@ -657,6 +693,18 @@ describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
       Match.stringLikeRegexp(
         'schedule "office-hours": runs 45 h in the next 7 days, stopped 73% of the week;',
       ),
+    );
+  });
+
+  test('a 31W schedule in a week without its day says it never starts then, not "stopped 100%"', () => {
+    // No 31 November; 31 December is a Thursday, after the 7 days.
+    const stack = stackWith('month-end', {
+      start: 'cron(0 8 31W * ? *)',
+      stop: 'cron(0 18 31W * ? *)',
+    });
+    Annotations.fromStack(stack).hasInfo(
+      '*',
+      'schedule "month-end": never starts in the next 7 days; next start 2026-12-31T08:00:00+00:00, next stop 2026-12-31T18:00:00+00:00 (UTC)',
     );
   });
 
