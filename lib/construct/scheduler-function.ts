@@ -70,7 +70,7 @@ export function createSchedulerFunction(
   const role = createRole(scope, action, options, logGroup);
   const fn = new lambda.Function(scope, `${title}Function`, {
     description: `Starts or stops EC2 instances tagged ${props.tagKey}=<schedule> (${action})`,
-    runtime: lambda.Runtime.NODEJS_24_X,
+    runtime: props.runtime,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(handlerBundle(action)),
