@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'assets/', 'coverage/', 'jest.config.js'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'assets/', 'coverage/', 'jest*.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { peakRss } from '../harness/peak-rss.mjs';
 
 const baselineRss = process.memoryUsage().rss;
 const nativeRequire = createRequire(import.meta.url);
@@ -73,7 +74,8 @@ process.once('message', async ({ action, tagKey, schedule, throttleWaitMs }) => 
     failures,
     wallMs,
     baselineRss,
-    maxRss: process.resourceUsage().maxRSS * 1024,
+    // Its own peak since it started, not resourceUsage().maxRSS (see harness/peak-rss.mjs).
+    maxRss: peakRss(),
   });
   process.disconnect();
 });

@@ -42,7 +42,7 @@ import {
   type Ec2Endpoint,
 } from '../harness/ec2';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
-import { LambdaRuntime } from '../harness/lambda-runtime';
+import { LambdaRuntime, type HostStats, type Invocation } from '../harness/lambda-runtime';
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -85,9 +85,17 @@ export interface ScenarioRow {
   readonly callsByAction: Record<string, number>;
   /** Wall-clock time of the whole run (every invocation of the chain). */
   readonly wallMs: number;
-  /** Peak RSS growth of the process over its RSS before it loaded the handler (or the SDK). */
+  /**
+   * Peak RSS growth: the process's own peak RSS while the scenario ran (Linux's VmHWM, reset
+   * once the handler was loaded; see harness/peak-rss.mjs) minus its RSS before it loaded the
+   * handler file (or, for the baseline, the SDK): what the handler, its code included, needed
+   * above a bare `node`.
+   */
   readonly rssMiB: number | null;
+  /** That peak itself (the whole process's RSS at its peak, bare `node` included). */
   readonly peakRssMiB: number | null;
+  /** RSS growth from loading the handler file alone (scheduler rows). */
+  readonly loadRssMiB?: number;
   /** EC2 time of the whole run: wallMs x timeScale (wallMs without limits). */
   readonly ec2Ms: number;
   /**
@@ -204,8 +212,8 @@ async function runScheduler(
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
   const rt = new LambdaRuntime(lambda);
   const scale = limits ? TIME_SCALE : 1;
-  rt.register(
-    functionSpec(
+  rt.register({
+    ...functionSpec(
       fn,
       { ec2: ep.url, lambda: lambda.url },
       {
@@ -214,7 +222,9 @@ async function runScheduler(
         timeoutMs: (fn.timeoutSeconds * 1000) / scale,
       },
     ),
-  );
+    ...(process.env.BENCH_MEMORY === 'gc' ? { execArgv: ['--expose-gc'] } : {}),
+    ...(process.env.BENCH_MEMORY_SAMPLES ? { sampleMemoryMs: 20 } : {}),
+  });
   try {
     ep.addInstances(
       makeInstances(n, {
@@ -238,6 +248,7 @@ async function runScheduler(
     const invocations = await rt.invoke(fn.arn, payload);
     const wallMs = performance.now() - t0;
     const stats = await host.stats();
+    if (process.env.BENCH_MEMORY) memoryTrace(invocations, stats);
     if (process.env.BENCH_TRACE) {
       // Development aid: the request timeline of this scenario, in EC2 seconds.
       const trace = ep.requests.map(
@@ -265,6 +276,7 @@ async function runScheduler(
       wallMs: round(wallMs),
       rssMiB: round((stats.maxRss - stats.baselineRss) / MiB),
       peakRssMiB: round(stats.maxRss / MiB),
+      loadRssMiB: round((stats.loadedRss - stats.baselineRss) / MiB),
       ec2Ms: round(wallMs * scale),
       actedMs: actedMs(ep, action, limits),
       ...(limits
@@ -284,6 +296,35 @@ async function runScheduler(
     await lambda.close();
     await ep.close();
   }
+}
+
+/**
+ * Development aid, `BENCH_MEMORY=1` (or `=gc`: the host runs with --expose-gc and collects after
+ * each invocation, so heap used is what the handler keeps from one run to the next): each
+ * invocation's peak RSS and memory at its end, in MiB, on stderr; with
+ * `BENCH_MEMORY_SAMPLES=<file>`, its memory every 20 ms as a table in that file.
+ */
+function memoryTrace(invocations: readonly Invocation[], stats: HostStats): void {
+  const mib = (n: number | undefined) => (n === undefined ? '-' : round(n / MiB).toFixed(1));
+  const file = process.env.BENCH_MEMORY_SAMPLES;
+  if (file) {
+    const lines = invocations.flatMap((inv, k) =>
+      (inv.memory?.samples ?? []).map(([ms, m]) =>
+        [k, ms, m.rss, m.heapUsed, m.heapTotal, m.external].map((n, i) => (i < 2 ? n : mib(n))),
+      ),
+    );
+    const head = 'invocation\tms\trss\theapUsed\theapTotal\texternal';
+    fs.writeFileSync(file, [head, ...lines.map((l) => l.join('\t'))].join('\n') + '\n');
+  }
+  log(
+    `  RSS before load ${mib(stats.baselineRss)}, after ${mib(stats.loadedRss)}, peak ${mib(stats.maxRss)} (${stats.peakSource})`,
+  );
+  invocations.forEach((inv, k) => {
+    const m = inv.memory;
+    log(
+      `  #${k} ${round(inv.wallMs, 0)} ms: peak RSS ${mib(m?.peakRss)}; at end RSS ${mib(m?.rss)}, heap ${mib(m?.heapUsed)} of ${mib(m?.heapTotal)}, external ${mib(m?.external)} (array buffers ${mib(m?.arrayBuffers)})`,
+    );
+  });
 }
 
 /** The start/stop calls after the first, and the ids of the failed ones (not throttled). */

@@ -19,9 +19,10 @@ import { DEDUPLICATION_TABLE } from '../lib/common/shared-names';
 import type { FunctionSpec } from './lambda-runtime';
 
 /**
- * aws-cdk-lib 2.276 and later validate every synthesized template (about 3 s a synth); tests and
- * the benchmark turn that off. The minimum aws-cdk-lib the library supports (and is developed
- * against) has no such check and ignores the prop, hence the cast.
+ * Asks aws-cdk-lib not to validate the synthesized templates against its built-in CloudFormation
+ * rules. The aws-cdk-lib the library is developed against (2.269.0) ignores the prop, hence the
+ * cast: it reads only `CDK_VALIDATION=false`, which jest sets for the tests
+ * (`test/support/builtin-validation.ts`); its engine costs about 8 s a process and 1 s a synth.
  */
 export const NO_BUILTIN_VALIDATION = { builtinCloudFormationValidation: false } as AppProps;
 

@@ -46,6 +46,24 @@ export interface FunctionSpec {
   readonly asyncRetries?: number;
   /** Collect the handler's log lines (needs POWERTOOLS_DEV=true, so they go through console). */
   readonly captureLogs?: boolean;
+  /** Node flags of the execution environment, e.g. `--expose-gc` (see InvocationMemory). */
+  readonly execArgv?: readonly string[];
+  /** Development aid: sample each invocation's memory this often (InvocationMemory.samples). */
+  readonly sampleMemoryMs?: number;
+}
+
+/** One invocation's memory, measured in its execution environment (bytes). */
+export interface InvocationMemory {
+  /** Peak RSS during the invocation (the kernel's high-water mark, reset at its start). */
+  readonly peakRss: number;
+  /** `process.memoryUsage()` at its end: after a full GC when the host has `--expose-gc`. */
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  /** With `sampleMemoryMs`: [ms since the invocation's start, `process.memoryUsage()`]. */
+  readonly samples?: ReadonlyArray<readonly [number, NodeJS.MemoryUsage]>;
 }
 
 export interface SerializedError {
@@ -68,14 +86,22 @@ export interface Invocation {
   readonly error?: SerializedError;
   /** Log lines parsed as JSON (when captured). */
   readonly logs: ReadonlyArray<Record<string, unknown>>;
+  readonly memory?: InvocationMemory;
 }
 
 export interface HostStats {
   /** RSS before the handler file was loaded. */
   readonly baselineRss: number;
+  /** RSS just after it was loaded. */
+  readonly loadedRss: number;
   readonly rss: number;
-  /** Peak RSS of the process so far. */
+  /**
+   * Peak RSS of the process since the handler was loaded: the highest of its invocations'. Not
+   * `resourceUsage().maxRSS`, which counts the parent's RSS at fork (harness/peak-rss.mjs).
+   */
   readonly maxRss: number;
+  /** `VmHWM` (Linux: the process's own peak) or `maxRSS` (elsewhere: a rough fallback). */
+  readonly peakSource: string;
 }
 
 type Reply = { type: string; id?: number } & Record<string, unknown>;
@@ -119,7 +145,7 @@ export class FunctionHost {
   static async start(spec: FunctionSpec): Promise<FunctionHost> {
     const child = fork(HOST, [], {
       env: { PATH: process.env.PATH ?? '', ...spec.env },
-      execArgv: [],
+      execArgv: [...(spec.execArgv ?? [])],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
@@ -129,6 +155,7 @@ export class FunctionHost {
       file: spec.file,
       exportName: spec.exportName,
       captureLogs: spec.captureLogs ?? false,
+      sampleMemoryMs: spec.sampleMemoryMs ?? 0,
     });
     if (loaded.error) {
       await host.close();
@@ -163,6 +190,7 @@ export class FunctionHost {
       requestId,
       wallMs: (reply.wallMs as number | undefined) ?? 0,
       logs,
+      ...(reply.memory ? { memory: reply.memory as InvocationMemory } : {}),
       ...('result' in reply ? { result: reply.result } : {}),
       ...(reply.error ? { error: reply.error as SerializedError } : {}),
     };
@@ -172,8 +200,10 @@ export class FunctionHost {
     const reply = await this.request('stats', { type: 'stats' });
     return {
       baselineRss: reply.baselineRss as number,
+      loadedRss: reply.loadedRss as number,
       rss: reply.rss as number,
       maxRss: reply.maxRss as number,
+      peakSource: reply.peakSource as string,
     };
   }
 

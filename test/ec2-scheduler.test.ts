@@ -1,12 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { Ec2Scheduler, Ec2SchedulerProps } from '../lib';
 import type { SchedulerEvent } from '../lib/contract/schedule-input';
@@ -613,60 +610,6 @@ test('a stop-only schedule creates only its stop schedule', () => {
     Target: Match.objectLike({ Arn: stack.resolve(scheduler.stopFunction.functionArn) }),
   });
   expect(scheduler.schedules[0].startSchedule).toBeUndefined();
-});
-
-describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
-  let app: App;
-
-  beforeAll(() => {
-    // A plain App, as `cdk synth` runs it (CloudFormation validation included).
-    app = new App();
-    const stack = new Stack(app, 'OfficeHoursScheduler', {
-      description: 'Starts and stops EC2 instances tagged Schedule=office-hours',
-    });
-    const scheduler = new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' });
-    scheduler.addSchedule('office-hours', {
-      start: WEEKDAYS_8,
-      stop: WEEKDAYS_17,
-      skipDates: ['2026-12-25', '2027-01-01'],
-    });
-  });
-
-  test('validateScope reports no unacknowledged error', () => {
-    expect(unacknowledgedNagErrors(app)).toEqual([]);
-  });
-
-  test('synth with AwsSolutionsChecks as a validation plugin passes; every acknowledgement has a reason', () => {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const assembly = app.synth();
-    const report = JSON.parse(
-      fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
-    ) as {
-      pluginReports: Array<{
-        pluginName: string;
-        conclusion: string;
-        violations: unknown[];
-        suppressedViolations?: Array<{ ruleName: string; reason?: string }>;
-      }>;
-    };
-    // A clean run lists no plugin report with violations (a fully clean one lists none at all).
-    expect(report.pluginReports.filter((r) => r.violations.length > 0)).toEqual([]);
-    expect(report.pluginReports.every((r) => r.conclusion === 'success')).toBe(true);
-    const acknowledgements = app.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>));
-    expect(acknowledgements.length).toBeGreaterThanOrEqual(4);
-    for (const [id, value] of acknowledgements) {
-      const reason = typeof value === 'string' ? value : value.reason;
-      expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
-    }
-    // The scheduler role holds no grant on the functions' versions, so nothing acknowledges one.
-    expect(acknowledgements.map(([id]) => id)).not.toContainEqual(
-      expect.stringMatching(/\.Arn>:\*\]$/),
-    );
-  });
 });
 
 describe('vpc, vpcSubnets and securityGroups', () => {

@@ -7,16 +7,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { Ec2Scheduler, Ec2SchedulerProps, Ec2SchedulerSpokeRole } from '../lib';
 import type { Ec2SchedulerSpokeRoleProps } from '../lib';
 import { TARGETS_ENV, type TargetsConfig } from '../lib/contract/schedule-input';
 import {
   NO_BUILTIN_VALIDATION,
   TemplateStatement,
+  acknowledgementsIn,
   actionsGrantedTo,
   actionsOf,
   deployedValue,
@@ -656,35 +656,6 @@ describe('a single-account scheduler shows no trace of many accounts', () => {
 });
 
 describe('cdk-nag AwsSolutions checks', () => {
-  /** Every acknowledgement in the app, with its reason. */
-  function acknowledgements(app: App): Array<[string, string | undefined]> {
-    return app.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>))
-      .map(([id, value]) => [id, typeof value === 'string' ? value : value.reason]);
-  }
-
-  test('a hub passes with every acknowledgement reasoned', () => {
-    const app = new App();
-    hub({ organizationId: ORGANIZATION }, new Stack(app, 'Hub'));
-    expect(unacknowledgedNagErrors(app)).toEqual([]);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    const assembly = app.synth();
-    const report = JSON.parse(
-      fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'),
-    ) as { pluginReports: Array<{ violations: unknown[] }> };
-    expect(report.pluginReports.filter((r) => r.violations.length > 0)).toEqual([]);
-    const found = acknowledgements(app);
-    expect(found.map(([id]) => id)).toContainEqual(
-      expect.stringContaining('iam::*:role/ec2-scheduler-spoke-start]'),
-    );
-    for (const [id, reason] of found) {
-      expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
-    }
-  });
-
   test('a spoke role (default Regions, and given Regions) passes with every acknowledgement reasoned', () => {
     const app = new App();
     const stack = new Stack(app, 'Spoke');
@@ -696,7 +667,7 @@ describe('cdk-nag AwsSolutions checks', () => {
       regions: REGIONS,
     });
     expect(unacknowledgedNagErrors(app)).toEqual([]);
-    for (const [id, reason] of acknowledgements(app)) {
+    for (const [id, reason] of acknowledgementsIn(app)) {
       expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/\w{3,}.*\w{3,}/) });
     }
   });

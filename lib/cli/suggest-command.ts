@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
-import { buildProfile, weekHoursIn, type ActivityProfile } from '../suggest/activity-profile';
+import { buildProfile, weekHoursIn } from '../suggest/activity-profile';
 import type { Io } from './io';
 import { CLI_HTTP, listInstances, tagOf, withEc2 } from './cli-ec2';
 import { UsageError } from '../common/cli-errors';
@@ -17,18 +17,20 @@ import { utcSeconds } from './deployed-schedules';
 import { mapLimit } from '../common/map-limit';
 import { PriceBook, priceListOs, pricingRegionFor, type PriceListOs } from '../suggest/prices';
 import type { SchedulePreview } from '../schedule/preview';
-import { suggestSchedule } from '../suggest/schedule-proposal';
-import { suggestHtml } from '../suggest/suggest-html';
+import { suggestSchedule, type Suggestion } from '../suggest/schedule-proposal';
+import { suggestHtmlPieces } from '../suggest/suggest-html';
 import {
   byInterest,
   EBS_NOTE,
   formatReport,
-  reportJson,
+  reportJsonPieces,
   instanceSuggestion,
   totalSavings,
+  weekCells,
   type InstanceFacts,
   type PriceOf,
   type SuggestReport,
+  type WeekCells,
 } from '../suggest/suggest-report';
 import { isValidTimeZone } from '../schedule/time-zone';
 import { periodBefore, readUtilization, type Period } from '../suggest/utilization';
@@ -187,7 +189,16 @@ export function runningInstances(options: { readonly tagKey: string }, all: bool
   });
 }
 
-/** Each instance's profile and verdict, from its utilization over `period`. */
+/** What is kept of an instance's profile: its verdict and the report's cells. */
+interface Analysed {
+  readonly cells: WeekCells;
+  readonly suggestion: Suggestion;
+}
+
+/**
+ * Each instance's verdict and cells, from its utilization over `period`. Each profile is judged
+ * as its batch arrives and then dropped (2,000 profiles of 168 objects hold some 30 MiB).
+ */
 async function analyse(
   facts: readonly InstanceFacts[],
   options: Options,
@@ -200,15 +211,24 @@ async function analyse(
   const thresholds = { idleCpu: options.idleCpu, idleNetworkBytes: options.idleNetworkMb * 1e6 };
   const weekHours = weekHoursIn(options.timeZone);
   const previews = new Map<string, SchedulePreview>();
-  const profiles = new Map<string, ActivityProfile>();
-  const calls = await readUtilization(cw, ids, period, (id, hours) =>
-    profiles.set(id, buildProfile(hours, options.timeZone, thresholds, weekHours)),
-  ).finally(() => cw.destroy());
-  const found = facts.map((f) => {
-    const profile = profiles.get(f.instanceId) as ActivityProfile;
-    return { f, profile, suggestion: suggestSchedule(profile, { ...options, now, previews }) };
-  });
+  const analysed = new Map<string, Analysed>();
+  const calls = await readUtilization(cw, ids, period, (id, hours) => {
+    const profile = buildProfile(hours, options.timeZone, thresholds, weekHours);
+    const suggestion = suggestSchedule(profile, { ...options, now, previews });
+    analysed.set(id, { cells: weekCells(profile), suggestion });
+  }).finally(() => cw.destroy());
+  const found = facts.map((f) => ({ f, ...(analysed.get(f.instanceId) as Analysed) }));
   return { found, calls };
+}
+
+/** Writes `pieces` to `file` one after another (as writeFileSync would write their whole). */
+function writePieces(file: string, pieces: Iterable<string>): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (const piece of pieces) fs.writeSync(fd, piece);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The prices of the instances with a proposal (GetProducts calls counted in `calls`). */
@@ -245,8 +265,8 @@ export async function suggestCommand(
     ? new Map<string, PriceOf>()
     : await priced(proposed, region, calls);
   const instances = found
-    .map(({ f, profile, suggestion }) =>
-      instanceSuggestion(f, profile, suggestion, prices.get(f.instanceId)),
+    .map(({ f, cells, suggestion }) =>
+      instanceSuggestion(f, cells, suggestion, prices.get(f.instanceId)),
     )
     .sort(byInterest);
   const { idleCpu, idleNetworkMb, marginHours, days } = options;
@@ -267,10 +287,12 @@ export async function suggestCommand(
       flags['no-prices'] ? '--no-prices: savings are not priced.' : EBS_NOTE,
     ],
   };
-  if (flags.html !== undefined) fs.writeFileSync(flags.html, suggestHtml(report));
+  // The page and the JSON in pieces: for thousands of instances each is megabytes of text.
+  if (flags.html !== undefined) writePieces(flags.html, suggestHtmlPieces(report));
   const scope = flags.all
     ? 'running instance(s)'
     : `running instance(s) without a ${options.tagKey} tag`;
-  io.out(flags.json ? reportJson(report) : formatReport(report, scope));
+  if (flags.json) for (const piece of reportJsonPieces(report)) io.out(piece);
+  else io.out(formatReport(report, scope));
   return 0;
 }

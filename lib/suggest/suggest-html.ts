@@ -81,6 +81,22 @@ rect.run{fill:none;stroke:#1f5fbf;stroke-width:2}
 
 /** The whole page. */
 export function suggestHtml(report: SuggestReport): string {
+  return [...suggestHtmlPieces(report)].join('');
+}
+
+/**
+ * {@link suggestHtml} in pieces (the head, then one section per instance, then the end), so a
+ * page of many instances (some 30 KB each) can be written without being held as one string.
+ */
+export function* suggestHtmlPieces(report: SuggestReport): Generator<string> {
+  yield pageHead(report);
+  for (const [k, i] of report.instances.entries()) {
+    yield `${k > 0 ? '\n' : ''}${section(i, report.timeZone)}`;
+  }
+  yield '\n</body></html>\n';
+}
+
+function pageHead(report: SuggestReport): string {
   const { period } = report;
   const title = `Schedule suggestions for ${report.region}`;
   return `<!doctype html>
@@ -89,7 +105,5 @@ export function suggestHtml(report: SuggestReport): string {
 <p>${report.instances.length} instance(s), ${period.days} days of hourly CloudWatch data (${escapeHtml(period.start)} to ${escapeHtml(period.end)}), hours in ${escapeHtml(report.timeZone)}. Busy: average CPU of at least ${report.thresholds.idleCpu}% or ${report.thresholds.idleNetworkMb} MB of network in an hour; ${report.thresholds.marginHours} h of margin around busy hours.</p>
 <p class="legend">Colour: highest hourly CPU<span style="background:${fill(0)}"></span>0%<span style="background:${fill(100)}"></span>100%<span style="background:${fill(null)}"></span>no data<span style="border:1px solid #8b0000"></span>busy<span style="border:2px solid #1f5fbf"></span>proposed running hours</p>
 <p>Known savings: <strong>$${report.savingsPerMonthUsd.toFixed(2)}/month</strong>. ${report.notes.map(escapeHtml).join(' ')}</p>
-${report.instances.map((i) => section(i, report.timeZone)).join('\n')}
-</body></html>
 `;
 }

@@ -93,10 +93,27 @@ function proposalFields(p: Proposal, price: PriceOf | undefined): Partial<Instan
   };
 }
 
+/** What the report shows of a profile's week hours: the highest CPU (cents) and busy, per hour. */
+export interface WeekCells {
+  readonly maxCpu: (number | null)[];
+  readonly busy: boolean[];
+}
+
+/**
+ * The report's cells of a profile: all a report needs of it, so a run over many instances keeps
+ * these (two lists of 168) instead of the profiles (168 objects each).
+ */
+export function weekCells(profile: ActivityProfile): WeekCells {
+  return {
+    maxCpu: profile.hours.map((h) => (h.maxCpu === undefined ? null : cents(h.maxCpu))),
+    busy: profile.hours.map((h) => h.busy),
+  };
+}
+
 /** One instance's findings, and its savings at `price`. */
 export function instanceSuggestion(
   facts: InstanceFacts,
-  profile: ActivityProfile,
+  cells: WeekCells,
   suggestion: Suggestion,
   price: PriceOf | undefined,
 ): InstanceSuggestion {
@@ -106,10 +123,18 @@ export function instanceSuggestion(
     verdict: suggestion.verdict,
     reason: suggestion.reason,
     ...(p ? proposalFields(p, price) : {}),
-    maxCpu: profile.hours.map((h) => (h.maxCpu === undefined ? null : cents(h.maxCpu))),
-    busy: profile.hours.map((h) => h.busy),
+    maxCpu: cells.maxCpu,
+    busy: cells.busy,
     ...(p ? { running: [...p.runningHours] } : {}),
   };
+}
+
+/** Each list of numbers, booleans or nulls (the 168 week hours) on one line. */
+function oneLineLists(json: string): string {
+  return json.replace(
+    /\[\n\s+([-\d.e+truefalsn,\s]*?)\n\s*\]/g,
+    (_, items: string) => `[${items.split(/,\n\s*/).join(',')}]`,
+  );
 }
 
 /**
@@ -117,10 +142,36 @@ export function instanceSuggestion(
  * hours) on one line, not one line per element.
  */
 export function reportJson(report: SuggestReport): string {
-  return JSON.stringify(report, null, 2).replace(
-    /\[\n\s+([-\d.e+truefalsn,\s]*?)\n\s*\]/g,
-    (_, items: string) => `[${items.split(/,\n\s*/).join(',')}]`,
-  );
+  return [...reportJsonPieces(report)].join('\n');
+}
+
+/** Where the instances go while the rest of the report is written (no report holds it). */
+const INSTANCES_HERE = '\u0000instances';
+
+/**
+ * {@link reportJson} in pieces of whole lines, `perPiece` instances each: joined with newlines
+ * they are its text, but the text of a large fleet (megabytes) is never held as one string.
+ */
+export function* reportJsonPieces(report: SuggestReport, perPiece = 50): Generator<string> {
+  const instances = report.instances;
+  if (!Array.isArray(instances) || instances.length === 0) {
+    yield oneLineLists(JSON.stringify(report, null, 2));
+    return;
+  }
+  const text = JSON.stringify({ ...report, instances: INSTANCES_HERE }, null, 2);
+  const at = text.indexOf(JSON.stringify(INSTANCES_HERE));
+  const keyIndent = /^ */.exec(text.slice(text.lastIndexOf('\n', at) + 1))?.[0] ?? '';
+  const indent = `${keyIndent}  `;
+  yield oneLineLists(`${text.slice(0, at)}[`);
+  for (let i = 0; i < instances.length; i += perPiece) {
+    // Lists put on one line first, so that indenting has some 20 lines to do, not 500.
+    const items = instances
+      .slice(i, i + perPiece)
+      .map((item) => oneLineLists(JSON.stringify(item, null, 2)).replace(/^/gm, indent));
+    const last = i + perPiece >= instances.length;
+    yield items.join(',\n') + (last ? '' : ',');
+  }
+  yield oneLineLists(`${keyIndent}]${text.slice(at + JSON.stringify(INSTANCES_HERE).length)}`);
 }
 
 /** The sum of the known savings. */

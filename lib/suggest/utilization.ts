@@ -66,14 +66,102 @@ function queriesOf(instanceIds: readonly string[]): MetricDataQuery[] {
   );
 }
 
-type Hours = Map<number, { cpu?: number; in?: number; out?: number }>;
+/**
+ * One batch's datapoints, as they arrive: a value per metric and hour of the period for each
+ * instance (typed arrays, and a bit per metric saying it came), not an object per hour. A
+ * datapoint off the hourly grid (CloudWatch answers on the grid of StartTime and Period) is kept
+ * apart with its exact time, and merged in by time when the instance's hours are read.
+ */
+class BatchHours {
+  private readonly hours: number;
+  private readonly start: number;
+  private readonly values: Record<MetricKey, Float64Array>;
+  private readonly present: Uint8Array;
+  private readonly offGrid = new Map<number, Map<number, Partial<Record<MetricKey, number>>>>();
 
-/** One call's queries, all pages of it; the results added to `into` by instance. */
+  constructor(instances: number, period: Period) {
+    this.start = period.start.getTime();
+    this.hours = Math.max(0, Math.ceil((period.end.getTime() - this.start) / HOUR_MS));
+    const size = instances * this.hours;
+    this.values = {
+      cpu: new Float64Array(size),
+      in: new Float64Array(size),
+      out: new Float64Array(size),
+    };
+    this.present = new Uint8Array(size);
+  }
+
+  /** One query's result (its Id names the metric and the instance's index in the batch). */
+  add(result: MetricDataResult): void {
+    const m = /^(cpu|in|out)(\d+)$/.exec(result.Id ?? '');
+    if (!m) return;
+    const key = m[1] as MetricKey;
+    const instance = Number(m[2]);
+    const bit = BIT[key];
+    const times = result.Timestamps ?? [];
+    (result.Values ?? []).forEach((value, i) => {
+      const at = times[i]?.getTime();
+      if (at === undefined) return;
+      const hour = (at - this.start) / HOUR_MS;
+      if (Number.isInteger(hour) && hour >= 0 && hour < this.hours) {
+        const cell = instance * this.hours + hour;
+        this.values[key][cell] = value;
+        this.present[cell] |= bit;
+      } else {
+        let extra = this.offGrid.get(instance);
+        if (!extra) this.offGrid.set(instance, (extra = new Map()));
+        extra.set(at, { ...extra.get(at), [key]: value });
+      }
+    });
+  }
+
+  /** The hours of the batch's `instance`-th instance, in time order. */
+  of(instance: number): HourlyUtilization[] {
+    const out: HourlyUtilization[] = [];
+    const { cpu, in: netIn, out: netOut } = this.values;
+    const base = instance * this.hours;
+    for (let hour = 0; hour < this.hours; hour++) {
+      const k = base + hour;
+      const bits = this.present[k];
+      if (bits === 0) continue;
+      out.push(
+        utilization(
+          this.start + hour * HOUR_MS,
+          bits & BIT.cpu ? cpu[k] : undefined,
+          bits & BIT.in ? netIn[k] : undefined,
+          bits & BIT.out ? netOut[k] : undefined,
+        ),
+      );
+    }
+    const extra = this.offGrid.get(instance);
+    if (!extra) return out;
+    const odd = [...extra].map(([at, h]) => utilization(at, h.cpu, h.in, h.out));
+    return [...out, ...odd].sort((a, b) => a.at - b.at);
+  }
+}
+
+type MetricKey = (typeof METRICS)[number]['key'];
+const BIT: Record<MetricKey, number> = { cpu: 1, in: 2, out: 4 };
+
+/** An hour's utilization: CPU when it came, network (in + out) when either came. */
+function utilization(
+  at: number,
+  cpu: number | undefined,
+  netIn: number | undefined,
+  netOut: number | undefined,
+): HourlyUtilization {
+  const network =
+    netIn === undefined && netOut === undefined ? undefined : (netIn ?? 0) + (netOut ?? 0);
+  if (cpu === undefined) return network === undefined ? { at } : { at, network };
+  return network === undefined ? { at, cpu } : { at, cpu, network };
+}
+
+/** One call's queries, all pages of it; the results added to `into`. */
 async function readBatch(
   cw: CloudWatchClient,
   instanceIds: readonly string[],
   period: Period,
-  into: Map<string, Hours>,
+  into: BatchHours,
   wait: () => Promise<void>,
 ): Promise<number> {
   let calls = 0;
@@ -94,27 +182,10 @@ async function readBatch(
       .catch((err: unknown) => {
         throw AwsCallError.of('GetMetricData', err);
       });
-    for (const result of out.MetricDataResults ?? []) addResult(result, instanceIds, into);
+    for (const result of out.MetricDataResults ?? []) into.add(result);
     token = out.NextToken;
   } while (token);
   return calls;
-}
-
-function addResult(result: MetricDataResult, ids: readonly string[], into: Map<string, Hours>) {
-  const m = /^(cpu|in|out)(\d+)$/.exec(result.Id ?? '');
-  if (!m) return;
-  const key = m[1] as 'cpu' | 'in' | 'out';
-  const id = ids[Number(m[2])];
-  let hours = into.get(id);
-  if (!hours) into.set(id, (hours = new Map()));
-  const times = result.Timestamps ?? [];
-  (result.Values ?? []).forEach((value, i) => {
-    const at = times[i]?.getTime();
-    if (at === undefined) return;
-    const hour = hours.get(at) ?? {};
-    hour[key] = value;
-    hours.set(at, hour);
-  });
 }
 
 /** Starts at most `perSecond` calls a second. */
@@ -126,17 +197,6 @@ function pacer(perSecond: number): () => Promise<void> {
     next = at + 1000 / perSecond;
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   };
-}
-
-/** One instance's hours, in time order, from what its batch read. */
-function hoursOf(hours: Hours | undefined): HourlyUtilization[] {
-  return [...(hours ?? new Map()).entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([at, h]) => ({
-      at,
-      ...(h.cpu === undefined ? {} : { cpu: h.cpu }),
-      ...(h.in === undefined && h.out === undefined ? {} : { network: (h.in ?? 0) + (h.out ?? 0) }),
-    }));
 }
 
 /**
@@ -156,9 +216,9 @@ export async function readUtilization(
   for (let i = 0; i < instanceIds.length; i += size) batches.push(instanceIds.slice(i, i + size));
   const wait = pacer(CALLS_PER_SECOND);
   const calls = await mapLimit(batches, CONCURRENCY, async (batch) => {
-    const hours = new Map<string, Hours>();
+    const hours = new BatchHours(batch.length, period);
     const n = await readBatch(cw, batch, period, hours, wait);
-    for (const id of batch) onInstance(id, hoursOf(hours.get(id)));
+    batch.forEach((id, k) => onInstance(id, hours.of(k)));
     return n;
   });
   return calls.reduce((a, b) => a + b, 0);

@@ -2,7 +2,7 @@
  * Shared helpers for the construct tests: a fast test app and readers for the IAM policies that
  * a synthesized template attaches to one role.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,7 +13,8 @@ export { NO_BUILTIN_VALIDATION };
 
 /**
  * A stack in an app that skips CDK's built-in CloudFormation validation (it adds seconds per
- * synth and checks nothing these tests rely on). Not for the cdk-nag tests: build a plain `App`.
+ * synth and checks nothing these tests rely on; under jest it is off for every app, see
+ * `builtin-validation.ts`). Not for the cdk-nag tests: build a plain `App`.
  */
 export function testStack(id = 'Stack'): Stack {
   const app = new App(NO_BUILTIN_VALIDATION);
@@ -100,6 +101,20 @@ export const ANY_INSTANCE_ARN = {
   ],
 };
 
+/**
+ * Runs `synth` with CDK's built-in CloudFormation validation on, as `cdk synth` runs it (jest turns
+ * it off for every other synth: see `builtin-validation.ts`).
+ */
+export function withBuiltinValidation<T>(synth: () => T): T {
+  const saved = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  try {
+    return synth();
+  } finally {
+    if (saved !== undefined) process.env.CDK_VALIDATION = saved;
+  }
+}
+
 /** Escapes `text` and anchors it, for `toThrow(exactly('...'))`. */
 export function exactly(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
@@ -111,6 +126,16 @@ export function unacknowledgedNagErrors(app: App): string[] {
     .validateScope(app)
     .violations.filter((v) => v.severity === 'error')
     .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+/** Every acknowledgement of a validation rule in `app`, with its reason. */
+export function acknowledgementsIn(app: App): Array<[string, string | undefined]> {
+  return app.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, { reason?: string } | string>))
+    .map(([id, value]) => [id, typeof value === 'string' ? value : value.reason]);
 }
 
 /**
