@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler, ScheduleOptions } from '../lib';
 import {
@@ -8,7 +8,7 @@ import {
   previewSchedule,
   SchedulePreview,
 } from '../lib/schedule/preview';
-import { exactly, testStack } from './support/app';
+import { NO_BUILTIN_VALIDATION, exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
 const OFFICE_HOURS_NY: PreviewScheduleOptions = {
@@ -647,9 +647,43 @@ describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
 
   function stackWith(name: string, options: ScheduleOptions, timeZone = 'UTC'): Stack {
     const stack = testStack();
+    stack.node.setContext('cdk-ec2-scheduler:synthNotes', true);
     new Ec2Scheduler(stack, 'Scheduler', { timeZone }).addSchedule(name, options);
     return stack;
   }
+
+  /** The stack of an app with `context` (as cdk.json or `cdk synth -c` give it), and a schedule. */
+  function appStack(context: Record<string, unknown>, options: ScheduleOptions): Stack {
+    const stack = new Stack(new App({ ...NO_BUILTIN_VALIDATION, context }), 'Stack');
+    new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' }).addSchedule(
+      'office-hours',
+      options,
+    );
+    return stack;
+  }
+
+  test.each<[string, Record<string, unknown>]>([
+    ['no context key', {}],
+    ['cdk-ec2-scheduler:synthNotes=false', { 'cdk-ec2-scheduler:synthNotes': 'false' }],
+  ])('with %s a schedule adds no info annotation, and keeps its warnings', (_what, context) => {
+    const stack = appStack(context, { start: 'cron(30 2 ? * SUN *)', stop: WEEKDAYS_17 });
+    expect(Annotations.fromStack(stack).findInfo('*', Match.anyValue())).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('daylight saving'));
+  });
+
+  test.each<[string, unknown]>([
+    ['true in cdk.json', true],
+    ['"true" from cdk synth -c', 'true'],
+  ])('cdk-ec2-scheduler:synthNotes %s adds the info line', (_what, value) => {
+    const stack = appStack(
+      { 'cdk-ec2-scheduler:synthNotes': value },
+      { start: WEEKDAYS_8, stop: WEEKDAYS_17 },
+    );
+    Annotations.fromStack(stack).hasInfo(
+      '*',
+      Match.stringLikeRegexp('^schedule "office-hours": runs 45 h in the next 7 days'),
+    );
+  });
 
   test('the 8-to-5 New York schedule gets an info line with its hours and next start and stop', () => {
     // 12:00Z is 07:00 in New York: the next start is today's.
