@@ -1,18 +1,27 @@
 /**
  * The functions' logic, as a plain function taking its clients (`handler.ts` is its Lambda shell):
- * a schedule's event, checked, run on the kinds of resource the functions schedule (EC2
- * instances: `ec2/instances.ts`) by `run/run.ts`. A hub's events go through `hub/hub.ts`.
+ * a schedule's event, checked, run on the kinds of resource the functions schedule (Auto Scaling
+ * groups, `auto-scaling/groups.ts`, then EC2 instances, `ec2/instances.ts`) by `run/run.ts`. A hub's events go through `hub/hub.ts`.
  */
 import type { ScheduleAction } from '../lib/contract/schedule-input';
+import type { AutoScalingRunDeps } from './auto-scaling/clients';
+import { autoScalingGroups } from './auto-scaling/groups';
 import type { Ec2RunDeps } from './ec2/clients';
 import { instances } from './ec2/instances';
+import { inSequence } from './run/kinds';
 import { endOfRun, parseInput, runSchedule, type RunSummary } from './run/run';
 
 export { MAX_CARRIED, MAX_FOLLOW_UPS, RunFailedError } from './run/run';
 export type { Clock, InstanceResult, Outcome, RunLogger, RunMetrics, RunSummary } from './run/run';
 
-/** What `handle` is given: a run's dependencies, and the clients of the kinds it schedules. */
-export type HandleDeps = Ec2RunDeps;
+/**
+ * What `handle` is given: a run's dependencies, and the clients of the kinds it schedules. Without
+ * an Auto Scaling client, a run schedules instances only.
+ */
+export type HandleDeps = Ec2RunDeps & Partial<Pick<AutoScalingRunDeps, 'autoScaling'>>;
+
+/** Groups, then instances; instances alone when `deps` has no Auto Scaling client. */
+const withGroups = inSequence(autoScalingGroups, instances);
 
 /**
  * Parses the raw event, runs it, and fails the invocation (after the summary and metrics) when
@@ -23,5 +32,10 @@ export async function handle(
   action: ScheduleAction,
   deps: HandleDeps,
 ): Promise<RunSummary> {
-  return endOfRun(await runSchedule(parseInput(raw, action, deps), deps, instances));
+  const input = parseInput(raw, action, deps);
+  const { autoScaling } = deps;
+  const summary = autoScaling
+    ? await runSchedule(input, { ...deps, autoScaling }, withGroups)
+    : await runSchedule(input, deps, instances);
+  return endOfRun(summary);
 }

@@ -37,6 +37,7 @@ const LAMBDA_MAY_IMPORT = ['lib/common', 'lib/schedule', 'lib/contract', 'lib/sd
 const LAMBDA_LAYERS = {
   'lambda/run': [],
   'lambda/ec2': ['lambda/run'],
+  'lambda/auto-scaling': ['lambda/run'],
   'lambda/hub': ['lambda/run', 'lambda/ec2'],
   'lambda/deduplication': ['lambda/run', 'lambda/hub'],
   lambda: ['*'],

@@ -40,11 +40,18 @@ export class AutoScalingEndpoint extends AutoScalingModel {
   readonly requests: AutoScalingRequest[] = [];
 
   /** @internal use {@link startAutoScalingEndpoint}. */
+  /**
+   * Added to the wall clock the endpoint's times are read on: the e2e world sets it to the
+   * functions' clock offset, so activity times and the functions' clock agree.
+   */
+  clockOffsetMs = 0;
+
   constructor(
     private readonly server: Server,
     ec2: Ec2Model,
+    now?: () => number,
   ) {
-    super(ec2, () => Date.now());
+    super(ec2, () => (now ? now() : Date.now() + this.clockOffsetMs));
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
@@ -108,7 +115,7 @@ export class AutoScalingEndpoint extends AutoScalingModel {
           names,
           filters: filters(params),
         });
-        return groupsXml(items, nextToken);
+        return groupsXml(items, nextToken, params.IncludeInstances !== 'false');
       }
       case 'UpdateAutoScalingGroup':
         this.update(params.AutoScalingGroupName ?? '', {
@@ -138,7 +145,13 @@ export class AutoScalingEndpoint extends AutoScalingModel {
   }
 }
 
-/** Starts a fake Auto Scaling endpoint over `ec2` on 127.0.0.1 (random port); `close()` it. */
-export function startAutoScalingEndpoint(ec2: Ec2Model): Promise<AutoScalingEndpoint> {
-  return startLoopbackFake((server) => new AutoScalingEndpoint(server, ec2));
+/**
+ * Starts a fake Auto Scaling endpoint over `ec2` on 127.0.0.1 (random port), on the clock `now`
+ * (default the wall clock); `close()` it.
+ */
+export function startAutoScalingEndpoint(
+  ec2: Ec2Model,
+  now?: () => number,
+): Promise<AutoScalingEndpoint> {
+  return startLoopbackFake((server) => new AutoScalingEndpoint(server, ec2, now));
 }

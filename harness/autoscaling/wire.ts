@@ -69,8 +69,13 @@ export function errorXml(type: string, code: string, message: string, requestId:
   );
 }
 
-export function groupsXml(groups: readonly ModelGroup[], nextToken?: string): string {
-  return `<AutoScalingGroups>${groups.map(groupXml).join('')}</AutoScalingGroups>${token(nextToken)}`;
+export function groupsXml(
+  groups: readonly ModelGroup[],
+  nextToken?: string,
+  includeInstances = true,
+): string {
+  const members = groups.map((g) => groupXml(g, includeInstances)).join('');
+  return `<AutoScalingGroups>${members}</AutoScalingGroups>${token(nextToken)}`;
 }
 
 export function tagsXml(tags: readonly TagDescription[], nextToken?: string): string {
@@ -94,7 +99,7 @@ export function activitiesXml(activities: readonly Activity[], nextToken?: strin
   return `<Activities>${activities.map(member).join('')}</Activities>${token(nextToken)}`;
 }
 
-function groupXml(g: ModelGroup): string {
+function groupXml(g: ModelGroup, includeInstances: boolean): string {
   const instance = (m: ModelGroup['members'][number]) =>
     '<member>' +
     el('InstanceId', m.instanceId) +
@@ -115,7 +120,7 @@ function groupXml(g: ModelGroup): string {
     '<AvailabilityZones><member>us-east-1a</member></AvailabilityZones>' +
     el('HealthCheckType', 'EC2') +
     el('CreatedTime', new Date(g.createdAt).toISOString()) +
-    `<Instances>${g.members.map(instance).join('')}</Instances>` +
+    (includeInstances ? `<Instances>${g.members.map(instance).join('')}</Instances>` : '') +
     `<Tags>${[...g.tags.values()].map((t) => tagXml({ ...t, resourceId: g.name })).join('')}</Tags>` +
     '</member>'
   );

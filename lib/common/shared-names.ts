@@ -34,12 +34,14 @@ const AUDIT: DerivedTagKey = {
   name: 'the audit tag',
   turnedOffBy: 'auditTags',
 };
+/** The size tag, `<tagKey>:size`: a stopped Auto Scaling group's `min,desired,max`. */
+const SIZE: DerivedTagKey = { suffix: ':size', name: 'the size tag' };
 
 /**
  * Every tag key derived from `<tagKey>`. The synth checks walk this list (each key must fit in
  * EC2's 128 characters), so a key added here is checked without more code.
  */
-export const DERIVED_TAG_KEYS: readonly DerivedTagKey[] = [OVERRIDE, AUDIT];
+export const DERIVED_TAG_KEYS: readonly DerivedTagKey[] = [OVERRIDE, AUDIT, SIZE];
 
 /** The override tag's key for a scheduler's tag key. */
 export function overrideTagKey(tagKey: string): string {
@@ -49,6 +51,11 @@ export function overrideTagKey(tagKey: string): string {
 /** The tag the functions write on each instance they act on, when audit tags are on. */
 export function auditTagKey(tagKey: string): string {
   return `${tagKey}${AUDIT.suffix}`;
+}
+
+/** The tag the stop function writes on an Auto Scaling group before scaling it to zero. */
+export function sizeTagKey(tagKey: string): string {
+  return `${tagKey}${SIZE.suffix}`;
 }
 
 /** Metrics of the functions' deduplication of deliveries (dimensions Schedule and Action). */
