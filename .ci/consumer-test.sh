@@ -23,7 +23,7 @@ tarball="$work/$(node -p "require('$work/pack.json')[0].filename")"
 node -e '
   const [p] = require(process.argv[1]);
   const has = (f) => p.files.some((x) => x.path === f);
-  const need = [".jsii", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
+  const need = [".jsii", ".jsii.tabl.json", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
     "dist/lib/index.js", "dist/lib/index.d.ts", "assets/start/index.js", "assets/stop/index.js",
     "assets/cli.js", "bin/cdk-ec2-scheduler.js", "schema/schedule-input.schema.json"];
   const missing = need.filter((f) => !has(f));
