@@ -35,8 +35,7 @@ function levelOf(cpu: number | null): string {
  * for busy hours and blue (Okabe-Ito #0072b2) boxes for the proposed running hours: told apart by
  * shape as well as colour, and orange against blue stays distinct in every colour-vision type.
  */
-export const HEATMAP_STYLE = `svg text{font:11px system-ui,sans-serif;fill:#555}
-.hm path,.key path{fill:none}
+export const HEATMAP_STYLE = `.hm path,.key path{fill:none}
 ${CPU_LEVELS.map((_, k) => `.c${k}`).join(',')},.nd{stroke-width:1}
 ${CPU_LEVELS.map((l, k) => `.c${k}{stroke:${l.colour}}`).join('')}
 .nd{stroke:url(#nd)}.gr{fill:url(#gr)}
@@ -51,7 +50,8 @@ function axes(): string {
     { length: 8 },
     (_, k) => `<text x="${LEFT + k * 3 * CELL}" y="12">${String(k * 3).padStart(2, '0')}</text>`,
   );
-  return `<g id="ax">${days.join('')}${hours.join('')}</g>`;
+  // Presentation attributes, not CSS: the copies `<use>` makes inherit them.
+  return `<g id="ax" fill="#555" font-size="11" font-family="system-ui,sans-serif">${days.join('')}${hours.join('')}</g>`;
 }
 
 /**

@@ -7,7 +7,12 @@
 import { addScheduleCode, createTagsLines } from './proposal-groups';
 import { CPU_LEVELS, HEATMAP_DEFS, HEATMAP_STYLE, heatmapSvg, swatch } from './heatmap-svg';
 import type { Verdict } from './schedule-proposal';
-import type { InstanceSuggestion, ProposalGroup, SuggestReport } from './suggest-report';
+import {
+  HOURS_PER_MONTH,
+  type InstanceSuggestion,
+  type ProposalGroup,
+  type SuggestReport,
+} from './suggest-report';
 
 export { heatmapSvg } from './heatmap-svg';
 
@@ -32,7 +37,7 @@ function facts(i: InstanceSuggestion, timeZone: string): string {
   if (i.verdict === 'always idle') {
     return i.savingsIfStoppedPerMonthUsd !== undefined
       ? `<p class="save">Stop it: saves <strong>${usd(i.savingsIfStoppedPerMonthUsd)}/month</strong> at $${i.usdPerHour}/h.</p>`
-      : '';
+      : `<p class="save">Stop it: saves its ${HOURS_PER_MONTH} instance hours a month${i.priceNote ? ` (${escapeHtml(i.priceNote)})` : ''}.</p>`;
   }
   if (i.verdict !== 'idle windows') return '';
   const saving =

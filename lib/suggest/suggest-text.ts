@@ -4,7 +4,7 @@
  */
 import { aligned } from '../common/text-table';
 import { addScheduleCode, createTagsLines } from './proposal-groups';
-import type { InstanceSuggestion, SuggestReport } from './suggest-report';
+import { HOURS_PER_MONTH, type InstanceSuggestion, type SuggestReport } from './suggest-report';
 
 /** `$12.30`. */
 export function usd(n: number): string {
@@ -15,7 +15,7 @@ function outcome(i: InstanceSuggestion): string {
   if (i.verdict === 'always idle') {
     return i.savingsIfStoppedPerMonthUsd !== undefined
       ? `${i.reason}; stopped, it saves ${usd(i.savingsIfStoppedPerMonthUsd)}/month at $${i.usdPerHour}/h`
-      : i.reason;
+      : `${i.reason}; stopped, it saves its ${HOURS_PER_MONTH} instance hours a month${i.priceNote ? ` (${i.priceNote})` : ''}`;
   }
   if (i.verdict !== 'idle windows') return i.reason;
   const share = `runs ${i.runningHoursPerWeek} h/week, stopped ${Math.round((i.stoppedShare ?? 0) * 100)}%`;
