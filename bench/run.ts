@@ -120,7 +120,7 @@ export interface ScenarioRow {
    * of another instance type than the rest.
    */
   readonly variant?: Variant;
-  /** `--only=ice --previous=<dir>`: which handler bundles ran (`now`, or `previous` from <dir>). */
+  /** `--previous=<dir>` (`--only=ice` or one scenario): which handler bundles ran (`now`, or `previous` from <dir>). */
   readonly handlers?: 'previous' | 'now';
   /** StartInstances/StopInstances calls after the first, throttled ones included. */
   readonly laterActionCalls?: number;
@@ -798,17 +798,29 @@ async function main(): Promise<void> {
     }
     if (ONLY) {
       const [name, action, n, limits, variant] = ONLY.split(':');
-      const row =
-        name === 'scheduler'
-          ? await runScheduler(
-              variant === 'lean' ? lean : stack,
-              action as Action,
-              Number(n),
-              limits === 'true',
-              variant as Variant | undefined,
-            )
-          : await runBaseline(action as Action, Number(n), limits === 'true');
-      process.stdout.write(`${JSON.stringify(row)}\n${table([row])}\n`);
+      // `--previous=<dir>` (scheduler rows): the same scenario with the handler bundles in <dir>
+      // first, then the current ones, in one run.
+      const previous = process.argv.find((a) => a.startsWith('--previous='))?.slice(11);
+      const single: ScenarioRow[] = [];
+      for (const handlers of previous && name === 'scheduler'
+        ? (['previous', 'now'] as const)
+        : (['now'] as const)) {
+        const bundles = handlers === 'previous' ? path.resolve(previous as string) : undefined;
+        const row =
+          name === 'scheduler'
+            ? await runScheduler(
+                variant === 'lean' ? lean : stack,
+                action as Action,
+                Number(n),
+                limits === 'true',
+                variant as Variant | undefined,
+                bundles,
+              )
+            : await runBaseline(action as Action, Number(n), limits === 'true');
+        single.push(previous ? { ...row, handlers } : row);
+        log(`  ${JSON.stringify(single[single.length - 1])}`);
+      }
+      process.stdout.write(`${JSON.stringify(single)}\n${table(single)}\n`);
       return;
     }
     figures.push(...bundleFigures(stack));
