@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Consumer test: pack the library as npm would publish it, install the tarball into a fresh
 # TypeScript CDK app (test/consumer/app.ts: the README example and a tagged instance) at the
-# minimum supported aws-cdk-lib/constructs and at the latest pinned, and in each check that
-# tsc passes, exactly one aws-cdk-lib and one constructs are installed, `cdk synth` succeeds
-# (built-in template validation on, where the aws-cdk-lib has it), and the preview command reads
-# the app's cloud assembly. Prints the figures the closing notes quote. Needs the npm registry.
+# minimum supported aws-cdk-lib/constructs and at the newest on the registry (looked up when the
+# test runs), and in each check that tsc passes, exactly one aws-cdk-lib and one constructs are
+# installed, `cdk synth` succeeds (built-in template validation on, where the aws-cdk-lib has it),
+# the preview command reads the app's cloud assembly, and the library alone in explicit-env
+# stacks (a scheduler, a hub, spoke roles) passes cdk-nag's AwsSolutionsChecks (NAG=1). Prints
+# the figures the closing notes quote. Needs the npm registry.
+#
+# NODE_MINIMUM and NODE_NEWEST, when set, are the Node.js binaries the two apps are compiled,
+# synthesized and previewed with (.ci/run: the oldest and newest Node.js the package supports).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# name aws-cdk-lib constructs
-VERSIONS=("minimum 2.269.0 10.5.1" "latest 2.276.0 10.8.1")
+# label aws-cdk-lib constructs cdk-nag node
+newest() { npm view "$1" version --silent; }
+VERSIONS=(
+  "minimum 2.269.0 10.5.1 3.0.2 ${NODE_MINIMUM:-node}"
+  "newest $(newest aws-cdk-lib) $(newest constructs) $(newest cdk-nag) ${NODE_NEWEST:-node}"
+)
 TYPESCRIPT=6.0.3
 TYPES_NODE=20.19.43
 
@@ -33,17 +42,18 @@ node -e '
 cdk="$repo/node_modules/.bin/cdk"
 
 for entry in "${VERSIONS[@]}"; do
-  read -r label cdklib constructs <<<"$entry"
+  read -r label cdklib constructs cdknag node <<<"$entry"
+  nodedir="$(dirname "$(command -v "$node")")"
   app="$work/app-$label"
   mkdir -p "$app"
   cp "$repo/test/consumer/app.ts" "$repo/test/consumer/tsconfig.json" "$app/"
   cd "$app"
   cat > package.json <<JSON
 { "name": "consumer-$label", "version": "1.0.0", "private": true,
-  "dependencies": { "aws-cdk-lib": "$cdklib", "constructs": "$constructs" },
+  "dependencies": { "aws-cdk-lib": "$cdklib", "constructs": "$constructs", "cdk-nag": "$cdknag" },
   "devDependencies": { "typescript": "$TYPESCRIPT", "@types/node": "$TYPES_NODE" } }
 JSON
-  echo "== $label: aws-cdk-lib $cdklib, constructs $constructs"
+  echo "== $label: aws-cdk-lib $cdklib, constructs $constructs, cdk-nag $cdknag, Node.js $("$node" --version)"
   npm install --no-audit --no-fund --loglevel=error >/dev/null
   npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
   for name in aws-cdk-lib constructs; do
@@ -51,6 +61,8 @@ JSON
     if [ "$copies" != 1 ]; then echo "$label: $copies copies of $name installed" >&2; exit 1; fi
   done
   echo "one aws-cdk-lib and one constructs installed; the library takes $(du -sk node_modules/cdk-ec2-scheduler | cut -f1) KiB"
+  # From here on the app's Node.js: tsc, the cdk CLI and the app, the preview command.
+  PATH="$nodedir:$PATH"
   npx tsc -p tsconfig.json
   run_synth() {
     local t0 t1
@@ -71,6 +83,11 @@ JSON
   echo "$out"
   grep -q '^office-hours (ConsumerStack, America/New_York)' <<<"$out"
   grep -q '2026-12-21T08:00:00-05:00  2026-12-21T13:00:00Z  start' <<<"$out"
+  # cdk-nag: the synth fails on any finding no acknowledgement covers.
+  NAG=1 "$cdk" synth -q --app "node out/app.js" -o cdk.out.nag --no-notices -c cli-telemetry=false \
+    >nag.log 2>&1 || { cat nag.log >&2; exit 1; }
+  echo "cdk-nag AwsSolutionsChecks: no unacknowledged finding in $(ls cdk.out.nag/*.template.json | wc -l) explicit-env stacks (scheduler, hub, spoke roles)"
+  PATH="${PATH#"$nodedir:"}"
   cd "$repo"
 done
 echo "consumer test passed"

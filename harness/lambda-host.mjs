@@ -6,7 +6,7 @@
  *
  * Messages from the parent:
  *   { type: 'load', file, exportName, captureLogs, sampleMemoryMs }
- *     -> { type: 'loaded', importMs, baselineRss, loadedRss }
+ *     -> { type: 'loaded', importMs, baselineRss, loadedRss, nodeVersion }
  *   { type: 'invoke', id, event, context, clockOffsetMs }  -> { type: 'invoked', id, memory, ... }
  *   { type: 'stats' }  -> { type: 'stats', baselineRss, loadedRss, rss, maxRss, peakSource }
  *   { type: 'exit' }
@@ -143,7 +143,13 @@ process.on('message', (message) => {
       }
       loadedRss = process.memoryUsage().rss;
       resetPeakRss();
-      send({ type: 'loaded', importMs: performance.now() - t0, baselineRss, loadedRss });
+      send({
+        type: 'loaded',
+        importMs: performance.now() - t0,
+        baselineRss,
+        loadedRss,
+        nodeVersion: process.version,
+      });
       return;
     }
     case 'invoke':

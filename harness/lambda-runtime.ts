@@ -31,6 +31,14 @@ import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
 
 const HOST = path.join(__dirname, 'lambda-host.mjs');
 
+/**
+ * The Node.js binary the execution environments run on: `LAMBDA_NODE` when set (`.ci/run` sets
+ * it to the Lambda runtimes' Node.js versions, installed from the npm registry), else this one.
+ */
+export function lambdaNode(): string {
+  return process.env.LAMBDA_NODE || process.execPath;
+}
+
 export interface FunctionSpec {
   readonly arn: string;
   readonly functionName: string;
@@ -110,6 +118,8 @@ type Reply = { type: string; id?: number } & Record<string, unknown>;
 export class FunctionHost {
   /** Milliseconds the handler file took to load (require) in the child. */
   importMs = 0;
+  /** The child's Node.js version (`process.version`, e.g. `v24.22.3`). */
+  nodeVersion = '';
   private nextId = 0;
   private readonly waiting = new Map<number | string, (reply: Reply) => void>();
   private stderr = '';
@@ -144,6 +154,7 @@ export class FunctionHost {
   /** Forks the execution environment and loads the handler file (a cold start). */
   static async start(spec: FunctionSpec): Promise<FunctionHost> {
     const child = fork(HOST, [], {
+      execPath: lambdaNode(),
       env: { PATH: process.env.PATH ?? '', ...spec.env },
       execArgv: [...(spec.execArgv ?? [])],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -162,6 +173,7 @@ export class FunctionHost {
       throw new Error(`loading ${spec.file}: ${(loaded.error as SerializedError).message}`);
     }
     host.importMs = loaded.importMs as number;
+    host.nodeVersion = loaded.nodeVersion as string;
     return host;
   }
 

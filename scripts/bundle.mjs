@@ -52,7 +52,13 @@ for (const name of ['start', 'stop']) {
 
 await build({
   stdin: {
+    // The AWS SDK warns (NodeVersionSupportWarning, 9 lines on stderr) on a Node.js that its
+    // releases after a date will not support. It speaks to applications that update the SDK: the
+    // SDK in this bundle is fixed when the package is built, so a user of the command can do
+    // nothing about it (the package's "engines" says which Node.js it supports). The SDK's
+    // documented switch turns it off, unless the user set it (aws/aws-sdk-js-v3#7983).
     contents: `import { main } from './lib/cli/cli';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 main(process.argv.slice(2), {
   out: (line: string) => console.log(line),
   err: (line: string) => console.error(line),

@@ -128,15 +128,22 @@ test('override --account without --role-name is a usage error (exit 2): the spok
   expect(sts.requests).toHaveLength(before);
 });
 
-test('a spoke role that cannot be assumed: exit 1 naming the role', async () => {
-  const before = ec2.keys().length;
-  const { code, err } = await runCli(['status', '--account', DENIED, '--region', 'eu-west-1'], NOW);
-  expect(code).toBe(1);
-  expect(err).toContain(
-    `AssumeRole of arn:aws:iam::${DENIED}:role/ec2-scheduler-spoke-start failed: AccessDenied`,
-  );
-  expect(ec2.keys()).toHaveLength(before);
-});
+test.each(['status', 'coverage'])(
+  '%s: a spoke role that cannot be assumed: exit 1 blaming AssumeRole (not DescribeInstances), naming the role and the fix',
+  async (command) => {
+    const before = ec2.keys().length;
+    const { code, err } = await runCli(
+      [command, '--account', DENIED, '--region', 'eu-west-1'],
+      NOW,
+    );
+    expect(code).toBe(1);
+    const role = `arn:aws:iam::${DENIED}:role/ec2-scheduler-spoke-start`;
+    expect(err).toBe(
+      `AssumeRole of ${role} failed: AccessDenied: User: arn:aws:sts::123456789012:assumed-role/hub is not authorized to perform: sts:AssumeRole on resource: ${role}; check that the role exists in ${DENIED} and trusts the credentials in use, or give another with --role-name`,
+    );
+    expect(ec2.keys()).toHaveLength(before);
+  },
+);
 
 test.each([
   [['--account', '1234'], '--account "1234" is not an AWS account id; give its 12 digits'],

@@ -1,11 +1,12 @@
 import { NO_BUILTIN_VALIDATION } from './support/app';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Ec2Scheduler } from '../lib';
-import { main, USAGE } from '../lib/cli/cli';
+import { main } from '../lib/cli/cli';
 import { useTempDirs } from './support/cli';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk-ec2-scheduler.js');
@@ -76,7 +77,6 @@ describe('preview with --start/--stop', () => {
     expect(JSON.parse(out.join('\n'))).toEqual({
       schedules: [
         {
-          name: expect.any(String),
           timeZone: 'America/New_York',
           runningHoursPerWeek: 45,
           stoppedShare: 0.732,
@@ -90,7 +90,8 @@ describe('preview with --start/--stop', () => {
     const { code, out, err } = await run(DONE_EXAMPLE);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out[0]).toMatch(/\(America\/New_York\)$/);
+    // Headed by the expressions given (not a made-up name), then the time zone.
+    expect(out[0]).toBe(`--start "${START}" --stop "${STOP}" (America/New_York)`);
     const header = out.find((line) => /^\s+local\s+UTC\s+action$/.test(line));
     expect(header).toBeDefined();
     const rows = out.filter((line) => /^\s+\d{4}-/.test(line));
@@ -102,7 +103,7 @@ describe('preview with --start/--stop', () => {
       expect(row.indexOf('2027', 4)).toBe(header!.indexOf('UTC'));
       expect(row.search(/(start|stop)$/)).toBe(header!.indexOf('action'));
     }
-    expect(out[out.length - 1]).toMatch(/^\S+: runs 45 h\/week, stopped 73% of the week$/);
+    expect(out[out.length - 1]).toBe('runs 45 h/week, stopped 73% of the week');
   });
 
   test('--skip-date may be repeated: no start on either date, the stops still run', async () => {
@@ -145,7 +146,6 @@ describe('preview with --start/--stop', () => {
       '2',
     ]);
     expect(schedule).toEqual({
-      name: expect.any(String),
       timeZone: 'UTC',
       runningHoursPerWeek: null,
       stoppedShare: null,
@@ -154,6 +154,31 @@ describe('preview with --start/--stop', () => {
         { action: 'stop', local: '2027-03-12T19:00:00+00:00', utc: '2027-03-12T19:00:00Z' },
         { action: 'stop', local: '2027-03-13T19:00:00+00:00', utc: '2027-03-13T19:00:00Z' },
       ],
+    });
+  });
+
+  test('a schedule that never starts in the 52 weeks says so, in the table and the JSON (not "stopped 100%")', async () => {
+    const argv = [
+      'preview',
+      '--start',
+      'cron(0 8 31W * ? 2030)',
+      '--stop',
+      'cron(0 18 31W * ? 2030)',
+      '--from',
+      '2027-03-12T00:00:00Z',
+      '--count',
+      '2',
+    ];
+    const { code, out } = await run(argv);
+    expect(code).toBe(0);
+    expect(out[out.length - 1]).toBe(
+      'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    );
+    const [schedule] = await runJson(argv);
+    expect(schedule).toMatchObject({
+      runningHoursPerWeek: 0,
+      stoppedShare: 1,
+      note: 'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
     });
   });
 
@@ -170,12 +195,6 @@ describe('preview with --start/--stop', () => {
     expect(schedule.timeZone).toBe('UTC');
     expect(schedule.transitions).toHaveLength(10);
     expect(schedule.transitions[0].utc).toBe('2027-03-12T08:00:00Z');
-  });
-
-  test('--help prints the usage and exits 0', async () => {
-    const { code, out } = await run(['--help']);
-    expect(code).toBe(0);
-    expect(out.join('\n')).toBe(USAGE);
   });
 });
 
@@ -326,72 +345,241 @@ describe('preview CDK_OUT_DIR', () => {
   });
 });
 
-describe('bad arguments exit 2 and print the usage', () => {
+describe('help and version', () => {
+  const VERSION = (
+    JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  const COMMAND_NAMES = ['preview', 'status', 'override', 'coverage', 'suggest'];
+
+  test('--help lists the commands, a line each, and exits 0', async () => {
+    const { code, out, err } = await run(['--help']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text.split('\n')[0]).toBe(
+      `cdk-ec2-scheduler ${VERSION}: previews, inspects and adjusts the schedules of the cdk-ec2-scheduler construct`,
+    );
+    for (const name of COMMAND_NAMES) {
+      expect(text).toMatch(new RegExp(`^  ${name}\\s+\\S`, 'm'));
+    }
+    // The overview, not every command's flags.
+    expect(text).not.toContain('--time-zone');
+    expect(text.split('\n').length).toBeLessThan(20);
+  });
+
+  test.each(COMMAND_NAMES)(
+    "%s --help, -h and help <command> print that command's usage only",
+    async (name) => {
+      for (const argv of [
+        [name, '--help'],
+        [name, '-h'],
+        ['help', name],
+      ]) {
+        const { code, out, err } = await run(argv);
+        expect(err).toBe('');
+        expect(code).toBe(0);
+        const text = out.join('\n');
+        expect(text).toContain(`cdk-ec2-scheduler ${name} `);
+        for (const other of COMMAND_NAMES.filter((n) => n !== name)) {
+          expect(text).not.toContain(`cdk-ec2-scheduler ${other} `);
+        }
+      }
+    },
+  );
+
+  test("--help after a command's flags still prints its usage, even with a bad value", async () => {
+    const { code, out } = await run(['preview', '--count', 'x', '--help']);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^cdk-ec2-scheduler preview: /);
+  });
+
+  test.each([[['--version']], [['preview', '--version']]])(
+    '%j prints the package version and exits 0',
+    async (argv) => {
+      const { code, out, err } = await run(argv);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).toEqual([VERSION]);
+    },
+  );
+
+  test('no arguments: the overview on stderr, exit 2', async () => {
+    const { code, out, err } = await run([]);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toMatch(/^cdk-ec2-scheduler \S+: previews/);
+  });
+});
+
+describe('bad arguments exit 2 with one line (the flag, the value, the fix) and where the usage is', () => {
+  const SEE_PREVIEW = 'see "cdk-ec2-scheduler preview --help"';
+  const SEE = 'see "cdk-ec2-scheduler --help"';
   test.each([
-    ['an unknown flag', ['preview', '--start', START, '--bogus'], "Unknown option '--bogus'"],
-    ['no command', [], 'missing command'],
-    ['an unknown command', ['show', '--start', START], 'unknown command "show"'],
+    [
+      'an unknown flag',
+      ['preview', '--start', START, '--bogus'],
+      "unknown flag --bogus; preview's flags are --start, --stop, --time-zone, --skip-date, --from, --count, --json",
+      SEE_PREVIEW,
+    ],
+    [
+      '--tz (the initials of --time-zone)',
+      ['preview', '--start', START, '--tz', 'Europe/Berlin'],
+      'unknown flag --tz; did you mean --time-zone?',
+      SEE_PREVIEW,
+    ],
+    [
+      'a misspelt flag',
+      ['preview', '--strat', START],
+      'unknown flag --strat; did you mean --start?',
+      SEE_PREVIEW,
+    ],
+    [
+      'a flag with one dash',
+      ['preview', '-start', START],
+      'unknown flag -start (flags take two dashes); did you mean --start?',
+      SEE_PREVIEW,
+    ],
+    [
+      "another command's flag",
+      ['preview', '--start', START, '--schedule', 'x'],
+      'preview takes no --schedule (status does); its flags are --start, --stop, --time-zone, --skip-date, --from, --count, --json',
+      SEE_PREVIEW,
+    ],
+    [
+      'a flag without its value',
+      ['preview', '--start'],
+      '--start needs a value; give --start EXPR',
+      SEE_PREVIEW,
+    ],
+    [
+      'a flag whose value is another flag',
+      ['preview', '--time-zone', '--start', START],
+      '--time-zone needs a value (what follows it, "--start", is a flag); give --time-zone TZ',
+      SEE_PREVIEW,
+    ],
+    [
+      'a flag given twice',
+      ['preview', '--start', START, '--start', STOP],
+      `--start is given twice ("${START}" and "${STOP}"); give it once`,
+      SEE_PREVIEW,
+    ],
+    [
+      'a value for a flag that takes none',
+      ['preview', '--start', START, '--json=yes'],
+      '--json takes no value; give --json alone',
+      SEE_PREVIEW,
+    ],
+    [
+      'no command',
+      ['--json'],
+      'give a command: preview, status, override, coverage or suggest',
+      SEE,
+    ],
+    [
+      'an unknown command',
+      ['show', '--start', START],
+      'unknown command "show"; give one of preview, status, override, coverage or suggest',
+      SEE,
+    ],
+    [
+      'a misspelt command',
+      ['previw', '--start', START],
+      'unknown command "previw"; did you mean "preview"?',
+      SEE,
+    ],
     [
       '--count 0',
       ['preview', '--start', START, '--count', '0'],
-      '--count "0" is not a whole number of at least 1',
+      '--count "0" is not a whole number of at least 1; give e.g. --count 10',
+      SEE_PREVIEW,
     ],
     [
-      '--count two',
-      ['preview', '--start', START, '--count', 'two'],
-      '--count "two" is not a whole number of at least 1',
+      '--count x without --start (the bad value, not the missing schedule)',
+      ['preview', '--count', 'x'],
+      '--count "x" is not a whole number of at least 1; give e.g. --count 10',
+      SEE_PREVIEW,
     ],
     [
       '--from yesterday',
       ['preview', '--start', START, '--from', 'yesterday'],
-      '--from "yesterday" is not an ISO 8601 time such as 2027-03-12T00:00:00Z',
+      '--from "yesterday" is not an ISO 8601 time; give e.g. --from 2027-03-12T00:00:00Z',
+      SEE_PREVIEW,
     ],
     [
       'CDK_OUT_DIR with --start',
       ['preview', 'cdk.out', '--start', START],
       'give either CDK_OUT_DIR or --start/--stop/--time-zone/--skip-date, not both',
+      SEE_PREVIEW,
     ],
     [
       'CDK_OUT_DIR with --skip-date',
       ['preview', 'cdk.out', '--skip-date', '2027-03-15'],
       'give either CDK_OUT_DIR or --start/--stop/--time-zone/--skip-date, not both',
+      SEE_PREVIEW,
     ],
     [
       'neither CDK_OUT_DIR nor --start/--stop',
       ['preview'],
       'give --start and/or --stop, or a CDK_OUT_DIR',
+      SEE_PREVIEW,
     ],
-    ['an extra argument', ['preview', 'cdk.out', 'more'], 'unexpected argument "more"'],
     [
-      'an invalid --start',
+      'an extra argument',
+      ['preview', 'cdk.out', 'more'],
+      'unexpected argument "more"; give at most one CDK_OUT_DIR',
+      SEE_PREVIEW,
+    ],
+    [
+      'an invalid --start (named by its flag, no made-up schedule name)',
       ['preview', '--start', 'cron(0 25 ? * MON-FRI *)'],
-      'start "cron(0 25 ? * MON-FRI *)" has hour 25; hours are 0-23',
+      '--start "cron(0 25 ? * MON-FRI *)" has hour 25; hours are 0-23',
+      SEE_PREVIEW,
     ],
     [
       'a --stop breaking the "?" rule',
       ['preview', '--start', START, '--stop', 'cron(0 17 * * MON-FRI *)'],
-      'stop "cron(0 17 * * MON-FRI *)" has day-of-month "*" and day-of-week "MON-FRI"; exactly one of them must be "?"',
+      '--stop "cron(0 17 * * MON-FRI *)" has day-of-month "*" and day-of-week "MON-FRI"; exactly one of them must be "?" (e.g. "? * MON-FRI" or "1 * ?")',
+      SEE_PREVIEW,
     ],
     [
       'an unknown --time-zone',
       ['preview', '--start', START, '--time-zone', 'Mars/Olympus'],
-      'timeZone "Mars/Olympus" is not an IANA time zone',
+      '--time-zone "Mars/Olympus" is not an IANA time zone; use a name such as "America/New_York", "Europe/Berlin" or "UTC"',
+      SEE_PREVIEW,
     ],
     [
-      'an impossible --skip-date',
-      ['preview', '--start', START, '--skip-date', '2027-02-30'],
-      '"2027-02-30" is not a real date in YYYY-MM-DD form',
+      'an impossible --skip-date (named by its flag, not skipDates[0])',
+      ['preview', '--start', START, '--skip-date', '2026-13-01'],
+      '--skip-date "2026-13-01" is not a real date in YYYY-MM-DD form; write e.g. "2026-12-25"',
+      SEE_PREVIEW,
     ],
-  ])('%s', async (_what, argv, message) => {
+    [
+      'a start and stop at the same minute (told in local time with its offset)',
+      [
+        'preview',
+        '--start',
+        'cron(0 8 ? * MON *)',
+        '--stop',
+        'cron(0 8 ? * MON *)',
+        '--time-zone',
+        'Europe/Berlin',
+        '--from',
+        '2027-03-12T00:00:00Z',
+      ],
+      '--start "cron(0 8 ? * MON *)" and --stop "cron(0 8 ? * MON *)" both fire at 2027-03-15T08:00:00+01:00 (Europe/Berlin); move one of them to another minute',
+      SEE_PREVIEW,
+    ],
+  ])('%s', async (_what, argv, message, see) => {
     const { code, out, err } = await run(argv);
     expect(code).toBe(2);
     expect(out).toEqual([]);
-    expect(err).toContain(message);
-    expect(err.endsWith(`\n\n${USAGE}`)).toBe(true);
+    expect(err).toBe(`${message}\n${see}`);
   });
 });
 
-test('the package bin runs the command: JSON on stdout and exit 0; bad arguments exit 2 with the usage on stderr', async () => {
+test('the package bin runs the command: JSON on stdout and exit 0; bad arguments exit 2 with one line and where the usage is on stderr', async () => {
   const stdout = execFileSync(process.execPath, [BIN, ...DONE_EXAMPLE, '--json'], {
     cwd: os.tmpdir(),
     encoding: 'utf8',
@@ -413,6 +601,7 @@ test('the package bin runs the command: JSON on stdout and exit 0; bad arguments
   }
   expect(failure?.status).toBe(2);
   expect(failure?.stdout).toBe('');
-  expect(failure?.stderr).toContain('--count "0" is not a whole number of at least 1');
-  expect(failure?.stderr).toContain('Usage:');
+  expect(failure?.stderr).toBe(
+    '--count "0" is not a whole number of at least 1; give e.g. --count 10\nsee "cdk-ec2-scheduler preview --help"\n',
+  );
 });

@@ -55,6 +55,7 @@ describe('a half-hour clock change (Australia/Lord_Howe, 02:00 -> 01:30 on Sun 5
       ['cron(0 8 5 * ? *)', '2026-04-05T08:00:00+10:30'],
     ])('accepts %s, which fires across the change, and names its next start', (start, next) => {
       const stack: Stack = testStack();
+      stack.node.setContext('cdk-ec2-scheduler:synthNotes', true);
       new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'Australia/Lord_Howe' }).addSchedule(
         'island',
         { start, stop: 'cron(0 18 ? * * *)' },

@@ -7,6 +7,7 @@
  * credentials. Follow-up runs go through a loopback Lambda endpoint (`AWS_ENDPOINT_URL_LAMBDA`)
  * and are run by the same function. The functions' clock reads as if the schedule had just fired.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, Template as AssertTemplate } from 'aws-cdk-lib/assertions';
@@ -99,6 +100,17 @@ test('the assembly wires each schedule to the shipped start or stop bundle', () 
     // The asset is the prebuilt bundle the package ships, byte for byte.
     const shippedBundle = path.join(__dirname, '..', 'assets', action, 'index.js');
     expect(fs.readFileSync(fn.file).equals(fs.readFileSync(shippedBundle))).toBe(true);
+  }
+});
+
+test('the functions run on the Node.js that LAMBDA_NODE names (.ci/run: 24 and the newest), else on this one', async () => {
+  const wanted = process.env.LAMBDA_NODE
+    ? execFileSync(process.env.LAMBDA_NODE, ['--version'], { encoding: 'utf8' }).trim()
+    : process.version;
+  const rt = runtime(undefined);
+  for (const action of ['start', 'stop'] as const) {
+    const host = await rt.host(findSchedule(stack, 'office-hours', action).target.arn);
+    expect(host.nodeVersion).toBe(wanted);
   }
 });
 

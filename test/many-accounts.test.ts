@@ -566,6 +566,16 @@ describe('checks on the props', () => {
       'targets.regions[1] "US East" is not a Region name; write Region codes such as "us-east-1" or "eu-central-1"',
     ],
     [
+      'no regions at all, as JavaScript allows',
+      { targets: { accounts: ['111122223333'] } as unknown as Ec2SchedulerProps['targets'] },
+      'targets.regions is missing; give the Regions to act in as a list, e.g. ["us-east-1"]',
+    ],
+    [
+      'regions as a string, not a list',
+      { targets: { ...targets, regions: 'us-east-1' as unknown as string[] } },
+      'targets.regions is "us-east-1", not a list; give the Regions to act in as a list, e.g. ["us-east-1"]',
+    ],
+    [
       'no Region',
       { targets: { ...targets, regions: [] } },
       'targets.regions is empty; name at least one Region to act in, e.g. ["us-east-1"]',

@@ -106,7 +106,7 @@ describe('writes', () => {
   });
 
   test('the help documents --force', async () => {
-    const { code, out } = await runCli(['--help']);
+    const { code, out } = await runCli(['override', '--help']);
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(
       /--force {11}without CDK_OUT_DIR: write a TIME up to 366 days ahead, for a deployment\n {20}whose maxOverride is longer than 7 days/,

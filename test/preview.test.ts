@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Ec2Scheduler, ScheduleOptions } from '../lib';
 import {
@@ -8,7 +8,7 @@ import {
   previewSchedule,
   SchedulePreview,
 } from '../lib/schedule/preview';
-import { exactly, testStack } from './support/app';
+import { NO_BUILTIN_VALIDATION, exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
 const OFFICE_HOURS_NY: PreviewScheduleOptions = {
@@ -511,6 +511,42 @@ describe('29 February and month ends (UTC)', () => {
   });
 });
 
+describe('a schedule whose start never fires in the period', () => {
+  test('31W in a year ahead: 0 hours, and a note that it never starts in the 52 weeks, with the next start', () => {
+    const preview = previewSchedule(
+      { start: 'cron(0 8 31W * ? 2030)', stop: 'cron(0 18 31W * ? 2030)' },
+      { after: new Date(FRI_12_MARCH), count: 2 },
+    );
+    expect(preview).toMatchObject({
+      runningHoursPerWeek: 0,
+      stoppedShare: 1,
+      note: 'never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    });
+    expect(describePreview('month-end', preview)).toBe(
+      'month-end: never starts in the next 52 weeks (next start 2030-01-31T08:00:00+00:00)',
+    );
+  });
+
+  test('every start on a skip date: it never starts, nor after', () => {
+    const preview = previewSchedule(
+      { start: 'cron(0 8 25 12 ? 2027)', stop: 'cron(0 18 ? * * *)', skipDates: ['2027-12-25'] },
+      { after: new Date(FRI_12_MARCH), count: 1 },
+    );
+    expect(preview.note).toBe('never starts in the next 52 weeks, nor after');
+    expect(describePreview('xmas', preview)).toBe(
+      'xmas: never starts in the next 52 weeks, nor after',
+    );
+  });
+
+  test('a schedule that runs keeps its figures and no note', () => {
+    const preview = previewSchedule(OFFICE_HOURS_NY, { after: new Date(FRI_12_MARCH) });
+    expect(preview.note).toBeUndefined();
+    expect(describePreview('office-hours', preview)).toBe(
+      'office-hours: runs 45 h/week, stopped 73% of the week',
+    );
+  });
+});
+
 describe('weekly figures and preview options', () => {
   // 52 weeks from Fri 12 March 2027 end on Fri 10 March 2028.
   test.each([
@@ -611,9 +647,43 @@ describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
 
   function stackWith(name: string, options: ScheduleOptions, timeZone = 'UTC'): Stack {
     const stack = testStack();
+    stack.node.setContext('cdk-ec2-scheduler:synthNotes', true);
     new Ec2Scheduler(stack, 'Scheduler', { timeZone }).addSchedule(name, options);
     return stack;
   }
+
+  /** The stack of an app with `context` (as cdk.json or `cdk synth -c` give it), and a schedule. */
+  function appStack(context: Record<string, unknown>, options: ScheduleOptions): Stack {
+    const stack = new Stack(new App({ ...NO_BUILTIN_VALIDATION, context }), 'Stack');
+    new Ec2Scheduler(stack, 'Scheduler', { timeZone: 'America/New_York' }).addSchedule(
+      'office-hours',
+      options,
+    );
+    return stack;
+  }
+
+  test.each<[string, Record<string, unknown>]>([
+    ['no context key', {}],
+    ['cdk-ec2-scheduler:synthNotes=false', { 'cdk-ec2-scheduler:synthNotes': 'false' }],
+  ])('with %s a schedule adds no info annotation, and keeps its warnings', (_what, context) => {
+    const stack = appStack(context, { start: 'cron(30 2 ? * SUN *)', stop: WEEKDAYS_17 });
+    expect(Annotations.fromStack(stack).findInfo('*', Match.anyValue())).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('daylight saving'));
+  });
+
+  test.each<[string, unknown]>([
+    ['true in cdk.json', true],
+    ['"true" from cdk synth -c', 'true'],
+  ])('cdk-ec2-scheduler:synthNotes %s adds the info line', (_what, value) => {
+    const stack = appStack(
+      { 'cdk-ec2-scheduler:synthNotes': value },
+      { start: WEEKDAYS_8, stop: WEEKDAYS_17 },
+    );
+    Annotations.fromStack(stack).hasInfo(
+      '*',
+      Match.stringLikeRegexp('^schedule "office-hours": runs 45 h in the next 7 days'),
+    );
+  });
 
   test('the 8-to-5 New York schedule gets an info line with its hours and next start and stop', () => {
     // 12:00Z is 07:00 in New York: the next start is today's.
@@ -657,6 +727,18 @@ describe('synth annotations (clock pinned to Fri 2026-11-27T12:00:00Z)', () => {
       Match.stringLikeRegexp(
         'schedule "office-hours": runs 45 h in the next 7 days, stopped 73% of the week;',
       ),
+    );
+  });
+
+  test('a 31W schedule in a week without its day says it never starts then, not "stopped 100%"', () => {
+    // No 31 November; 31 December is a Thursday, after the 7 days.
+    const stack = stackWith('month-end', {
+      start: 'cron(0 8 31W * ? *)',
+      stop: 'cron(0 18 31W * ? *)',
+    });
+    Annotations.fromStack(stack).hasInfo(
+      '*',
+      'schedule "month-end": never starts in the next 7 days; next start 2026-12-31T08:00:00+00:00, next stop 2026-12-31T18:00:00+00:00 (UTC)',
     );
   });
 

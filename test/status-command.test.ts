@@ -155,9 +155,9 @@ describe('with the cloud assembly', () => {
     });
   });
 
-  test('the table: a row per instance in aligned columns, then why overrides are ignored', async () => {
+  test('--wide: every column, a row per instance, times local with offsets; then why overrides are ignored', async () => {
     addFleet();
-    const { code, out, err } = await runCli(['status', cdkOut], NOW);
+    const { code, out, err } = await runCli(['status', cdkOut, '--wide'], NOW);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out[0]).toBe('6 instance(s) tagged Schedule in us-east-1, at 2026-12-24T23:00:00Z:');
@@ -186,7 +186,7 @@ describe('with the cloud assembly', () => {
         '-',
         'running',
         'nights',
-        'stopped until 2026-12-25T08:00:00Z',
+        'stopped until 2026-12-25T08:00:00+00:00',
         '-',
         '2026-12-25T18:00:00+00:00',
         '2026-12-25T06:00:00+00:00',
@@ -196,7 +196,7 @@ describe('with the cloud assembly', () => {
         'web-1',
         'running',
         'office-hours',
-        'running until 2026-12-26T12:00:00Z',
+        'running until 2026-12-26T07:00:00-05:00',
         'started 2026-12-24T13:00:03Z by office-hours',
         '2026-12-28T08:00:00-05:00',
         '2026-12-25T17:00:00-05:00',
@@ -206,7 +206,7 @@ describe('with the cloud assembly', () => {
         '-',
         'stopped',
         'office-hours',
-        'expired (stopped until 2026-12-20T05:00:00Z)',
+        'expired (stopped until 2026-12-20T00:00:00-05:00)',
         '-',
         '2026-12-28T08:00:00-05:00',
         '2026-12-25T17:00:00-05:00',
@@ -291,6 +291,89 @@ describe('with the cloud assembly', () => {
   });
 });
 
+describe('the table fits 120 columns by default', () => {
+  /** The table lines of a run: those between the heading and the first empty line. */
+  const tableOf = (out: string[]) => out.slice(1, out.includes('') ? out.indexOf('') : undefined);
+  const LONG_NAME = 'build-agent-eu-central-1-large';
+
+  test('the next start or stop, times local with their offsets (by weekday within six days), long names shortened; --wide has everything', async () => {
+    addFleet();
+    ep.addInstances(
+      makeInstances(1, {
+        firstIndex: 9,
+        tags: { Name: LONG_NAME, Schedule: '' },
+        state: 'stopped',
+      }),
+    );
+    const { code, out, err } = await runCli(['status', cdkOut], NOW);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const table = tableOf(out);
+    expect(table).toEqual([
+      'INSTANCE             NAME                    STATE    SCHEDULE       OVERRIDE                       NEXT',
+      `${id(9)}  build-agent-eu-centra…  stopped  (empty value)  -                              -`,
+      `${id(5)}  -                       running  nights         stopped until Fri 08:00+00:00  stop Fri 06:00+00:00`,
+      `${id(1)}  web-1                   running  office-hours   running until Sat 07:00-05:00  stop Fri 17:00-05:00`,
+      `${id(2)}  -                       stopped  office-hours   expired                        stop Fri 17:00-05:00`,
+      `${id(3)}  -                       running  office-hours   ignored (see below)            stop Fri 17:00-05:00`,
+      `${id(4)}  -                       running  office-hours   ignored (see below)            stop Fri 17:00-05:00`,
+      `${id(6)}  old                     stopped  retired *      -                              -`,
+    ]);
+    expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
+    expect(out.slice(table.length + 2, table.length + 4)).toEqual([
+      '* not a deployed schedule: the cloud assembly has no schedule of this name, so nothing starts or stops these instances; "cdk-ec2-scheduler coverage CDK_OUT_DIR" suggests the closest deployed name.',
+      'Names shortened (…) to fit 120 columns; --wide or --json shows them in full.',
+    ]);
+
+    const wide = await runCli(['status', cdkOut, '--wide'], NOW);
+    expect(wide.out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^${id(9)}  ${LONG_NAME}  stopped  \\(empty value\\)\\s+-\\s+-\\s+-\\s+-$`),
+      ),
+    );
+    expect(wide.out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^${id(6)}\\s+old\\s+stopped\\s+retired \\(not a deployed schedule\\)\\s`),
+      ),
+    );
+  });
+
+  test('a time six days or more ahead by its date, one with seconds to the second; names that fit are not shortened', async () => {
+    ep.addInstances([
+      ...makeInstances(1, {
+        firstIndex: 1,
+        tags: {
+          Name: 'web-1',
+          Schedule: 'office-hours',
+          'Schedule:override': 'running until 2026-12-31T12:00Z',
+        },
+      }),
+      ...makeInstances(1, {
+        firstIndex: 2,
+        tags: {
+          Name: 'web-2',
+          Schedule: 'office-hours',
+          'Schedule:override': 'stopped until 2026-12-27T09:30:15Z',
+        },
+        state: 'stopped',
+      }),
+    ]);
+    // Without a cloud assembly: the default maxOverride (7 days), times in UTC.
+    const { out } = await runCli(['status'], NOW);
+    expect(tableOf(out)).toEqual([
+      'INSTANCE             NAME   STATE    SCHEDULE      OVERRIDE',
+      `${id(1)}  web-1  running  office-hours  running until 2026-12-31 12:00+00:00`,
+      `${id(2)}  web-2  stopped  office-hours  stopped until Sun 09:30:15+00:00`,
+    ]);
+  });
+
+  test('--wide and --json together are a usage error', async () => {
+    const { code, err } = await runCli(['status', cdkOut, '--wide', '--json'], NOW);
+    expect(code).toBe(2);
+    expect(err).toBe('give --wide or --json, not both\nsee "cdk-ec2-scheduler status --help"');
+  });
+});
+
 describe('without a cloud assembly', () => {
   test('the tag key is Schedule; overrides with an offset are judged against the default maxOverride, those without one are not judged', async () => {
     addFleet();
@@ -333,17 +416,18 @@ describe('without a cloud assembly', () => {
     addFleet();
     const { code, out } = await runCli(['status'], NOW);
     expect(code).toBe(0);
-    expect(out[1].split(/\s{2,}/)).toEqual([
-      'INSTANCE',
-      'NAME',
-      'STATE',
-      'SCHEDULE',
-      'OVERRIDE',
-      'LAST ACTION',
-    ]);
+    expect(out[1].split(/\s{2,}/)).toEqual(['INSTANCE', 'NAME', 'STATE', 'SCHEDULE', 'OVERRIDE']);
     expect(out).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^${id(5)}\\s+-\\s+running\\s+nights\\s+not judged \\(see below\\)\\s+-$`),
+        new RegExp(`^${id(5)}\\s+-\\s+running\\s+nights\\s+not judged \\(see below\\)$`),
+      ),
+    );
+    // Without a time zone, an override's time is told in UTC.
+    expect(out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^${id(1)}\\s+web-1\\s+running\\s+office-hours\\s+running until Sat 12:00\\+00:00$`,
+        ),
       ),
     );
     expect(out[out.length - 1]).toBe(
@@ -468,18 +552,32 @@ describe('errors', () => {
       /is not a cloud assembly \(no manifest\.json\)/,
     ],
     ['two directories', () => ['status', cdkOut, cdkOut], /^unexpected argument/],
-    ['an unknown flag', () => ['status', '--from', 'x'], /^Unknown option '--from'/],
+    [
+      "another command's flag",
+      () => ['status', '--from', 'x'],
+      /^status takes no --from \(preview does\); its flags are --account, --region, --role-name, --schedule, --tag-key, --wide, --json$/,
+    ],
+    [
+      'a misspelt flag',
+      () => ['status', '--tag-keys', 'Team'],
+      /^unknown flag --tag-keys; did you mean --tag-key\?$/,
+    ],
     [
       'an empty --schedule',
       () => ['status', '--schedule', ''],
       /^--schedule is empty; give a value/,
     ],
-  ])('%s exits 2 with the usage, and calls nothing', async (_what, argv, message) => {
-    const { code, out, err } = await runCli(argv(), NOW);
-    expect(code).toBe(2);
-    expect(out).toEqual([]);
-    expect(err).toMatch(message);
-    expect(err).toContain('Usage:');
-    expect(ep.countCalls()).toBe(0);
-  });
+  ])(
+    '%s exits 2 with one line and where the usage is, and calls nothing',
+    async (_what, argv, message) => {
+      const { code, out, err } = await runCli(argv(), NOW);
+      expect(code).toBe(2);
+      expect(out).toEqual([]);
+      const [line, see, ...more] = err.split('\n');
+      expect(line).toMatch(message);
+      expect(see).toBe('see "cdk-ec2-scheduler status --help"');
+      expect(more).toEqual([]);
+      expect(ep.countCalls()).toBe(0);
+    },
+  );
 });

@@ -4,8 +4,8 @@ import { Ec2Scheduler, Ec2SchedulerProps, Ec2SchedulerSpokeRole } from '../lib';
 import { exactly, testStack } from './support/app';
 import { WEEKDAYS_17, WEEKDAYS_8 } from './support/crons';
 
-/** An ISO 8601 instant, as the messages that name "now" or a firing print it. */
-const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
+/** An instant as the messages that name "now" or a firing print it: local time, offset, zone (UTC here). */
+const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\+00:00 \\(UTC\\)';
 
 function newScheduler(props?: Ec2SchedulerProps): Ec2Scheduler {
   return new Ec2Scheduler(testStack(), 'Scheduler', props);
@@ -127,7 +127,14 @@ describe('bad input fails synth with a message naming the schedule, field, value
       'start and stop at the same minute',
       officeHours({ start: WEEKDAYS_8, stop: 'cron(0 8 ? * MON *)' }),
       new RegExp(
-        `^schedule "office-hours": start "cron\\(0 8 \\? \\* MON-FRI \\*\\)" and stop "cron\\(0 8 \\? \\* MON \\*\\)" both fire at ${ISO}; move one of them to another minute$`,
+        `^schedule "office-hours": start "cron\\(0 8 \\? \\* MON-FRI \\*\\)" and stop "cron\\(0 8 \\? \\* MON \\*\\)" both fire at \\d{4}-\\d{2}-\\d{2}T08:00:00\\+00:00 \\(UTC\\); move one of them to another minute$`,
+      ),
+    ],
+    [
+      "start and stop at the same minute, told in the schedule's local time",
+      officeHours({ start: WEEKDAYS_8, stop: 'cron(0 8 ? * MON *)', timeZone: 'Europe/Berlin' }),
+      new RegExp(
+        `^schedule "office-hours": start "cron\\(0 8 \\? \\* MON-FRI \\*\\)" and stop "cron\\(0 8 \\? \\* MON \\*\\)" both fire at \\d{4}-\\d{2}-\\d{2}T08:00:00\\+0[12]:00 \\(Europe/Berlin\\); move one of them to another minute$`,
       ),
     ],
     [
@@ -453,7 +460,7 @@ describe('warnings', () => {
         ),
       ),
     ]);
-    const [at] = /\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(String(warnings[0].entry.data))!;
+    const [at] = /\d{4}-\d{2}-\d{2}T[\d:]+\+00:00/.exec(String(warnings[0].entry.data))!;
     // 18:00 in UTC (the scheduler's zone) on a weekday, the first after synth.
     expect(new Date(at).getUTCHours()).toBe(18);
     expect([1, 2, 3, 4, 5]).toContain(new Date(at).getUTCDay());

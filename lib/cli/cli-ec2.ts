@@ -127,7 +127,13 @@ function spokeCredentials(account: string, roleName = DESCRIBE_ROLE_NAME, region
     try {
       return await assumeSpokeRole(sts, roleArn, 'cdk-ec2-scheduler-cli');
     } catch (err) {
-      throw AwsCallError.of(`AssumeRole of ${roleArn}`, err);
+      const failed = AwsCallError.of(`AssumeRole of ${roleArn}`, err);
+      if (failed.code !== 'AccessDenied') throw failed;
+      throw new AwsCallError(
+        failed.operation,
+        failed.code,
+        `${(err as Error).message}; check that the role exists in ${account} and trusts the credentials in use, or give another with --role-name`,
+      );
     } finally {
       sts.destroy();
     }

@@ -17,7 +17,7 @@ import {
 import { UsageError } from '../common/cli-errors';
 import { aligned } from '../common/text-table';
 import { closestName } from '../common/closest-name';
-import { DeployedSchedules, utcSeconds } from './deployed-schedules';
+import { DeployedSchedules, EMPTY_VALUE, utcSeconds } from './deployed-schedules';
 
 export const COVERAGE_USAGE = `  cdk-ec2-scheduler coverage [CDK_OUT_DIR] [--tag-key KEY] [--json]
                              [--account ACCOUNT [--role-name NAME]] [--region REGION]
@@ -210,7 +210,7 @@ const row = (i: CoveredInstance): string[] => [`    ${i.instanceId}`, i.name || 
 
 function groupLines(groups: readonly TagValueGroup[], note: (g: TagValueGroup) => string) {
   return groups.flatMap((g): Line[] => [
-    `  ${g.schedule === '' ? '(empty value)' : g.schedule}: ${g.count}${note(g)}`,
+    `  ${g.schedule === '' ? EMPTY_VALUE : g.schedule}: ${g.count}${note(g)}`,
     ...g.instances.map(row),
   ]);
 }

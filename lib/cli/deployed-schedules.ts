@@ -20,6 +20,9 @@ import type { ScheduleCrons } from '../schedule/timeline';
 /** The construct's default `tagKey`. */
 export const DEFAULT_TAG_KEY = 'Schedule';
 
+/** How the operator commands show a schedule tag whose value is empty. */
+export const EMPTY_VALUE = '(empty value)';
+
 /** What the cloud assembly says of a schedule name. */
 export type ScheduleLookup =
   | { readonly kind: 'deployed'; readonly schedule: AssemblySchedule }

@@ -5,8 +5,15 @@
 import { AssemblySchedule, readAssembly } from './assembly';
 import type { Io } from './io';
 import { UsageError } from '../common/cli-errors';
-import { describePreview, previewSchedule, SchedulePreview } from '../schedule/preview';
-import { DEFAULT_MAX_OVERRIDE_SECONDS } from '../contract/schedule-input';
+import {
+  describePreview,
+  previewCrons,
+  previewSchedule,
+  type PreviewOptions,
+  type SchedulePreview,
+} from '../schedule/preview';
+import type { ScheduleCrons } from '../schedule/timeline';
+import { validateSchedule } from '../schedule/validation';
 
 export const PREVIEW_USAGE = `  cdk-ec2-scheduler preview --start EXPR --stop EXPR [--time-zone TZ] [--skip-date YYYY-MM-DD]...
                             [--from ISO] [--count N] [--json]
@@ -42,10 +49,28 @@ export interface PreviewFlags {
   readonly json?: boolean;
 }
 
+/** One schedule previewed: how the output heads it, and what it is. */
+interface Previewed {
+  /** From a cloud assembly: the schedule's name, stack and tag key. */
+  readonly schedule?: AssemblySchedule;
+  /** The table's heading (before the time zone). */
+  readonly heading: string;
+  readonly preview: SchedulePreview;
+}
+
+/** How the checks name the schedule given by flags, and its fields: by the flags. */
+const FLAG_LABELS = {
+  prefix: '',
+  fields: { start: '--start', stop: '--stop', timeZone: '--time-zone', skipDates: '--skip-date' },
+};
+
 /** Runs `preview`; returns the exit code. Bad arguments throw UsageError. */
 export function previewCommand(flags: PreviewFlags, args: readonly string[], io: Io): number {
   const [dir, ...extra] = args;
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const options = { after: checkedFrom(flags.from), count: checkedCount(flags.count) };
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected argument "${extra[0]}"; give at most one CDK_OUT_DIR`);
+  }
   const fromFlags = flags.start !== undefined || flags.stop !== undefined;
   if (dir !== undefined && (fromFlags || flags['time-zone'] || flags['skip-date'])) {
     throw new UsageError(
@@ -55,41 +80,50 @@ export function previewCommand(flags: PreviewFlags, args: readonly string[], io:
   if (dir === undefined && !fromFlags) {
     throw new UsageError('give --start and/or --stop, or a CDK_OUT_DIR');
   }
-  const options = { after: checkedFrom(flags.from), count: checkedCount(flags.count) };
-  const schedules: AssemblySchedule[] =
-    dir !== undefined ? readAssembly(dir) : [scheduleFromFlags(flags)];
-  const previews = schedules.map((schedule) => {
-    try {
-      return { schedule, preview: previewSchedule(schedule, options) };
-    } catch (err) {
-      // A bad expression on the command line is a bad argument.
-      if (dir === undefined) throw new UsageError((err as Error).message);
-      throw err;
-    }
-  });
+  const previews: Previewed[] =
+    dir !== undefined
+      ? readAssembly(dir).map((schedule) => ({
+          schedule,
+          heading: schedule.name,
+          preview: previewSchedule(schedule, options),
+        }))
+      : [previewFlags(flags, options)];
   if (flags.json) {
     io.out(JSON.stringify({ schedules: previews.map((p) => jsonOf(p)) }, null, 2));
   } else {
-    previews.forEach(({ schedule, preview }, i) => {
+    previews.forEach((p, i) => {
       if (i > 0) io.out('');
-      printTable(io, schedule, preview);
+      printTable(io, p);
     });
   }
   return 0;
 }
 
-function scheduleFromFlags(flags: PreviewFlags): AssemblySchedule {
+/**
+ * The schedule the flags give, checked as `addSchedule` checks one; the messages name the flags.
+ * @throws UsageError when a check fails
+ */
+function previewFlags(flags: PreviewFlags, options: PreviewOptions): Previewed {
+  const timeZone = flags['time-zone'] ?? 'UTC';
+  const skipDates = flags['skip-date'] ?? [];
+  const from = options.after ?? new Date();
+  const { start, stop } = flags;
+  let crons: ScheduleCrons;
+  try {
+    crons = validateSchedule(
+      { name: '', start, stop, timeZone, skipDates, labels: FLAG_LABELS },
+      from,
+    );
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const given = [
+    ...(start !== undefined ? [`--start "${start}"`] : []),
+    ...(stop !== undefined ? [`--stop "${stop}"`] : []),
+  ];
   return {
-    name: 'schedule',
-    stack: '',
-    tagKey: '',
-    timeZone: flags['time-zone'] ?? 'UTC',
-    start: flags.start,
-    stop: flags.stop,
-    additionalStarts: [],
-    additionalStops: [],
-    skipDates: flags['skip-date'] ?? [],
-    maxOverrideSeconds: DEFAULT_MAX_OVERRIDE_SECONDS,
+    heading: given.join(' '),
+    preview: previewCrons(crons, timeZone, skipDates, from, options),
   };
 }
 
@@ -97,7 +131,9 @@ function checkedCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const count = Number(value);
   if (!/^\d+$/.test(value) || count < 1) {
-    throw new UsageError(`--count "${value}" is not a whole number of at least 1`);
+    throw new UsageError(
+      `--count "${value}" is not a whole number of at least 1; give e.g. --count 10`,
+    );
   }
   return count;
 }
@@ -105,17 +141,17 @@ function checkedCount(value: string | undefined): number | undefined {
 function checkedFrom(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   if (Number.isNaN(Date.parse(value))) {
-    throw new UsageError(`--from "${value}" is not an ISO 8601 time such as 2027-03-12T00:00:00Z`);
+    throw new UsageError(
+      `--from "${value}" is not an ISO 8601 time; give e.g. --from 2027-03-12T00:00:00Z`,
+    );
   }
   return new Date(value);
 }
 
-/** The documented `--json` shape of one schedule. */
-function jsonOf({ schedule, preview }: { schedule: AssemblySchedule; preview: SchedulePreview }) {
+/** The documented `--json` shape of one schedule (no name for the one the flags give). */
+function jsonOf({ schedule, preview }: Previewed) {
   return {
-    name: schedule.name,
-    ...(schedule.stack ? { stack: schedule.stack } : {}),
-    ...(schedule.tagKey ? { tagKey: schedule.tagKey } : {}),
+    ...(schedule ? { name: schedule.name, stack: schedule.stack, tagKey: schedule.tagKey } : {}),
     timeZone: preview.timeZone,
     // null, not absent, for one-sided schedules: the documented JSON shape.
     runningHoursPerWeek: preview.runningHoursPerWeek ?? null,
@@ -125,9 +161,9 @@ function jsonOf({ schedule, preview }: { schedule: AssemblySchedule; preview: Sc
   };
 }
 
-function printTable(io: Io, schedule: AssemblySchedule, preview: SchedulePreview): void {
-  const where = [schedule.stack, preview.timeZone].filter(Boolean).join(', ');
-  io.out(`${schedule.name} (${where})`);
+function printTable(io: Io, { schedule, heading, preview }: Previewed): void {
+  const where = [schedule?.stack, preview.timeZone].filter(Boolean).join(', ');
+  io.out(`${heading} (${where})`);
   const rows = [
     ['local', 'UTC', 'action'],
     ...preview.transitions.map((t) => [t.local, t.utc, t.action]),
@@ -136,5 +172,5 @@ function printTable(io: Io, schedule: AssemblySchedule, preview: SchedulePreview
   for (const row of rows) {
     io.out(`  ${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
   }
-  io.out(describePreview(schedule.name, preview));
+  io.out(describePreview(schedule?.name, preview));
 }

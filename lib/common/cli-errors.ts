@@ -17,8 +17,13 @@ export class AwsCallError extends Error {
     super(`${operation} failed: ${code === 'Error' ? '' : `${code}: `}${message}`);
   }
 
-  /** The error of an AWS SDK call: the service's error code, or the network's (ECONNREFUSED). */
+  /**
+   * The error of an AWS SDK call: the service's error code, or the network's (ECONNREFUSED). An
+   * AwsCallError already (thrown by the credentials, e.g. a failed AssumeRole) stays as it is: it
+   * names the call that failed.
+   */
   static of(operation: string, err: unknown): AwsCallError {
+    if (err instanceof AwsCallError) return err;
     const e = err as { name?: string; code?: unknown; message?: string };
     if (e.name === 'CredentialsProviderError') {
       return new AwsCallError(

@@ -15,6 +15,18 @@ import { buildScheduleInput, ScheduleAction, SchedulerEvent } from '../contract/
 import { InvokeFunction, scheduleConstructId } from './schedule-target';
 import { validateSchedule } from '../schedule/validation';
 
+/**
+ * The context key that asks for each schedule's synth note (its hours and next start and stop):
+ * `cdk synth -c cdk-ec2-scheduler:synthNotes=true`, or `"context"` in `cdk.json`.
+ */
+export const SYNTH_NOTES_CONTEXT = 'cdk-ec2-scheduler:synthNotes';
+
+/** Whether the app asked for the synth notes (`true`, or `"true"` from the command line). */
+function synthNotesAsked(scope: Construct): boolean {
+  const value: unknown = scope.node.tryGetContext(SYNTH_NOTES_CONTEXT);
+  return value === true || value === 'true';
+}
+
 /** What a named schedule needs of its scheduler. */
 export interface ScheduleHost {
   readonly scope: Construct;
@@ -66,7 +78,7 @@ export function checkSchedule(host: ScheduleHost, name: string, options: Schedul
     for (const { id, message } of [...crons.warnings, ...notes.warnings]) {
       annotations.addWarningV2(id, message);
     }
-    annotations.addInfo(notes.info);
+    if (synthNotesAsked(host.scope)) annotations.addInfo(notes.info);
   }
   if ((options.skipDates ?? []).length > 0 && options.start === undefined) {
     annotations.addWarningV2(

@@ -5,6 +5,7 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -83,6 +84,16 @@ export interface Ec2SchedulerProps {
    * @default Duration.minutes(15)
    */
   readonly timeout?: Duration;
+
+  /**
+   * Lambda runtime of the start and stop functions.
+   *
+   * A Node.js runtime, 24 or later (the shipped bundles are built for Node.js 24). Pin one to keep
+   * the runtime when you upgrade aws-cdk-lib.
+   * @default - the newest Node.js runtime your aws-cdk-lib knows (`lambda.Runtime.ALL`): nodejs24.x
+   * with aws-cdk-lib 2.269.0, nodejs26.x with 2.278.0; the same in every Region
+   */
+  readonly runtime?: lambda.Runtime;
 
   /**
    * How many times EventBridge Scheduler retries delivering an invocation before the event goes

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import {
@@ -17,6 +18,7 @@ import {
   type Range,
 } from '../common/limits';
 import { DEFAULT_MAX_OVERRIDE_SECONDS } from '../contract/schedule-input';
+import { resolveRuntime } from './function-runtime';
 import type { Ec2SchedulerProps } from './props';
 import { resolveTargets, type ResolvedTargets } from '../hub/targets';
 import {
@@ -39,6 +41,7 @@ export interface ResolvedProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups: readonly ec2.ISecurityGroup[];
   readonly timeout: Duration;
+  readonly runtime: lambda.Runtime;
   readonly retryAttempts: number;
   readonly maxEventAge: Duration;
   readonly metricsNamespace: string;
@@ -106,6 +109,7 @@ export function resolveProps(props: Ec2SchedulerProps): ResolvedProps {
     vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
     securityGroups: props.securityGroups ?? [],
     timeout,
+    runtime: resolveRuntime(props.runtime),
     retryAttempts,
     maxEventAge,
     metricsNamespace,

@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import { deduplicationEnvironment, grantDeduplication } from './deduplication-table';
 import type { ScheduleAction } from '../contract/schedule-input';
 import { findInstancesStatement, transitionStatement } from '../iam/instance-statements';
+import { acknowledgeWildcardResources } from '../iam/nag-findings';
 import { checkRolePolicySize } from '../iam/policy-size';
 import {
   deploymentEnvironment,
@@ -69,7 +70,7 @@ export function createSchedulerFunction(
   const role = createRole(scope, action, options, logGroup);
   const fn = new lambda.Function(scope, `${title}Function`, {
     description: `Starts or stops EC2 instances tagged ${props.tagKey}=<schedule> (${action})`,
-    runtime: lambda.Runtime.NODEJS_24_X,
+    runtime: props.runtime,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(handlerBundle(action)),
@@ -106,7 +107,7 @@ export function createSchedulerFunction(
       }),
     ],
   });
-  acknowledgeFindings(role, fn, action, props);
+  acknowledgeFindings(role, fn, props);
   return { fn, role, logGroup };
 }
 
@@ -130,9 +131,15 @@ function createRole(
     scheduleNames: Lazy.list({ produce: options.scheduleNames }),
     auditTags: options.props.auditTags,
   };
-  const statements = [findInstancesStatement(), transitionStatement(action, instances)];
+  const transition = transitionStatement(action, instances);
+  const statements = [findInstancesStatement(), transition];
   if (options.props.vpc) statements.push(attachToVpc());
   for (const statement of statements) role.addToPrincipalPolicy(statement);
+  acknowledgeWildcardResources(
+    role,
+    transition,
+    `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${options.props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${tagKey} equals one of this scheduler's schedule names.`,
+  );
   if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
@@ -177,13 +184,11 @@ export function createFunctionSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec
   return securityGroup;
 }
 
-/** The cdk-nag and Control Tower findings these resources carry by design, with the reasons. */
-function acknowledgeFindings(
-  role: iam.Role,
-  fn: lambda.Function,
-  action: ScheduleAction,
-  props: ResolvedProps,
-): void {
+/**
+ * The cdk-nag and Control Tower findings these resources carry by design, with the reasons (the
+ * transition statement's, on instance ARNs, are acknowledged where the statement is made).
+ */
+function acknowledgeFindings(role: iam.Role, fn: lambda.Function, props: ResolvedProps): void {
   const organizations = props.targets?.organizationalUnitIds.length
     ? ' organizations:ListAccountsForParent and organizations:ListChildren (read-only) walk the target OUs and their child OUs, found at run time; an OU ARN also names the management account and organization id.'
     : '';
@@ -194,10 +199,6 @@ function acknowledgeFindings(
         ? 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *. The same holds for ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, and the network interfaces Lambda creates in the VPC for the function have no ARN known in advance.'
         : 'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.') +
       organizations,
-  });
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
-    reason: `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${props.tagKey} equals one of this scheduler's schedule names.`,
   });
   if (!props.vpc) {
     Validations.of(fn).acknowledge({

@@ -4,16 +4,20 @@
  * else), both may list the accounts of the target OUs, and a service-managed StackSet gives every
  * account of those OUs the spoke roles.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../iam/nag-findings';
 import { validateRegionPartition } from './regions';
 import type { ScheduleAction } from '../contract/schedule-input';
 import { spokeRoleNameFor } from '../contract/spoke-arn';
 import { createSpokeStackSet } from './spoke-stack-set';
 import type { ResolvedTargets } from './targets';
+
+/** The statement that lets a function role assume the spoke role in the accounts of the OUs. */
+const IN_OUS_SID = 'AssumeSpokeRoleInOrganizationalUnits';
 
 /** What a hub is made of. */
 export interface HubOptions {
@@ -51,11 +55,13 @@ export function configureHub(
     const statements = assumeSpokeRoleStatements(scope, targets, spokeRole);
     if (withOus) statements.push(listOrganizationalUnitAccounts());
     for (const statement of statements) role.addToPrincipalPolicy(statement);
-    if (withOus) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${spokeRole}]`,
-        reason: `The accounts of the target organizational units are known only at run time, so sts:AssumeRole names the spoke role ${spokeRole} in any account, under the condition aws:ResourceOrgPaths contains one of the target OUs${targets.organizationId ? ` of organization ${targets.organizationId}` : ''}.`,
-      });
+    const inOus = statements.find((s) => s.sid === IN_OUS_SID);
+    if (inOus) {
+      acknowledgeWildcardResources(
+        role,
+        inOus,
+        `The accounts of the target organizational units are known only at run time, so sts:AssumeRole names the spoke role ${spokeRole} in any account, under the condition aws:ResourceOrgPaths contains one of the target OUs${targets.organizationId ? ` of organization ${targets.organizationId}` : ''}.`,
+      );
     }
   }
   if (!withOus) return undefined;
@@ -98,7 +104,7 @@ function assumeSpokeRoleStatements(scope: Construct, targets: ResolvedTargets, s
     const organization = targets.organizationId ?? 'o-*';
     statements.push(
       new iam.PolicyStatement({
-        sid: 'AssumeSpokeRoleInOrganizationalUnits',
+        sid: IN_OUS_SID,
         actions: ['sts:AssumeRole'],
         resources: [spokeRoleArn('*')],
         conditions: {

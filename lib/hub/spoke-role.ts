@@ -14,6 +14,7 @@ import {
   transitionStatement,
   type ScheduledInstances,
 } from '../iam/instance-statements';
+import { acknowledgeWildcardResources } from '../iam/nag-findings';
 import { checkRolePolicySize } from '../iam/policy-size';
 import { validateRegionNames, validateRegionPartition } from './regions';
 import type { ScheduleAction } from '../contract/schedule-input';
@@ -132,7 +133,8 @@ export class Ec2SchedulerSpokeRole extends Construct {
     props: Ec2SchedulerSpokeRoleProps,
     instances: ScheduledInstances,
   ): iam.Role {
-    const statements = [findInstancesStatement(), transitionStatement(action, instances)];
+    const transition = transitionStatement(action, instances);
+    const statements = [findInstancesStatement(), transition];
     // Starting an instance whose EBS volumes a key encrypts needs a grant on it; stopping does not.
     const keys = action === 'start' ? (props.encryptionKeys ?? []) : [];
     for (const key of keys) statements.push(createGrantStatement(key.keyArn));
@@ -144,7 +146,7 @@ export class Ec2SchedulerSpokeRole extends Construct {
       description: `Lets the ${action} function of an Ec2Scheduler in account ${props.hubAccount} (${hubRole}) ${action} EC2 instances here that carry the ${instances.tagKey} tag of one of its schedules`,
       inlinePolicies: { ScheduledInstances: new iam.PolicyDocument({ statements }) },
     });
-    acknowledgeFindings(role, action, instances);
+    acknowledgeFindings(role, action, instances, transition);
     checkRolePolicySize(role, () => props.scheduleNames, `spoke role "${roleName}"`);
     return role;
   }
@@ -211,6 +213,7 @@ function acknowledgeFindings(
   role: iam.Role,
   action: ScheduleAction,
   instances: ScheduledInstances,
+  transition: iam.PolicyStatement,
 ): void {
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
@@ -218,10 +221,9 @@ function acknowledgeFindings(
       'ec2:DescribeInstances supports no resource-level permissions; it can only be granted on *.',
   });
   const act = action === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances';
-  for (const region of instances.regions ?? []) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*]`,
-      reason: `${act} (and ec2:CreateTags, for the audit tag key only) is on instance/* only under the condition aws:ResourceTag/${instances.tagKey} equals one of the hub's schedule names.`,
-    });
-  }
+  acknowledgeWildcardResources(
+    role,
+    transition,
+    `${act}${instances.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${instances.tagKey} equals one of the hub's schedule names.`,
+  );
 }

@@ -32,6 +32,18 @@ export function hubRoleNames(spokeRoleName: string): Record<ScheduleAction, stri
   return { start: `${spokeRoleName}-hub-start`, stop: `${spokeRoleName}-hub-stop` };
 }
 
+/** @throws Error when props that only apply with `targets` are given without it */
+function checkNoHubProps(props: HubSettings): void {
+  const given = (['spokeRoleName', 'organizationId', 'delegatedAdministrator'] as const).filter(
+    (name) => props[name] !== undefined,
+  );
+  if (given.length > 0) {
+    throw new Error(
+      `${given.join(' and ')} only apply with targets (a hub acting in other accounts); give targets as well, or leave ${given.length > 1 ? 'them' : 'it'} out`,
+    );
+  }
+}
+
 /**
  * Checks `targets` and the props that only apply with it; undefined without `targets`.
  * @throws Error naming the field, the value and the fix
@@ -39,23 +51,29 @@ export function hubRoleNames(spokeRoleName: string): Record<ScheduleAction, stri
 export function resolveTargets(props: HubSettings): ResolvedTargets | undefined {
   const { targets } = props;
   if (!targets) {
-    const given = (['spokeRoleName', 'organizationId', 'delegatedAdministrator'] as const).filter(
-      (name) => props[name] !== undefined,
-    );
-    if (given.length > 0) {
-      throw new Error(
-        `${given.join(' and ')} only apply with targets (a hub acting in other accounts); give targets as well, or leave ${given.length > 1 ? 'them' : 'it'} out`,
-      );
-    }
+    checkNoHubProps(props);
     return undefined;
   }
-  const accounts = targets.accounts ?? [];
-  const organizationalUnitIds = targets.organizationalUnitIds ?? [];
+  // From JavaScript anything may come, the required regions left out included.
+  const accounts = listOf(
+    'targets.accounts',
+    targets.accounts ?? [],
+    'account ids',
+    '111122223333',
+  );
+  const ous = targets.organizationalUnitIds ?? [];
+  const organizationalUnitIds = listOf(
+    'targets.organizationalUnitIds',
+    ous,
+    'OU ids',
+    'ou-ab12-cdef3456',
+  );
+  const regions = listOf('targets.regions', targets.regions, 'the Regions to act in', 'us-east-1');
   checkEach('targets.accounts', accounts, validateAccountId);
   checkEach('targets.organizationalUnitIds', organizationalUnitIds, validateOrganizationalUnitId);
   validateRegionNames(
     'targets.regions',
-    targets.regions,
+    regions,
     targets.allowUnknownRegions ?? false,
     'targets.allowUnknownRegions',
   );
@@ -64,7 +82,7 @@ export function resolveTargets(props: HubSettings): ResolvedTargets | undefined 
       'targets names no account and no organizational unit; give accounts (12-digit account ids) or organizationalUnitIds ("ou-..." ids), or both',
     );
   }
-  if (targets.regions.length === 0) {
+  if (regions.length === 0) {
     throw new Error(
       'targets.regions is empty; name at least one Region to act in, e.g. ["us-east-1"]',
     );
@@ -80,7 +98,7 @@ export function resolveTargets(props: HubSettings): ResolvedTargets | undefined 
   return {
     accounts,
     organizationalUnitIds,
-    regions: targets.regions,
+    regions,
     spokeRoleName,
     organizationId: props.organizationId,
     delegatedAdministrator: props.delegatedAdministrator ?? false,
@@ -136,6 +154,16 @@ function validateOrganizationalUnitId(field: string, ou: string): void {
       `${field} "${ou}" is not an organizational unit id; OU ids are "ou-", 4-32 lowercase letters or digits, "-" and 8-32 more, e.g. "ou-ab12-cdef3456"`,
     );
   }
+}
+
+/**
+ * `value` when it is a list.
+ * @throws Error naming the field, what it got and the fix
+ */
+function listOf(field: string, value: unknown, what: string, example: string): string[] {
+  if (Array.isArray(value)) return value as string[];
+  const got = value === undefined ? 'is missing' : `is ${JSON.stringify(value)}, not a list`;
+  throw new Error(`${field} ${got}; give ${what} as a list, e.g. ["${example}"]`);
 }
 
 /** Runs `validate` on each value (as `field[i]`) and rejects a value listed twice. */

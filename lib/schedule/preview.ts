@@ -4,8 +4,10 @@
  */
 import { skippedByDaylightSaving } from './firings';
 import { runningAt, runningTime, ScheduleCrons, timeline } from './timeline';
-import { utcOffsetMinutes, wallClock } from './time-zone';
+import { formatLocal } from './time-zone';
 import { validateSchedule, type SynthWarning } from './validation';
+
+export { formatLocal };
 
 /** The schedule fields a preview reads (the same as `addSchedule`'s). */
 export interface PreviewScheduleOptions {
@@ -58,7 +60,10 @@ export interface SchedulePreview {
   readonly runningHoursPerWeek?: number;
   /** Share of the week instances are stopped, 0..1. Absent when the hours are. */
   readonly stoppedShare?: number;
-  /** Why the figures are absent, when they are. */
+  /**
+   * Why the figures are absent, when they are; or why they are 0 hours (the start never fires
+   * in the period).
+   */
   readonly note?: string;
 }
 
@@ -66,15 +71,6 @@ const WEEK_MS = 7 * 86_400_000;
 const HORIZON_WEEKS = 52;
 /** After the last year an EventBridge cron expression can name (2199). */
 const END_OF_TIME = new Date(Date.UTC(2200, 0, 1));
-
-/** Formats an instant as ISO 8601 local time with offset in `timeZone`. */
-export function formatLocal(at: Date, timeZone: string): string {
-  const w = wallClock(at, timeZone);
-  const minutes = utcOffsetMinutes(at, timeZone);
-  const abs = Math.abs(minutes);
-  const offset = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}${offset}`;
-}
 
 function formatUtc(at: Date): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -164,20 +160,40 @@ export function previewCrons(
 
   const running = runningAt(crons, timeZone, skipDates, from, inside);
   const hours = runningTime(running, inside, from, horizonEnd) / 3_600_000 / weeks;
+  const never = hours === 0 ? neverStarts(weeks, transitions) : undefined;
   return {
     timeZone,
     transitions,
     runningHoursPerWeek: Math.round(hours * 10) / 10,
     stoppedShare: Math.round((1 - hours / 168) * 1000) / 1000,
+    ...(never ? { note: never } : {}),
   };
 }
 
-/** One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week`. */
-export function describePreview(name: string, preview: SchedulePreview): string {
-  if (preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined) {
-    return `${name}: ${preview.note ?? 'no weekly figures'}`;
+/**
+ * Why a schedule runs 0 hours: its start never fires in the period (e.g. `31W` in months without
+ * a day 31, a year ahead, or every start on a skip date); then when it next does, if ever.
+ */
+function neverStarts(weeks: number, transitions: readonly Transition[]): string {
+  const period = weeks === 1 ? 'the next 7 days' : `the next ${weeks} weeks`;
+  const next = transitions.find((t) => t.action === 'start');
+  return `never starts in ${period}${next ? ` (next start ${next.local})` : ', nor after'}`;
+}
+
+/**
+ * One line, e.g. `office-hours: runs 45 h/week, stopped 73% of the week` (without `name`, from
+ * `runs`).
+ */
+export function describePreview(name: string | undefined, preview: SchedulePreview): string {
+  const lead = name === undefined ? '' : `${name}: `;
+  if (
+    preview.runningHoursPerWeek === undefined ||
+    preview.stoppedShare === undefined ||
+    (preview.runningHoursPerWeek === 0 && preview.note)
+  ) {
+    return `${lead}${preview.note ?? 'no weekly figures'}`;
   }
-  return `${name}: runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+  return `${lead}runs ${preview.runningHoursPerWeek} h/week, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
 }
 
 /** What synth tells about one schedule: an info line, and warnings. */
@@ -249,7 +265,9 @@ function weekAhead(
   const figures =
     preview.runningHoursPerWeek === undefined || preview.stoppedShare === undefined
       ? `${crons.starts.length > 0 ? 'start' : 'stop'}-only schedule`
-      : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
+      : preview.runningHoursPerWeek === 0
+        ? 'never starts in the next 7 days'
+        : `runs ${preview.runningHoursPerWeek} h in the next 7 days, stopped ${Math.round(preview.stoppedShare * 100)}% of the week`;
   const nexts = (['start', 'stop'] as const)
     .filter((a) => (a === 'start' ? crons.starts : crons.stops).length > 0)
     .map((a) => `next ${a} ${next(a) ?? 'none'}`)

@@ -49,6 +49,18 @@ export function utcOffsetMinutes(at: Date, timeZone: string): number {
   return m[1] === undefined ? 0 : (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
 }
 
+/** Formats an instant as ISO 8601 local time with offset in `timeZone`, e.g. 2027-03-15T08:00:00-04:00. */
+export function formatLocal(at: Date, timeZone: string): string {
+  const w = wallClock(at, timeZone);
+  const offset = formatOffset(utcOffsetMinutes(at, timeZone));
+  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}${offset}`;
+}
+
+/** An instant as messages give it: local time with the offset, and the zone. */
+export function localTimeIn(at: Date, timeZone: string): string {
+  return `${formatLocal(at, timeZone)} (${timeZone})`;
+}
+
 /** A change of the zone's UTC offset: daylight saving starting or ending, or a new standard. */
 export interface ClockChange {
   /** The first instant with the new offset (epoch ms). */
@@ -207,7 +219,7 @@ export function utcOffsetOf(zone: string): number | undefined {
 }
 
 /** An offset in minutes as `+hh:mm` or `-hh:mm`. */
-function formatOffset(minutes: number): string {
+export function formatOffset(minutes: number): string {
   const abs = Math.abs(minutes);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;

@@ -14,7 +14,7 @@ import {
 } from '../common/limits';
 import { DERIVED_TAG_KEYS } from '../common/shared-names';
 import type { ScheduleCrons } from './timeline';
-import { isCalendarDate, isValidTimeZone } from './time-zone';
+import { isCalendarDate, isValidTimeZone, localTimeIn } from './time-zone';
 
 /** Characters EC2 allows in tag keys and values. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -100,15 +100,15 @@ export function validateScheduleName(name: string): void {
   }
 }
 
-export function validateTimeZone(where: string, timeZone: string): void {
+export function validateTimeZone(where: string, timeZone: string, field = 'timeZone'): void {
   if (timeZone.length > MAX_TIME_ZONE) {
     throw new Error(
-      `${where}timeZone "${timeZone}" is ${timeZone.length} characters long; EventBridge Scheduler takes time zones of at most ${MAX_TIME_ZONE} characters, so use an IANA name such as "America/New_York"`,
+      `${where}${field} "${timeZone}" is ${timeZone.length} characters long; EventBridge Scheduler takes time zones of at most ${MAX_TIME_ZONE} characters, so use an IANA name such as "America/New_York"`,
     );
   }
   if (!isValidTimeZone(timeZone)) {
     throw new Error(
-      `${where}timeZone "${timeZone}" is not an IANA time zone; use a name such as "America/New_York", "Europe/Berlin" or "UTC"`,
+      `${where}${field} "${timeZone}" is not an IANA time zone; use a name such as "America/New_York", "Europe/Berlin" or "UTC"`,
     );
   }
 }
@@ -125,6 +125,18 @@ export interface ScheduleInput {
   readonly skipDates?: readonly string[];
   /** Whether a value is an unresolved token, which is not checked. @default none is */
   readonly isUnresolved?: (value: string) => boolean;
+  /**
+   * How messages name the schedule and its fields (the command line's flags; a label for
+   * skipDates names each date too). @default - `schedule "<name>": ` and the option names
+   */
+  readonly labels?: { readonly prefix: string; readonly fields: Partial<Record<Labelled, string>> };
+}
+
+/** The fields a schedule's labels may rename. */
+type Labelled = 'start' | 'stop' | 'timeZone' | 'skipDates';
+
+function labelOf(input: ScheduleInput, field: Labelled): string {
+  return input.labels?.fields[field] ?? field;
 }
 
 /** A warning for `Annotations.addWarningV2`: its id (to acknowledge it by) and message. */
@@ -161,7 +173,7 @@ function fieldsOf(input: ScheduleInput, action: 'start' | 'stop'): Field[] {
     );
   }
   return [
-    ...(first === undefined ? [] : [{ field: action, expression: first }]),
+    ...(first === undefined ? [] : [{ field: labelOf(input, action), expression: first }]),
     ...more.map((expression, i) => ({ field: `${listName}[${i}]`, expression })),
   ];
 }
@@ -174,13 +186,13 @@ function fieldsOf(input: ScheduleInput, action: 'start' | 'stop'): Field[] {
  * @throws Error naming the schedule, the field, the value and the fix
  */
 export function validateSchedule(input: ScheduleInput, now: Date = new Date()): CheckedSchedule {
-  const prefix = `schedule "${input.name}": `;
+  const prefix = input.labels?.prefix ?? `schedule "${input.name}": `;
   if (input.start === undefined && input.stop === undefined) {
     throw new Error(
       `${prefix}has neither start nor stop; give at least one, e.g. stop: 'cron(0 19 ? * MON-FRI *)'`,
     );
   }
-  validateTimeZone(prefix, input.timeZone);
+  validateTimeZone(prefix, input.timeZone, labelOf(input, 'timeZone'));
   const check = (f: Field) => checkExpression(prefix, f, input.timeZone, now);
   const resolved = (action: 'start' | 'stop') =>
     fieldsOf(input, action).filter((f) => !input.isUnresolved?.(f.expression));
@@ -195,7 +207,7 @@ export function validateSchedule(input: ScheduleInput, now: Date = new Date()): 
       const clash = firstCommonFiring(crons.starts[i], crons.stops[j], input.timeZone, now);
       if (clash) {
         throw new Error(
-          `${prefix}${start.field} "${start.expression}" and ${stop.field} "${stop.expression}" both fire at ${clash.toISOString()}; move one of them to another minute`,
+          `${prefix}${start.field} "${start.expression}" and ${stop.field} "${stop.expression}" both fire at ${localTimeIn(clash, input.timeZone)}; move one of them to another minute`,
         );
       }
     }),
@@ -227,7 +239,7 @@ function checkExpression(
   }
   if (!nextFiring(cron, timeZone, now)) {
     throw new Error(
-      `${prefix}${field} "${expression}" never fires after ${now.toISOString()}; check the day, month and year fields`,
+      `${prefix}${field} "${expression}" never fires after ${localTimeIn(now, timeZone)}; check the day, month and year fields`,
     );
   }
   return cron;
@@ -268,7 +280,7 @@ function checkSide(
       if (shared) {
         warnings.push({
           id: 'cdk-ec2-scheduler:sameMinute',
-          message: `${prefix}${a.field} "${a.expression}" and ${b.field} "${b.expression}" both fire at ${shared.toISOString()}, the first such minute; the ${action} function then runs twice, and the second run finds nothing left to ${action}. Move one of them to another minute if that is not meant`,
+          message: `${prefix}${a.field} "${a.expression}" and ${b.field} "${b.expression}" both fire at ${localTimeIn(shared, timeZone)}, the first such minute; the ${action} function then runs twice, and the second run finds nothing left to ${action}. Move one of them to another minute if that is not meant`,
         });
       }
     }),
@@ -281,13 +293,13 @@ function checkSkipDates(prefix: string, input: ScheduleInput): void {
   const skipDates = input.skipDates ?? [];
   if (skipDates.length > MAX_SKIP_DATES) {
     throw new Error(
-      `${prefix}skipDates has ${skipDates.length} dates; the functions take at most ${MAX_SKIP_DATES} per schedule, so remove dates that have passed or list fewer years ahead`,
+      `${prefix}${labelOf(input, 'skipDates')} has ${skipDates.length} dates; the functions take at most ${MAX_SKIP_DATES} per schedule, so remove dates that have passed or list fewer years ahead`,
     );
   }
   skipDates.forEach((date, index) => {
     if (!input.isUnresolved?.(date) && !isCalendarDate(date)) {
       throw new Error(
-        `${prefix}skipDates[${index}] "${date}" is not a real date in YYYY-MM-DD form; write e.g. "2026-12-25"`,
+        `${prefix}${input.labels?.fields.skipDates ?? `skipDates[${index}]`} "${date}" is not a real date in YYYY-MM-DD form; write e.g. "2026-12-25"`,
       );
     }
   });
