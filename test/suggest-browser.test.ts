@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 /**
- * `suggest --html`'s page in a real browser: headless Chromium (Debian's `chromium`, which
- * `.ci/run` installs when missing; or CHROMIUM_PATH) driven over CDP by puppeteer-core loads the
- * page written by the command over a mixed fleet with no console error and no failed request, and
- * a screenshot of the whole page shows the summary table and every heatmap drawn: CPU cells in
- * the heat colours, the busy dots in black, and the proposed running hours in the box blue.
+ * `suggest --html`'s page in a real browser: headless Chromium (CHROMIUM_PATH, or Debian's
+ * `chromium`; `.ci/chromium.sh` installs it when missing, else fetches one from the npm registry)
+ * driven over CDP by puppeteer-core loads the page written by the command over a mixed fleet
+ * with no console error and no failed request, and a screenshot of the whole page shows the
+ * summary table and every heatmap drawn: CPU cells in the heat colours, the busy dots in black,
+ * and the proposed running hours in the box blue.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,18 +39,26 @@ const KINDS = [
 const FLEET = 12;
 const tempDir = useTempDirs('suggest-browser');
 
-/** The browser: CHROMIUM_PATH, or Debian's or another distribution's usual place. */
+/**
+ * The browser: CHROMIUM_PATH when set (it must exist: .ci/run sets it to the Chromium that
+ * .ci/chromium.sh found or fetched), else Debian's or another distribution's usual place.
+ */
 function chromiumPath(): string {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-  ];
-  const found = candidates.find((c) => c && fs.existsSync(c));
+  const given = process.env.CHROMIUM_PATH;
+  if (given) {
+    if (!fs.existsSync(given)) {
+      throw new Error(
+        `CHROMIUM_PATH is "${given}", which does not exist: set it to a Chromium or Chrome binary, or unset it to use /usr/bin/chromium`,
+      );
+    }
+    return given;
+  }
+  const found = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+    (c) => fs.existsSync(c),
+  );
   if (!found) {
     throw new Error(
-      'no Chromium for the browser test: install it (`apt-get install -y chromium`, as .ci/run does) or set CHROMIUM_PATH to a Chromium or Chrome binary',
+      "no Chromium for the browser test: run `bash .ci/chromium.sh` (apt-get install -y chromium, else the npm registry's @sparticuz/chromium) and set CHROMIUM_PATH to the path it prints",
     );
   }
   return found;
