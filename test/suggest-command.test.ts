@@ -391,6 +391,22 @@ describe('bad input and AWS errors', () => {
     });
     expect(report.savingsPerMonthUsd).toBe(0);
     expect(report.groups[0]).toMatchObject({ unpriced: 3, savingsPerMonthUsd: 0 });
+
+    // The text and the page say "not priced", not a saving of $0.00.
+    const file = path.join(dir, 'unpriced.html');
+    const text = await runCli(['suggest', ...BERLIN, '--html', file], NOW);
+    expect(text.code).toBe(0);
+    expect(text.out.slice(2, 7)).toEqual([
+      'Summary: 4 of 7 instance(s) fit 2 proposed schedule(s), savings not priced; 1 always idle (the saving if stopped is not priced); 1 always busy; 1 without enough data.',
+      'SCHEDULE       START                    STOP                      RUNS       INSTANCES  SAVES/MONTH',
+      'mon-fri-07-19  cron(0 7 ? * MON-FRI *)  cron(0 19 ? * MON-FRI *)  60 h/week  3          not priced',
+      'daily-00-05    cron(0 0 ? * * *)        cron(0 5 ? * * *)         35 h/week  1          not priced',
+      'total                                                                        4          not priced',
+    ]);
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).not.toContain('$0.00');
+    expect(html).toContain('Schedule mon-fri-07-19: 3 instance(s), savings not priced</h2>');
+    expect(html).toContain('<td>3</td><td>not priced</td></tr>');
   });
 
   test('no credentials: the shipped bundle exits 1 saying how to configure them', async () => {

@@ -13,6 +13,7 @@ import {
   type ProposalGroup,
   type SuggestReport,
 } from './suggest-report';
+import { savingsText, usd } from './suggest-text';
 
 export { heatmapSvg } from './heatmap-svg';
 
@@ -22,8 +23,6 @@ export function escapeHtml(text: string): string {
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 }
-
-const usd = (n: number): string => `$${n.toFixed(2)}`;
 
 /** The anchor of a schedule's part of the page, and of each verdict's. */
 const groupAnchor = (name: string): string => `schedule-${name}`;
@@ -61,7 +60,8 @@ function groupHead(g: ProposalGroup, report: SuggestReport): string {
     ...addScheduleCode(g, report.timeZone),
     ...createTagsLines(g, report.region, report.tagKey),
   ];
-  return `<h2 id="${escapeHtml(groupAnchor(g.name))}">Schedule ${escapeHtml(g.name)}: ${g.instanceIds.length} instance(s), saves ${usd(g.savingsPerMonthUsd)}/month</h2>
+  const saving = savingsText(g.savingsPerMonthUsd, g.instanceIds.length, g.unpriced, '/month');
+  return `<h2 id="${escapeHtml(groupAnchor(g.name))}">Schedule ${escapeHtml(g.name)}: ${g.instanceIds.length} instance(s), ${saving === 'not priced' ? 'savings not priced' : `saves ${saving}`}</h2>
 <pre>${escapeHtml(code.join('\n'))}</pre>`;
 }
 
@@ -92,10 +92,14 @@ export function* suggestHtmlPieces(report: SuggestReport): Generator<string> {
   for (const verdict of Object.keys(VERDICT_ANCHOR) as (keyof typeof VERDICT_ANCHOR)[]) {
     const list = report.instances.filter((i) => i.verdict === verdict);
     if (list.length === 0) continue;
+    const { savingsIfStoppedPerMonthUsd: stopped, unpriced } = report.alwaysIdle;
+    const idle = savingsText(stopped, list.length, unpriced, '/month');
     const saving =
-      verdict === 'always idle'
-        ? `, stopped they save ${usd(report.alwaysIdle.savingsIfStoppedPerMonthUsd)}/month`
-        : '';
+      verdict !== 'always idle'
+        ? ''
+        : idle === 'not priced'
+          ? ', the saving if stopped not priced'
+          : `, stopped they save ${idle}`;
     yield `\n<h2 id="${VERDICT_ANCHOR[verdict]}">${VERDICT_TITLES[verdict]} (${list.length} instance(s)${saving})</h2>`;
     for (const i of list) yield `\n${section(i, report.timeZone)}`;
   }
@@ -106,22 +110,20 @@ export function* suggestHtmlPieces(report: SuggestReport): Generator<string> {
 function summaryTable(report: SuggestReport): string {
   const rows = report.groups.map(
     (g) =>
-      `<tr><td><a href="#${escapeHtml(groupAnchor(g.name))}">${escapeHtml(g.name)}</a></td><td><code>${escapeHtml(g.start)}</code></td><td><code>${escapeHtml(g.stop)}</code></td><td>${g.runningHoursPerWeek} h/week</td><td>${g.instanceIds.length}</td><td>${usd(g.savingsPerMonthUsd)}${g.unpriced > 0 ? ` (${g.unpriced} unpriced)` : ''}</td></tr>`,
+      `<tr><td><a href="#${escapeHtml(groupAnchor(g.name))}">${escapeHtml(g.name)}</a></td><td><code>${escapeHtml(g.start)}</code></td><td><code>${escapeHtml(g.stop)}</code></td><td>${g.runningHoursPerWeek} h/week</td><td>${g.instanceIds.length}</td><td>${savingsText(g.savingsPerMonthUsd, g.instanceIds.length, g.unpriced)}</td></tr>`,
   );
   const proposed = report.groups.reduce((n, g) => n + g.instanceIds.length, 0);
+  const unpricedTotal = report.groups.reduce((n, g) => n + g.unpriced, 0);
   const others = (Object.keys(VERDICT_ANCHOR) as (keyof typeof VERDICT_ANCHOR)[]).map((v) => {
     const n = report.instances.filter((i) => i.verdict === v).length;
     const { savingsIfStoppedPerMonthUsd: stopped, unpriced } = report.alwaysIdle;
-    const saving =
-      v === 'always idle'
-        ? `${usd(stopped)} if stopped${unpriced > 0 ? ` (${unpriced} unpriced)` : ''}`
-        : '';
+    const saving = v === 'always idle' ? `${savingsText(stopped, n, unpriced)} if stopped` : '';
     return n === 0
       ? ''
       : `<tr><td><a href="#${VERDICT_ANCHOR[v]}">${v}</a></td><td colspan="3"></td><td>${n}</td><td>${saving}</td></tr>`;
   });
   return `<table class="summary"><thead><tr><th>Schedule</th><th>Start</th><th>Stop</th><th>Runs</th><th>Instances</th><th>Saves/month</th></tr></thead><tbody>
-${[...rows, `<tr class="total"><td>proposed, in total</td><td colspan="3"></td><td>${proposed}</td><td>${usd(report.savingsPerMonthUsd)}</td></tr>`, ...others].filter(Boolean).join('\n')}
+${[...rows, `<tr class="total"><td>proposed, in total</td><td colspan="3"></td><td>${proposed}</td><td>${savingsText(report.savingsPerMonthUsd, proposed, unpricedTotal)}</td></tr>`, ...others].filter(Boolean).join('\n')}
 </tbody></table>`;
 }
 

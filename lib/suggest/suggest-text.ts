@@ -11,6 +11,15 @@ export function usd(n: number): string {
   return `$${n.toFixed(2)}`;
 }
 
+/**
+ * A saving of `count` instances, `unpriced` of them without a price: `$12.30` (with `per`
+ * after it), `$12.30 (1 unpriced)`, or `not priced` when none has a price (never `$0.00`).
+ */
+export function savingsText(amount: number, count: number, unpriced: number, per = ''): string {
+  if (count > 0 && unpriced >= count) return 'not priced';
+  return `${usd(amount)}${per}${unpriced > 0 ? ` (${unpriced} unpriced)` : ''}`;
+}
+
 function outcome(i: InstanceSuggestion): string {
   if (i.verdict === 'always idle') {
     return i.savingsIfStoppedPerMonthUsd !== undefined
@@ -35,19 +44,26 @@ const count = (report: SuggestReport, verdict: InstanceSuggestion['verdict']): n
 export function summaryLines(report: SuggestReport): string[] {
   const { groups, alwaysIdle } = report;
   const proposed = groups.reduce((n, g) => n + g.instanceIds.length, 0);
+  const unpricedTotal = groups.reduce((n, g) => n + g.unpriced, 0);
+  const total = savingsText(report.savingsPerMonthUsd, proposed, unpricedTotal, '/month');
   const idle = alwaysIdle.instanceIds.length;
+  const idleSaving = savingsText(
+    alwaysIdle.savingsIfStoppedPerMonthUsd,
+    idle,
+    alwaysIdle.unpriced,
+    '/month',
+  );
   const sentence = [
-    `Summary: ${proposed} of ${report.instances.length} instance(s) fit ${groups.length} proposed schedule(s), saving ${usd(report.savingsPerMonthUsd)}/month`,
+    `Summary: ${proposed} of ${report.instances.length} instance(s) fit ${groups.length} proposed schedule(s), ${total === 'not priced' ? 'savings not priced' : `saving ${total}`}`,
     ...(idle > 0
       ? [
-          `${idle} always idle (stopping ${idle === 1 ? 'it' : 'them'} saves ${usd(alwaysIdle.savingsIfStoppedPerMonthUsd)}/month${alwaysIdle.unpriced > 0 ? `, ${alwaysIdle.unpriced} unpriced` : ''})`,
+          `${idle} always idle (${idleSaving === 'not priced' ? 'the saving if stopped is not priced' : `stopping ${idle === 1 ? 'it' : 'them'} saves ${idleSaving}`})`,
         ]
       : []),
     `${count(report, 'always busy')} always busy`,
     `${count(report, 'not enough data')} without enough data.`,
   ].join('; ');
   if (groups.length === 0) return [sentence];
-  const unpriced = (n: number) => (n > 0 ? ` (${n} unpriced)` : '');
   return [
     sentence,
     ...aligned([
@@ -58,9 +74,16 @@ export function summaryLines(report: SuggestReport): string[] {
         g.stop,
         `${g.runningHoursPerWeek} h/week`,
         String(g.instanceIds.length),
-        `${usd(g.savingsPerMonthUsd)}${unpriced(g.unpriced)}`,
+        savingsText(g.savingsPerMonthUsd, g.instanceIds.length, g.unpriced),
       ]),
-      ['total', '', '', '', String(proposed), usd(report.savingsPerMonthUsd)],
+      [
+        'total',
+        '',
+        '',
+        '',
+        String(proposed),
+        savingsText(report.savingsPerMonthUsd, proposed, unpricedTotal),
+      ],
     ]),
   ];
 }
