@@ -41,6 +41,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint,
 } from '../harness/ec2';
+import { startAutoScalingEndpoint } from '../harness/autoscaling';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime, type HostStats, type Invocation } from '../harness/lambda-runtime';
 
@@ -210,12 +211,14 @@ async function runScheduler(
   const fn = bundles ? { ...target, file: path.join(bundles, action, 'index.js') } : target;
   const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
+  // No groups: each run's one DescribeAutoScalingGroups finds none.
+  const autoScaling = await startAutoScalingEndpoint(ep);
   const rt = new LambdaRuntime(lambda);
   const scale = limits ? TIME_SCALE : 1;
   rt.register({
     ...functionSpec(
       fn,
-      { ec2: ep.url, lambda: lambda.url },
+      { ec2: ep.url, lambda: lambda.url, autoScaling: autoScaling.url },
       {
         env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_EC2_API_LIMITS },
         // Lambda's timeout in EC2 seconds.
@@ -294,6 +297,7 @@ async function runScheduler(
   } finally {
     await rt.close();
     await lambda.close();
+    await autoScaling.close();
     await ep.close();
   }
 }
@@ -484,7 +488,11 @@ function coldImport(stack: StackAssembly, runs: number): FigureRow[] {
       const out = spawnSync(process.execPath, ['-e', script, fn.file], {
         env: {
           PATH: process.env.PATH ?? '',
-          ...functionEnvironment(fn, { ec2: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9' }),
+          ...functionEnvironment(fn, {
+            ec2: 'http://127.0.0.1:9',
+            lambda: 'http://127.0.0.1:9',
+            autoScaling: 'http://127.0.0.1:9',
+          }),
         },
         encoding: 'utf8',
       });

@@ -1,6 +1,7 @@
 /**
- * The scheduler end to end: a stack synthesized through the public API, the loopback EC2, Lambda
- * and DynamoDB endpoints (the template's tables created in the last), and Lambda runtimes that
+ * The scheduler end to end: a stack synthesized through the public API, the loopback EC2, Auto
+ * Scaling (over the same EC2), Lambda and DynamoDB endpoints (the template's tables created in
+ * the last), and Lambda runtimes that
  * run the shipped bundles of its functions from the cloud assembly (see `lambda-runtime.ts`),
  * fired with a schedule's own input.
  *
@@ -21,6 +22,7 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../../harness/assembly';
+import { startAutoScalingEndpoint, type AutoScalingEndpoint } from '../../harness/autoscaling';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../../harness/dynamodb-endpoint';
 import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
@@ -72,6 +74,8 @@ export class E2eWorld {
     readonly ec2: Ec2Endpoint,
     readonly lambda: LambdaEndpoint,
     readonly dynamodb: DynamoDbEndpoint,
+    /** Auto Scaling groups whose members are instances of `ec2`, on the functions' clock. */
+    readonly autoScaling: AutoScalingEndpoint,
   ) {}
 
   /** Synthesizes the stack `build` adds to a fresh app and starts the endpoints. */
@@ -82,7 +86,8 @@ export class E2eWorld {
     const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
     const dynamodb = await startDynamoDbEndpoint();
     for (const table of stack.tables) dynamodb.createTable(table);
-    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb);
+    const autoScaling = await startAutoScalingEndpoint(ec2);
+    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb, autoScaling);
   }
 
   /**
@@ -101,6 +106,7 @@ export class E2eWorld {
           {
             ec2: this.ec2.url,
             lambda: this.lambda.url,
+            autoScaling: this.autoScaling.url,
             ...(options.deduplication ? { dynamodb: this.dynamodb.url } : {}),
           },
           {
@@ -133,7 +139,7 @@ export class E2eWorld {
     options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
   ): Promise<{ at: Date; invocations: Invocation[] }> {
     const { at, payload } = firingAfter(schedule, after);
-    rt.setClock(new Date(at.getTime() + 1500));
+    this.setClock(rt, new Date(at.getTime() + 1500));
     return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
   }
 
@@ -148,8 +154,14 @@ export class E2eWorld {
     times = 2,
   ): Promise<{ at: Date; deliveries: Invocation[][] }> {
     const { at, payload } = firingAfter(schedule, after);
-    rt.setClock(new Date(at.getTime() + 1500));
+    this.setClock(rt, new Date(at.getTime() + 1500));
     return { at, deliveries: await rt.invokeConcurrently(schedule.target.arn, payload, times) };
+  }
+
+  /** Sets the functions' clock, and Auto Scaling's with it (activity times then agree). */
+  setClock(rt: LambdaRuntime, at: Date): void {
+    rt.setClock(at);
+    this.autoScaling.clockOffsetMs = at.getTime() - Date.now();
   }
 
   /** The EC2 requests of one action. */
@@ -166,6 +178,9 @@ export class E2eWorld {
     this.lambda.reset();
     this.dynamodb.reset();
     this.dynamodb.latencyMs = 0;
+    this.autoScaling.reset();
+    this.autoScaling.launchMs = 0;
+    this.autoScaling.terminateMs = 0;
   }
 
   /** After each test: stops the execution environments. */
@@ -179,6 +194,7 @@ export class E2eWorld {
     await this.ec2.close();
     await this.lambda.close();
     await this.dynamodb.close();
+    await this.autoScaling.close();
     fs.rmSync(this.outdir, { recursive: true, force: true });
   }
 }
