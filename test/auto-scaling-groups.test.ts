@@ -174,6 +174,25 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     expect(asg.calls('CreateOrUpdateTags')).toEqual([]);
   });
 
+  test('a group named like an instance of the schedule keeps its own outcome, and the instance its own', async () => {
+    const [instance] = makeInstances(1, {
+      state: 'running',
+      tags: { Schedule: 'office-hours' },
+    });
+    fake.addInstances([instance]);
+    asg.addGroup({ name: instance.instanceId, minSize: 1, maxSize: 2, tags: [SCHEDULED] });
+    const { deps } = await runEvent(fake, stop, { autoScaling });
+    const lines = deps.logger.lines.filter(
+      (l) => l.message === 'instance' && l.attributes?.instanceId === instance.instanceId,
+    );
+    expect(lines.map((l) => l.attributes)).toEqual([
+      expect.objectContaining({ resource: 'auto-scaling-group', outcome: 'stopped' }),
+      expect.not.objectContaining({ resource: expect.anything() }),
+    ]);
+    expect(lines[1].attributes).toMatchObject({ outcome: 'stopped' });
+    expect(fake.instance(instance.instanceId)?.state).toMatch(/^stopp/);
+  });
+
   test('instances beside the groups are still started in the same run', async () => {
     fake.addInstances(makeInstances(2, { state: 'stopped', tags: { Schedule: 'office-hours' } }));
     asg.addGroup({

@@ -112,6 +112,7 @@ class GroupWork implements KindWork {
       ids,
       'NotReached',
       "the run's time ran out before the group was scaled",
+      GROUP,
     );
     return { ids: [], carry: {} };
   }

@@ -63,6 +63,8 @@ export interface RuntimeOptions {
   readonly asyncRetries?: number;
   /** The functions reach the deduplication table on the loopback DynamoDB. Default false. */
   readonly deduplication?: boolean;
+  /** The schedule whose start and stop functions the runtime runs. Default 'office-hours'. */
+  readonly schedule?: string;
 }
 
 export class E2eWorld {
@@ -99,7 +101,7 @@ export class E2eWorld {
   runtime(limits: string | undefined, timeoutMs?: number, options: RuntimeOptions = {}) {
     const rt = new LambdaRuntime(this.lambda);
     for (const action of ['start', 'stop'] as const) {
-      const fn = findSchedule(this.stack, 'office-hours', action).target;
+      const fn = findSchedule(this.stack, options.schedule ?? 'office-hours', action).target;
       rt.register(
         functionSpec(
           fn,
