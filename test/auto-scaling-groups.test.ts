@@ -48,7 +48,7 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     const { summary } = await runEvent(fake, stop, { autoScaling });
     expect(sizeTag('web')).toBe('2,3,6');
     expect(sizes('web')).toBe('0,0,6');
-    expect(summary).toMatchObject({ stopped: 1, failed: 0 });
+    expect(summary).toMatchObject({ stopped: 0, groupsStopped: 1, failed: 0, groupsFailed: 0 });
     expect(fake.calls.filter((c) => c.action === 'StopInstances')).toEqual([]);
     for (const id of members) expect(fake.instance(id)?.state).toBe('terminated');
   });
@@ -60,7 +60,7 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     const { summary, deps } = await runEvent(fake, start, { autoScaling });
     expect(sizes('web')).toBe('2,3,6');
     expect(asg.inService('web')).toHaveLength(3);
-    expect(summary).toMatchObject({ started: 1, failed: 0, unverified: 0 });
+    expect(summary).toMatchObject({ started: 0, groupsStarted: 1, failed: 0, unverified: 0 });
     expect(groupLine(deps.logger.lines, 'web')).toMatchObject({
       resource: 'auto-scaling-group',
       outcome: 'started',
@@ -150,7 +150,7 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     expect(summary.failures).toEqual([
       { instanceId: 'web', errorCode: 'ScalingActivityFailed', message: cause },
     ]);
-    expect(summary.started).toBe(0);
+    expect(summary).toMatchObject({ started: 0, groupsStarted: 0, failed: 0, groupsFailed: 1 });
   });
 
   test('an override holds the group; a dry run changes nothing', async () => {
@@ -203,6 +203,6 @@ describe('Auto Scaling groups tagged with a schedule', () => {
       tags: [SCHEDULED, { key: 'Schedule:size', value: '1,1,2' }],
     });
     const { summary } = await runEvent(fake, start, { autoScaling });
-    expect(summary).toMatchObject({ found: 2, started: 3, failed: 0 });
+    expect(summary).toMatchObject({ found: 2, started: 2, groupsStarted: 1, failed: 0 });
   });
 });

@@ -11,6 +11,7 @@ import { makeInstances, type Ec2Endpoint } from '../harness/ec2';
 import type { Invocation } from '../harness/lambda-runtime';
 import {
   E2eWorld,
+  emfLines,
   ids,
   instanceLogs,
   MONDAY_MORNING,
@@ -84,6 +85,11 @@ test('a group is stopped to zero with its size saved in <tagKey>:size, and start
     outcome: 'stopped',
     size: '0,0,6',
   });
+  // Groups are counted apart from instances: the summary, and the metrics per schedule.
+  expect(stop[0].result).toMatchObject({ groupsStopped: 1, stopped: 0, groupsFailed: 0 });
+  expect(emfLines(stop)).toContainEqual(
+    expect.objectContaining({ Schedule: 'office-hours', GroupsStopped: 1, InstancesStopped: 0 }),
+  );
   // The size was written before the group was scaled in.
   expect(
     asg.requests.map((r) => r.action).filter((a) => a !== 'DescribeAutoScalingGroups'),
@@ -99,6 +105,10 @@ test('a group is stopped to zero with its size saved in <tagKey>:size, and start
     size: '2,3,6',
     verified: true,
   });
+  expect(start[0].result).toMatchObject({ groupsStarted: 1, started: 0, unverified: 0 });
+  expect(emfLines(start)).toContainEqual(
+    expect.objectContaining({ Schedule: 'office-hours', GroupsStarted: 1, InstancesStarted: 0 }),
+  );
 });
 
 test('a group resized while stopped is reported and left as the person set it', async () => {
@@ -139,7 +149,18 @@ test("a failing launch is reported with its scaling activity's StatusMessage, no
     errorCode: 'ScalingActivityFailed',
     errorMessage: cause,
   });
-  expect(start[0].error?.message).toMatch(/web \(ScalingActivityFailed\)/);
+  expect(start[0].error?.message).toBe(
+    '1 instance(s) or group(s) failed to start for schedule "office-hours": web (ScalingActivityFailed)',
+  );
+  // GroupsFailed per schedule, and with Action alone for the failure alarm.
+  const emf = emfLines(start);
+  expect(emf).toContainEqual(
+    expect.objectContaining({ Schedule: 'office-hours', GroupsFailed: 1, InstancesFailed: 0 }),
+  );
+  expect(emf.filter((l) => !('Schedule' in l))).toEqual([
+    expect.objectContaining({ Action: 'start', InstancesFailed: 0 }),
+    expect.objectContaining({ Action: 'start', GroupsFailed: 1 }),
+  ]);
   expect(asg.calls('DescribeScalingActivities').length).toBeGreaterThan(0);
 });
 

@@ -5,7 +5,11 @@
  * attributes, and the Scheduler attribute in each schedule's input.
  */
 
-/** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
+/**
+ * CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action.
+ * The Instances* metrics count EC2 instances only; Auto Scaling groups have their own, so each
+ * kind's figures (and the dashboard's rows) keep their meaning.
+ */
 export const METRIC_NAMES = {
   started: 'InstancesStarted',
   stopped: 'InstancesStopped',
@@ -14,6 +18,9 @@ export const METRIC_NAMES = {
   deferred: 'InstancesDeferred',
   unverified: 'InstancesUnverified',
   overridesIgnored: 'OverridesIgnored',
+  groupsStarted: 'GroupsStarted',
+  groupsStopped: 'GroupsStopped',
+  groupsFailed: 'GroupsFailed',
 } as const;
 
 /** A tag key the functions derive from `<tagKey>`. */
