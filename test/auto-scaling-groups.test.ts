@@ -120,6 +120,25 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     expect(sizes('web')).toBe('0,0,6');
   });
 
+  test("a start with no saved size uses the schedule's groupFallbackSize, and logs that it did", async () => {
+    asg.addGroup({ name: 'web', minSize: 0, desiredCapacity: 0, maxSize: 6, tags: [SCHEDULED] });
+    const { summary, deps } = await runEvent(
+      fake,
+      { ...start, groupFallbackSize: { min: 1, desired: 2, max: 4 } },
+      { autoScaling },
+    );
+    expect(sizes('web')).toBe('1,2,4');
+    expect(summary).toMatchObject({ groupsStarted: 1, groupsFailed: 0 });
+    expect(groupLine(deps.logger.lines, 'web')).toMatchObject({
+      outcome: 'started',
+      size: '1,2,4',
+      reason: "no Schedule:size tag: the schedule's groupFallbackSize 1,2,4",
+    });
+    expect(deps.logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'group started with the fallback size' }),
+    );
+  });
+
   test('a group resized while stopped is reported and left as it is', async () => {
     asg.addGroup({ name: 'web', minSize: 2, desiredCapacity: 3, maxSize: 6, tags: [SCHEDULED] });
     await runEvent(fake, stop, { autoScaling });

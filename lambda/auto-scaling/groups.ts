@@ -91,12 +91,13 @@ class GroupWork implements KindWork {
   dryRun(): void {
     for (const { name, plan } of this.queue.splice(0)) {
       const to = plan.kind === 'stop' ? { ...plan.from, min: 0, desired: 0 } : plan.to;
+      const fallback = plan.kind === 'start' && plan.fallback;
       this.ctx.record.record({
         instanceId: name,
         resource: GROUP,
         outcome: plan.kind === 'stop' ? 'stopped' : 'started',
         size: formatSize(to),
-        reason: `dry run: would scale to ${formatSize(to)}`,
+        reason: `dry run: would scale to ${formatSize(to)}${fallback ? ` (${fallbackReason(this.ctx.event.tagKey, to)})` : ''}`,
       });
     }
   }
@@ -149,7 +150,21 @@ class GroupWork implements KindWork {
       );
       if (plan.kind === 'start' && tags.length > 0)
         await this.tag(name, tags).catch(() => undefined);
-      record.record({ instanceId: name, resource: GROUP, outcome: verb, size: formatSize(to) });
+      const fallback = plan.kind === 'start' && plan.fallback;
+      if (fallback) {
+        deps.logger.info('group started with the fallback size', {
+          schedule: event.schedule,
+          group: name,
+          size: formatSize(to),
+        });
+      }
+      record.record({
+        instanceId: name,
+        resource: GROUP,
+        outcome: verb,
+        size: formatSize(to),
+        ...(fallback ? { reason: fallbackReason(event.tagKey, to) } : {}),
+      });
       if (event.auditTags) record.tagged.add(name);
     } catch (err) {
       const e = describeError(err);
@@ -179,6 +194,11 @@ class GroupWork implements KindWork {
       ),
     );
   }
+}
+
+/** What a group's line says when a start gave it the schedule's groupFallbackSize. */
+function fallbackReason(tagKey: string, to: GroupSize): string {
+  return `no ${sizeTagKey(tagKey)} tag: the schedule's groupFallbackSize ${formatSize(to)}`;
 }
 
 /** Every group carrying the schedule's tag, 100 a page, each page within the budget. */

@@ -2,7 +2,8 @@
  * What a run does to one Auto Scaling group, decided from the group as listed: a stop saves the
  * size and scales to zero (a group already at zero is left, its saved size kept); a start restores
  * the saved size. A start with no saved size, a malformed one, or a group someone resized while it
- * was stopped is reported, never guessed. An active override holds the group, as an instance.
+ * was stopped is reported, never guessed; a group at zero with no saved size gets the schedule's
+ * `groupFallbackSize` when it has one. An active override holds the group, as an instance.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { overrideTagKey, sizeTagKey } from '../../lib/common/shared-names';
@@ -16,8 +17,8 @@ export type Plan =
   | { readonly kind: 'fail'; readonly errorCode: string; readonly message: string }
   /** Save `from` in the size tag, then MinSize 0, DesiredCapacity 0, MaxSize kept. */
   | { readonly kind: 'stop'; readonly from: GroupSize }
-  /** Restore `to`. */
-  | { readonly kind: 'start'; readonly to: GroupSize };
+  /** Restore `to` (`fallback`: the schedule's groupFallbackSize, the group having no saved size). */
+  | { readonly kind: 'start'; readonly to: GroupSize; readonly fallback?: boolean };
 
 /** The group's name, size and tags. */
 export function sizeOf(g: AutoScalingGroup): GroupSize {
@@ -40,6 +41,8 @@ export function planFor(ctx: RunContext, g: AutoScalingGroup): Plan {
   const key = sizeTagKey(ctx.event.tagKey);
   const value = tagOf(g, key);
   if (value === undefined) {
+    const fallback = ctx.event.groupFallbackSize;
+    if (fallback && atZero(now)) return { kind: 'start', to: fallback, fallback: true };
     return atZero(now)
       ? {
           kind: 'fail',

@@ -10,6 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Ec2SchedulerTargets } from '../hub/targets-props';
+import type { AutoScalingGroupSize } from './group-fallback-size';
 
 /** Properties of an {@link Ec2Scheduler}. */
 export interface Ec2SchedulerProps {
@@ -276,6 +277,14 @@ export interface ScheduleOptions {
    * @default false
    */
   readonly hibernate?: boolean;
+
+  /**
+   * The size a start gives an Auto Scaling group of this schedule that is at zero and has no
+   * saved size (no `<tagKey>:size` tag, e.g. a group created at zero, or whose tag was removed);
+   * the run logs that it used it. A malformed saved size still fails the group.
+   * @default - such a group fails with NoSavedSize, and is left at zero
+   */
+  readonly groupFallbackSize?: AutoScalingGroupSize;
 }
 
 /** The EventBridge Scheduler schedules created for one named schedule. */
