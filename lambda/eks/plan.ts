@@ -30,7 +30,10 @@ export function planNodegroup(ctx: RunContext, ng: Nodegroup, id: string): Nodeg
   return planFor(ctx, asGroup(ng, id));
 }
 
-/** The node group in the shape the Auto Scaling rules read (name, sizes, tags). */
+/**
+ * The node group in the shape the Auto Scaling rules read: the name, the three sizes and the tags,
+ * which is all `planFor` reads (the cast leaves out the group fields it never looks at).
+ */
 function asGroup(ng: Nodegroup, id: string): AutoScalingGroup {
   const s = ng.scalingConfig ?? {};
   return {
