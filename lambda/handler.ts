@@ -15,6 +15,7 @@ import {
 } from '../lib/contract/schedule-input';
 import { makeAutoScalingClient } from './auto-scaling/clients';
 import { makeEc2Clients } from './ec2/clients';
+import { makeEksClients } from './eks/clients';
 import { makeTargetDeps } from './hub/clients';
 import { callOptions, HTTP } from './run/clients';
 import {
@@ -41,6 +42,7 @@ const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
 const clients = {
   ...makeEc2Clients(),
   autoScaling: makeAutoScalingClient(),
+  ...makeEksClients(),
   lambda: new LambdaClient({ requestHandler: HTTP }),
 };
 const runLogger: RunLogger = {
@@ -75,6 +77,8 @@ export function makeHandler(action: ScheduleAction) {
       ec2: clients.ec2,
       ec2Actions: clients.ec2Actions,
       autoScaling: clients.autoScaling,
+      eks: clients.eks,
+      tagging: clients.tagging,
       logger: runLogger,
       metrics,
       limits,

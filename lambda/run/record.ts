@@ -19,8 +19,8 @@ export interface InstanceResult {
   readonly hibernated?: boolean;
   /** Start: seen `running` afterwards (false: still pending when verification timed out). */
   readonly verified?: boolean;
-  /** What the id names when it is not an EC2 instance (the id is then the group's name). */
-  readonly resource?: 'auto-scaling-group';
+  /** What the id names when it is not an EC2 instance: a group's name, a node group's cluster/name. */
+  readonly resource?: 'auto-scaling-group' | 'eks-nodegroup';
   /** A group's `min,desired,max` after the run acted (or would act) on it. */
   readonly size?: string;
 }

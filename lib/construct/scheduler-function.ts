@@ -27,6 +27,7 @@ import {
 } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 import { hubRoleNames } from '../hub/targets';
+import { grantNodegroups } from './nodegroup-policy';
 
 /** Where the prebuilt handler bundles are, from `lib/construct/` (source) or `dist/lib/construct/` (package). */
 const HANDLER_BUNDLES = ['../../assets', '../../../assets'];
@@ -142,6 +143,7 @@ function createRole(
     `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${options.props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${tagKey} equals one of this scheduler's schedule names.`,
   );
   grantGroups(scope, role, action, instances);
+  grantNodegroups(scope, role, action, instances);
   if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
