@@ -41,7 +41,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint,
 } from '../harness/ec2';
-import { startAutoScalingEndpoint } from '../harness/autoscaling';
+import { startGroupFakes } from '../harness/group-fakes';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime, type HostStats, type Invocation } from '../harness/lambda-runtime';
 
@@ -212,13 +212,13 @@ async function runScheduler(
   const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
   // No groups: each run's one DescribeAutoScalingGroups finds none.
-  const autoScaling = await startAutoScalingEndpoint(ep);
+  const groups = await startGroupFakes(ep);
   const rt = new LambdaRuntime(lambda);
   const scale = limits ? TIME_SCALE : 1;
   rt.register({
     ...functionSpec(
       fn,
-      { ec2: ep.url, lambda: lambda.url, autoScaling: autoScaling.url },
+      { ec2: ep.url, lambda: lambda.url, ...groups.urls },
       {
         env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_EC2_API_LIMITS },
         // Lambda's timeout in EC2 seconds.
@@ -297,7 +297,7 @@ async function runScheduler(
   } finally {
     await rt.close();
     await lambda.close();
-    await autoScaling.close();
+    await groups.close();
     await ep.close();
   }
 }
@@ -492,6 +492,8 @@ function coldImport(stack: StackAssembly, runs: number): FigureRow[] {
             ec2: 'http://127.0.0.1:9',
             lambda: 'http://127.0.0.1:9',
             autoScaling: 'http://127.0.0.1:9',
+            eks: 'http://127.0.0.1:9',
+            tagging: 'http://127.0.0.1:9',
           }),
         },
         encoding: 'utf8',

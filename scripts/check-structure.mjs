@@ -38,6 +38,7 @@ const LAMBDA_LAYERS = {
   'lambda/run': [],
   'lambda/ec2': ['lambda/run'],
   'lambda/auto-scaling': ['lambda/run'],
+  'lambda/eks': ['lambda/run', 'lambda/auto-scaling'],
   'lambda/hub': ['lambda/run', 'lambda/ec2'],
   'lambda/deduplication': ['lambda/run', 'lambda/hub'],
   lambda: ['*'],

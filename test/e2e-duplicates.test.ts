@@ -17,7 +17,7 @@ import {
   synthesize,
   type StackAssembly,
 } from '../harness/assembly';
-import { startAutoScalingEndpoint } from '../harness/autoscaling';
+import { startGroupFakes } from '../harness/group-fakes';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../harness/dynamodb-endpoint';
 import {
   ec2ApiLimits,
@@ -223,7 +223,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
   const ddb = await startDynamoDbEndpoint();
   for (const table of hub.tables) ddb.createTable(table);
   // A hub's runs list no groups (its targets' spoke roles schedule instances); its own account's Auto Scaling is empty.
-  const autoScaling = await startAutoScalingEndpoint(new Ec2Model(Date.now));
+  const groups = await startGroupFakes(new Ec2Model(Date.now));
   const rt = new LambdaRuntime(lambda);
   try {
     for (const account of [A, B]) {
@@ -236,7 +236,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
     rt.register(
       functionSpec(
         start.target,
-        { ec2: accounts.url, lambda: lambda.url, autoScaling: autoScaling.url, dynamodb: ddb.url },
+        { ec2: accounts.url, lambda: lambda.url, ...groups.urls, dynamodb: ddb.url },
         {
           env: {
             AWS_ENDPOINT_URL_STS: sts.url,
@@ -286,13 +286,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
     expect(ddb.items(hub.tables[0].name)).toHaveLength(2);
   } finally {
     await rt.close();
-    await Promise.all([
-      accounts.close(),
-      sts.close(),
-      lambda.close(),
-      ddb.close(),
-      autoScaling.close(),
-    ]);
+    await Promise.all([accounts.close(), sts.close(), lambda.close(), ddb.close(), groups.close()]);
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 });

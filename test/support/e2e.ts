@@ -22,7 +22,9 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../../harness/assembly';
-import { startAutoScalingEndpoint, type AutoScalingEndpoint } from '../../harness/autoscaling';
+import type { AutoScalingEndpoint } from '../../harness/autoscaling';
+import type { EksEndpoint } from '../../harness/eks';
+import { startGroupFakes, type GroupFakes } from '../../harness/group-fakes';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../../harness/dynamodb-endpoint';
 import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
@@ -76,9 +78,19 @@ export class E2eWorld {
     readonly ec2: Ec2Endpoint,
     readonly lambda: LambdaEndpoint,
     readonly dynamodb: DynamoDbEndpoint,
-    /** Auto Scaling groups whose members are instances of `ec2`, on the functions' clock. */
-    readonly autoScaling: AutoScalingEndpoint,
+    /** Auto Scaling, EKS and Tagging over `ec2`'s instances, on the functions' clock. */
+    readonly groups: GroupFakes,
   ) {}
+
+  /** Auto Scaling groups whose members are instances of `ec2`. */
+  get autoScaling(): AutoScalingEndpoint {
+    return this.groups.autoScaling;
+  }
+
+  /** EKS managed node groups, each backed by an Auto Scaling group of `autoScaling`. */
+  get eks(): EksEndpoint {
+    return this.groups.eks;
+  }
 
   /** Synthesizes the stack `build` adds to a fresh app and starts the endpoints. */
   static async start(build: (app: App) => Stack): Promise<E2eWorld> {
@@ -88,8 +100,8 @@ export class E2eWorld {
     const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
     const dynamodb = await startDynamoDbEndpoint();
     for (const table of stack.tables) dynamodb.createTable(table);
-    const autoScaling = await startAutoScalingEndpoint(ec2);
-    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb, autoScaling);
+    const groups = await startGroupFakes(ec2);
+    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb, groups);
   }
 
   /**
@@ -108,7 +120,7 @@ export class E2eWorld {
           {
             ec2: this.ec2.url,
             lambda: this.lambda.url,
-            autoScaling: this.autoScaling.url,
+            ...this.groups.urls,
             ...(options.deduplication ? { dynamodb: this.dynamodb.url } : {}),
           },
           {
@@ -163,7 +175,7 @@ export class E2eWorld {
   /** Sets the functions' clock, and Auto Scaling's with it (activity times then agree). */
   setClock(rt: LambdaRuntime, at: Date): void {
     rt.setClock(at);
-    this.autoScaling.clockOffsetMs = at.getTime() - Date.now();
+    this.groups.clockOffsetMs = at.getTime() - Date.now();
   }
 
   /** The EC2 requests of one action. */
@@ -180,9 +192,7 @@ export class E2eWorld {
     this.lambda.reset();
     this.dynamodb.reset();
     this.dynamodb.latencyMs = 0;
-    this.autoScaling.reset();
-    this.autoScaling.launchMs = 0;
-    this.autoScaling.terminateMs = 0;
+    this.groups.reset();
   }
 
   /** After each test: stops the execution environments. */
@@ -196,7 +206,7 @@ export class E2eWorld {
     await this.ec2.close();
     await this.lambda.close();
     await this.dynamodb.close();
-    await this.autoScaling.close();
+    await this.groups.close();
     fs.rmSync(this.outdir, { recursive: true, force: true });
   }
 }
