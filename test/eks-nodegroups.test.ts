@@ -64,7 +64,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
       { minSize: 0, desiredSize: 0 },
     ]);
     expect(eksFake.calls('DescribeUpdate').length).toBeGreaterThan(0);
-    expect(summary).toMatchObject({ stopped: 1, failed: 0 });
+    expect(summary).toMatchObject({ groupsStopped: 1, groupsFailed: 0 });
     expect(line(deps.logger.lines)).toMatchObject({
       resource: 'eks-nodegroup',
       outcome: 'stopped',
@@ -98,7 +98,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
     eksFake.updateMs = 45_000;
     const { summary, deps } = await runEvent(fake, start, { ...clients });
     expect(sizes()).toBe('2,3,6');
-    expect(summary).toMatchObject({ started: 1, failed: 0, unverified: 0 });
+    expect(summary).toMatchObject({ groupsStarted: 1, groupsFailed: 0 });
     expect(line(deps.logger.lines)).toMatchObject({
       outcome: 'started',
       size: '2,3,6',
@@ -165,7 +165,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
     const { summary, deps } = await runEvent(fake, stop, { ...clients });
     expect(sizeTag()).toBe('2,4,6');
     expect(sizes()).toBe('0,0,6');
-    expect(summary).toMatchObject({ stopped: 1, failed: 0, deferred: 0 });
+    expect(summary).toMatchObject({ groupsStopped: 1, groupsFailed: 0, groupsDeferred: 0 });
     expect(line(deps.logger.lines)).toMatchObject({ outcome: 'stopped', verified: true });
   });
 
@@ -183,7 +183,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
       'ok',
     ]);
     expect(sizes()).toBe('0,0,6');
-    expect(summary).toMatchObject({ stopped: 1, failed: 0 });
+    expect(summary).toMatchObject({ groupsStopped: 1, groupsFailed: 0 });
   });
 
   test('an update in progress for longer than the run is deferred with its reason, not failed, and the invocation succeeds', async () => {
@@ -192,7 +192,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
     eksFake.updateScaling('dev', 'web', { desiredSize: 4 });
     const { summary, deps } = await runEvent(fake, stop, { ...clients, budgetMs: 90_000 });
     expect(eksFake.calls('UpdateNodegroupConfig')).toEqual([]);
-    expect(summary).toMatchObject({ stopped: 0, failed: 0, deferred: 1 });
+    expect(summary).toMatchObject({ groupsStopped: 0, groupsFailed: 0, groupsDeferred: 1 });
     expect(line(deps.logger.lines)).toMatchObject({
       outcome: 'deferred',
       reason: expect.stringMatching(
@@ -254,7 +254,7 @@ describe('EKS managed node groups tagged with a schedule', () => {
     eksFake.addNodegroup({ ...web, clusterName: 'prod', name: 'api', tags: SCHEDULED });
     eksFake.addNodegroup({ ...web, name: 'night', tags: { Schedule: 'night' } });
     const { summary } = await runEvent(fake, stop, { ...clients });
-    expect(summary).toMatchObject({ stopped: 2 });
+    expect(summary).toMatchObject({ groupsStopped: 2 });
     expect(eksFake.nodegroup('dev', 'night')?.scaling.desiredSize).toBe(3);
     expect(eksFake.calls('ListClusters')).toEqual([]);
     expect(eksFake.calls('ListNodegroups')).toEqual([]);

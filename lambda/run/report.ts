@@ -6,7 +6,7 @@
 import { failureMessage } from './chain';
 import type { RunContext } from './context';
 import { describeError, logAttributes } from './errors';
-import type { InstanceResult, Outcome, Resource } from './record';
+import type { InstanceResult, Outcome } from './record';
 import type { RunSummary } from './summary';
 
 /** Most failures the summary lists by id (every failed instance has its own log line). */
@@ -23,11 +23,13 @@ export class RunFailedError extends Error {
   }
 }
 
-/** The summary's counts: instances apart from Auto Scaling groups. */
+/**
+ * The summary's counts: EC2 instances apart from groups (Auto Scaling groups and EKS node groups,
+ * counted together as groups; each result line names its `resource`).
+ */
 function outcomeCounts(results: readonly InstanceResult[]) {
-  const count = (o: Outcome, resource?: Resource) =>
-    results.filter((r) => r.outcome === o && r.resource === resource).length;
-  const group = 'auto-scaling-group' as const;
+  const count = (o: Outcome, groups = false) =>
+    results.filter((r) => r.outcome === o && (r.resource !== undefined) === groups).length;
   return {
     started: count('started'),
     stopped: count('stopped'),
@@ -35,10 +37,11 @@ function outcomeCounts(results: readonly InstanceResult[]) {
     deferred: count('deferred'),
     failed: count('failed'),
     unverified: results.filter((r) => r.verified === false && r.resource === undefined).length,
-    groupsStarted: count('started', group),
-    groupsStopped: count('stopped', group),
-    groupsSkipped: count('skipped', group),
-    groupsFailed: count('failed', group),
+    groupsStarted: count('started', true),
+    groupsStopped: count('stopped', true),
+    groupsSkipped: count('skipped', true),
+    groupsDeferred: count('deferred', true),
+    groupsFailed: count('failed', true),
   };
 }
 

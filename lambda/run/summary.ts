@@ -41,13 +41,18 @@ export interface RunSummary extends RunFaults {
   readonly failed: number;
   /** Started, but still pending when verification timed out. */
   readonly unverified: number;
-  /** Auto Scaling groups scaled back to their saved size (an unverified one says so on its line). */
+  /**
+   * Groups (Auto Scaling groups and EKS node groups, each line naming its `resource`) scaled back
+   * to their saved size (an unverified one says so on its line).
+   */
   readonly groupsStarted: number;
-  /** Auto Scaling groups scaled to zero, their size saved. */
+  /** Groups scaled to zero, their size saved. */
   readonly groupsStopped: number;
-  /** Auto Scaling groups left alone (each line says why). */
+  /** Groups left alone (each line says why). */
   readonly groupsSkipped: number;
-  /** Auto Scaling groups that failed (listed in `failures` with the instances). */
+  /** Node groups whose update in progress outlasted the run, left for the next firing. */
+  readonly groupsDeferred: number;
+  /** Groups that failed (listed in `failures` with the instances). */
   readonly groupsFailed: number;
   /** Instances given the audit tag. */
   readonly auditTagged: number;

@@ -127,6 +127,7 @@ export function summaryFor(target: RunTarget, fields: Partial<RunSummary> = {}):
     groupsStarted: 0,
     groupsStopped: 0,
     groupsSkipped: 0,
+    groupsDeferred: 0,
     groupsFailed: 0,
     auditTagged: 0,
     overridesIgnored: 0,
