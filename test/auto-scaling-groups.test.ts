@@ -212,6 +212,34 @@ describe('Auto Scaling groups tagged with a schedule', () => {
     expect(fake.instance(instance.instanceId)?.state).toMatch(/^stopp/);
   });
 
+  test("an EKS node group's Auto Scaling group tagged with the schedule is left for its node group, with a warning naming it", async () => {
+    asg.addGroup({
+      name: 'eks-workers-9ac0ffee',
+      minSize: 2,
+      desiredCapacity: 2,
+      maxSize: 4,
+      tags: [SCHEDULED, { key: 'eks:nodegroup-name', value: 'workers', propagateAtLaunch: true }],
+    });
+    const { summary, deps } = await runEvent(fake, stop, { autoScaling });
+    expect(sizes('eks-workers-9ac0ffee')).toBe('2,2,4');
+    expect(sizeTag('eks-workers-9ac0ffee')).toBeUndefined();
+    expect(asg.calls('UpdateAutoScalingGroup')).toEqual([]);
+    expect(summary).toMatchObject({ groupsSkipped: 1, groupsStopped: 0, groupsFailed: 0 });
+    const reason =
+      'owned by EKS node group workers, so scheduled through the node group only: tag the node group Schedule=office-hours instead';
+    expect(groupLine(deps.logger.lines, 'eks-workers-9ac0ffee')).toMatchObject({
+      outcome: 'skipped',
+      reason,
+    });
+    expect(deps.logger.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'group left alone',
+        attributes: expect.objectContaining({ group: 'eks-workers-9ac0ffee', reason }),
+      }),
+    );
+  });
+
   test('instances beside the groups are still started in the same run', async () => {
     fake.addInstances(makeInstances(2, { state: 'stopped', tags: { Schedule: 'office-hours' } }));
     asg.addGroup({

@@ -18,7 +18,7 @@ import type { RunContext } from '../run/context';
 import { describeError, isAbort } from '../run/errors';
 import type { ActEnd, KindWork, Pending, Prepared, ResourceKind } from '../run/kind';
 import type { AutoScalingRunDeps } from './clients';
-import { type Plan, planFor } from './plan';
+import { ownedByEks, type Plan, planFor } from './plan';
 import { formatSize, type GroupSize } from './size';
 import { MIN_VERIFY_MS, verifyGroups } from './verify';
 
@@ -49,7 +49,7 @@ class GroupWork implements KindWork {
     }
     for (const g of listed) {
       const name = g.AutoScalingGroupName ?? '';
-      const plan = planFor(this.ctx, g);
+      const plan = ownedByEks(this.ctx, g) ?? planFor(this.ctx, g);
       if (plan.kind === 'skip') {
         record.record({
           instanceId: name,

@@ -6,7 +6,7 @@
  * `groupFallbackSize` when it has one. An active override holds the group, as an instance.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { overrideTagKey, sizeTagKey } from '../../lib/common/shared-names';
+import { EKS_NODEGROUP_TAG, overrideTagKey, sizeTagKey } from '../../lib/common/shared-names';
 import { formatOverride, judgeOverride } from '../../lib/schedule/override';
 import type { RunContext } from '../run/context';
 import { atZero, formatSize, type GroupSize, parseSize } from './size';
@@ -27,6 +27,21 @@ export function sizeOf(g: AutoScalingGroup): GroupSize {
 
 export function tagOf(g: AutoScalingGroup, key: string): string | undefined {
   return g.Tags?.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * An Auto Scaling group of an EKS managed node group is EKS's: changed directly, EKS would report
+ * the node group degraded and undo the size, so it is left (with a warning) for its node group.
+ */
+export function ownedByEks(ctx: RunContext, g: AutoScalingGroup): Plan | undefined {
+  const nodegroup = tagOf(g, EKS_NODEGROUP_TAG);
+  if (nodegroup === undefined) return undefined;
+  const { tagKey, schedule } = ctx.event;
+  return {
+    kind: 'skip',
+    warn: true,
+    reason: `owned by EKS node group ${nodegroup}, so scheduled through the node group only: tag the node group ${tagKey}=${schedule} instead`,
+  };
 }
 
 export function planFor(ctx: RunContext, g: AutoScalingGroup): Plan {

@@ -7,13 +7,13 @@
  * once they are there).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
+import { EKS_NODEGROUP_TAG } from '../../lib/common/shared-names';
 import { formatOverride, judgeOverride, overrideTagKey } from '../../lib/schedule/override';
 import { Batch, batchesOf } from './batch';
 import { type Ec2Context, transitFor } from './context';
 
 const ASG_TAG = 'aws:autoscaling:groupName';
 /** EKS tags a managed node group's instances with it; EKS owns (and would replace) them. */
-const NODEGROUP_TAG = 'eks:nodegroup-name';
 
 /**
  * Applies the skip rules (recording each skipped instance), notes each instance's placement, puts
@@ -37,7 +37,7 @@ export function sortInstances(
     });
     const skip = (reason: string) => ctx.record.record({ instanceId, outcome: 'skipped', reason });
     const held = heldBy(ctx, instance);
-    if (instance.Tags?.some((t) => t.Key === NODEGROUP_TAG)) {
+    if (instance.Tags?.some((t) => t.Key === EKS_NODEGROUP_TAG)) {
       skip('member of an EKS managed node group, scheduled through EKS only');
     } else if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
       skip('member of an Auto Scaling group, which would replace it');

@@ -88,3 +88,9 @@ export const DEDUPLICATION_TABLE = {
  * EventBridge Scheduler replaces with the time the schedule fired.
  */
 export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
+
+/**
+ * The tag EKS puts on the instances and the Auto Scaling group of a managed node group: both are
+ * EKS's, scheduled through the node group only.
+ */
+export const EKS_NODEGROUP_TAG = 'eks:nodegroup-name';
