@@ -39,7 +39,8 @@ const LAMBDA_LAYERS = {
   'lambda/ec2': ['lambda/run'],
   'lambda/auto-scaling': ['lambda/run'],
   'lambda/eks': ['lambda/run', 'lambda/auto-scaling'],
-  'lambda/hub': ['lambda/run', 'lambda/ec2'],
+  'lambda/kinds': ['lambda/run', 'lambda/ec2', 'lambda/auto-scaling', 'lambda/eks'],
+  'lambda/hub': ['lambda/run', 'lambda/ec2', 'lambda/auto-scaling', 'lambda/eks', 'lambda/kinds'],
   'lambda/deduplication': ['lambda/run', 'lambda/hub'],
   lambda: ['*'],
 };

@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Ec2Model } from '../ec2';
 import { formParams, type Params } from '../ec2/wire';
-import { closeServer, startLoopbackFake } from '../loopback';
+import { accessKeyOf, closeServer, startLoopbackFake } from '../loopback';
 import { AutoScalingError } from './groups';
 import { type AutoScalingAction, AutoScalingModel, isAutoScalingAction } from './model';
 import { describeActivities, describeGroups, describeTags } from './queries';
@@ -32,6 +32,8 @@ export interface AutoScalingRequest {
   readonly params: Params;
   readonly status: number;
   readonly errorCode?: string;
+  /** The access key id the request was signed with: whose credentials acted. */
+  readonly accessKeyId?: string;
 }
 
 export class AutoScalingEndpoint extends AutoScalingModel {
@@ -88,7 +90,13 @@ export class AutoScalingEndpoint extends AutoScalingModel {
       errorCode = e.code;
       xml = errorXml(e.type, e.code, e.message, requestId);
     }
-    this.requests.push({ action, params, status, ...(errorCode ? { errorCode } : {}) });
+    this.requests.push({
+      action,
+      params,
+      status,
+      ...(errorCode ? { errorCode } : {}),
+      accessKeyId: accessKeyOf(req),
+    });
     res.writeHead(status, {
       'Content-Type': 'text/xml',
       'Content-Length': Buffer.byteLength(xml),

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AutoScalingModel } from '../autoscaling';
-import { closeServer, startLoopbackFake } from '../loopback';
+import { accessKeyOf, closeServer, startLoopbackFake } from '../loopback';
 import { type EksAction, EksModel } from './model';
 import { EksError, type ModelNodegroup, type ModelUpdate } from './nodegroups';
 
@@ -21,6 +21,8 @@ export interface EksRequest {
   readonly body: Record<string, unknown>;
   readonly status: number;
   readonly errorCode?: string;
+  /** The access key id the request was signed with: whose credentials acted. */
+  readonly accessKeyId?: string;
 }
 
 type Answer = { readonly action: EksAction; readonly run: () => unknown };
@@ -85,6 +87,7 @@ export class EksEndpoint extends EksModel {
       body,
       status,
       ...(errorCode ? { errorCode } : {}),
+      accessKeyId: accessKeyOf(req),
     });
     const text = JSON.stringify(payload ?? {});
     res.writeHead(status, {

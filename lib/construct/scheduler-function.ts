@@ -16,7 +16,6 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { deduplicationEnvironment, grantDeduplication } from './deduplication-table';
 import type { ScheduleAction } from '../contract/schedule-input';
-import { findGroupsStatement, scaleGroupsStatement } from '../iam/group-statements';
 import { findInstancesStatement, transitionStatement } from '../iam/instance-statements';
 import { acknowledgeWildcardResources } from '../iam/nag-findings';
 import { checkRolePolicySize } from '../iam/policy-size';
@@ -27,7 +26,7 @@ import {
 } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 import { hubRoleNames } from '../hub/targets';
-import { grantNodegroups } from './nodegroup-policy';
+import { grantGroups, grantNodegroups } from '../iam/group-policies';
 
 /** Where the prebuilt handler bundles are, from `lib/construct/` (source) or `dist/lib/construct/` (package). */
 const HANDLER_BUNDLES = ['../../assets', '../../../assets'];
@@ -142,8 +141,9 @@ function createRole(
     transition,
     `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${options.props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${tagKey} equals one of this scheduler's schedule names.`,
   );
-  grantGroups(scope, role, action, instances);
-  grantNodegroups(scope, role, action, instances);
+  const grantee = { role, description: `the ${action} function`, names: "this scheduler's" };
+  grantGroups(scope, grantee, action, instances);
+  grantNodegroups(scope, grantee, action, instances);
   if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
@@ -151,40 +151,6 @@ function createRole(
     `the ${action} function's role (${role.node.path})`,
   );
   return role;
-}
-
-/**
- * The Auto Scaling group statements, in a customer managed policy of their own attached to the
- * role: they hold the schedule names a second time (under `autoscaling:ResourceTag`), and IAM's
- * 10,240 characters for a role's inline policies would then take half as many names. A managed
- * policy has 6,144 of its own; the 4 KB of the functions' environment bounds the names first.
- */
-function grantGroups(
-  scope: Construct,
-  role: iam.Role,
-  action: ScheduleAction,
-  groups: Parameters<typeof scaleGroupsStatement>[1],
-): void {
-  const scale = scaleGroupsStatement(action, groups);
-  const policy = new iam.ManagedPolicy(
-    scope,
-    `${action === 'start' ? 'Start' : 'Stop'}GroupsPolicy`,
-    {
-      description: `Lets the ${action} function find and scale the Auto Scaling groups that carry the ${groups.tagKey} tag of one of its schedules`,
-      statements: [findGroupsStatement(), scale],
-      roles: [role],
-    },
-  );
-  Validations.of(policy).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'autoscaling:DescribeAutoScalingGroups and autoscaling:DescribeScalingActivities support no resource-level permissions; they can only be granted on *.',
-  });
-  acknowledgeWildcardResources(
-    policy,
-    scale,
-    `autoscaling:UpdateAutoScalingGroup (and autoscaling:CreateOrUpdateTags, for the size and audit tag keys only) is on autoScalingGroup:*:autoScalingGroupName/* only under the condition autoscaling:ResourceTag/${groups.tagKey} equals one of this scheduler's schedule names.`,
-  );
 }
 
 /**
