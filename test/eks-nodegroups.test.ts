@@ -1,3 +1,4 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { startAutoScalingEndpoint, type AutoScalingEndpoint } from '../harness/autoscaling';
@@ -199,6 +200,34 @@ describe('EKS managed node groups tagged with a schedule', () => {
         /^an update already in progress did not end within the run; not scaled/,
       ),
     });
+  });
+
+  test('when both the node-group and the group listings fail, the run names both causes', async () => {
+    taggingFake.throttleNext(20);
+    asg.failNext(
+      20,
+      'AccessDenied',
+      'not authorized to perform: autoscaling:DescribeAutoScalingGroups',
+    );
+    const autoScaling = new AutoScalingClient({
+      region: 'us-east-1',
+      credentials,
+      endpoint: asg.url,
+      maxAttempts: 1,
+    });
+    const { error } = await runExpectingFailure(fake, stop, {
+      eks: clients.eks,
+      tagging: new ResourceGroupsTaggingAPIClient({
+        region: 'us-east-1',
+        credentials,
+        endpoint: taggingFake.url,
+        maxAttempts: 1,
+      }),
+      autoScaling,
+    });
+    expect(error.message).toMatch(
+      /listing failed: ThrottledException: .+; and AccessDenied: not authorized to perform: autoscaling:DescribeAutoScalingGroups/,
+    );
   });
 
   test('a Failed update fails the node group with its errors', async () => {

@@ -31,10 +31,19 @@ function both(a: KindWork, b: KindWork): KindWork {
       // `found` counts the second kind's resources (instances, as the summary says them).
       const first = await a.prepare();
       const second = await b.prepare();
-      if (first.listed && first.error && !(second.listed && second.error)) {
+      if (!(first.listed && first.error)) return second;
+      if (!(second.listed && second.error)) {
         return { listed: true, cutShort: second.listed && second.cutShort, error: first.error };
       }
-      return second;
+      // Both listings failed: the run says both causes, the first kind's first.
+      const { errorCode, message } = second.error;
+      return {
+        ...second,
+        error: {
+          errorCode: first.error.errorCode,
+          message: `${first.error.message}; and ${errorCode}: ${message}`,
+        },
+      };
     },
     async act(notAfter) {
       const end = await a.act(notAfter);
