@@ -257,3 +257,47 @@ test('a group already at zero on stop is left alone, its saved size kept', async
     reason: 'already at zero; its saved size kept',
   });
 });
+
+test('an EKS node group is stopped to zero through EKS, its size saved, and started back to it, each update followed to Successful; its nodes are never acted on as instances', async () => {
+  const eks = world.eks;
+  eks.updateMs = 3_000;
+  const ng = eks.addNodegroup({
+    clusterName: 'dev',
+    name: 'workers',
+    minSize: 1,
+    desiredSize: 2,
+    maxSize: 4,
+    tags: OFFICE,
+  });
+  const nodes = asg.inService(ng.autoScalingGroup!);
+  expect(nodes).toHaveLength(2);
+  // EKS tags its nodes; a node that also carries the schedule tag is still EKS's.
+  for (const id of nodes)
+    ec2.updateInstance(id, { tags: { ...ec2.instance(id)!.tags, ...OFFICE } });
+  const scaling = () => {
+    const s = eks.nodegroup('dev', 'workers')!.scaling;
+    return `${s.minSize},${s.desiredSize},${s.maxSize}`;
+  };
+
+  const stop = await fire('stop');
+  expect(stop.map((i) => i.error)).toEqual([undefined]);
+  expect(scaling()).toBe('0,0,4');
+  expect(eks.nodegroup('dev', 'workers')!.tags.get(SIZE)).toBe('1,2,4');
+  expect(lineOf(stop, 'dev/workers')).toMatchObject({
+    resource: 'eks-nodegroup',
+    outcome: 'stopped',
+    verified: true,
+  });
+  expect(stop[0].result).toMatchObject({ groupsStopped: 1, stopped: 0, groupsFailed: 0 });
+  expect(eks.calls('DescribeUpdate').length).toBeGreaterThan(0);
+  // Never through its Auto Scaling group, nor its nodes through EC2.
+  expect(asg.calls('UpdateAutoScalingGroup')).toEqual([]);
+  expect(world.calls('StopInstances')).toEqual([]);
+
+  const start = await fire('start');
+  expect(start.map((i) => i.error)).toEqual([undefined]);
+  expect(scaling()).toBe('1,2,4');
+  expect(lineOf(start, 'dev/workers')).toMatchObject({ outcome: 'started', verified: true });
+  expect(start[0].result).toMatchObject({ groupsStarted: 1, started: 0, groupsFailed: 0 });
+  expect(world.calls('StartInstances')).toEqual([]);
+});
