@@ -106,6 +106,7 @@ class NodegroupWork implements KindWork {
       ids,
       'NotReached',
       "the run's time ran out before the node group was scaled",
+      NODEGROUP,
     );
     for (const b of this.busy.values()) {
       this.ctx.record.record({
