@@ -146,6 +146,25 @@ describe('EKS managed node groups tagged with a schedule', () => {
     },
   );
 
+  test("a start with no saved size uses the schedule's groupFallbackSize, and says so on the node group's line", async () => {
+    eksFake.addNodegroup({ ...web, minSize: 0, desiredSize: 0, tags: SCHEDULED });
+    const { summary, deps } = await runEvent(
+      fake,
+      { ...start, groupFallbackSize: { min: 1, desired: 2, max: 4 } },
+      { ...clients },
+    );
+    expect(sizes()).toBe('1,2,4');
+    expect(summary).toMatchObject({ groupsStarted: 1, groupsFailed: 0 });
+    expect(line(deps.logger.lines)).toMatchObject({
+      outcome: 'started',
+      size: '1,2,4',
+      reason: "no Schedule:size tag: the schedule's groupFallbackSize 1,2,4",
+    });
+    expect(deps.logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'node group started with the fallback size' }),
+    );
+  });
+
   test('a node group resized while stopped is reported and left as it is', async () => {
     eksFake.addNodegroup({ ...web, tags: SCHEDULED });
     await runEvent(fake, stop, { ...clients });

@@ -19,7 +19,7 @@ import { describeError, isAbort } from '../run/errors';
 import type { ActEnd, KindWork, Pending, Prepared, ResourceKind } from '../run/kind';
 import type { AutoScalingRunDeps } from './clients';
 import { ownedByEks, type Plan, planFor } from './plan';
-import { formatSize, type GroupSize } from './size';
+import { fallbackReason, formatSize, type GroupSize } from './size';
 import { MIN_VERIFY_MS, verifyGroups } from './verify';
 
 const GROUP = 'auto-scaling-group' as const;
@@ -194,11 +194,6 @@ class GroupWork implements KindWork {
       ),
     );
   }
-}
-
-/** What a group's line says when a start gave it the schedule's groupFallbackSize. */
-function fallbackReason(tagKey: string, to: GroupSize): string {
-  return `no ${sizeTagKey(tagKey)} tag: the schedule's groupFallbackSize ${formatSize(to)}`;
 }
 
 /** Every group carrying the schedule's tag, 100 a page, each page within the budget. */

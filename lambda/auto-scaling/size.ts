@@ -2,6 +2,7 @@
  * A group's size as the size tag keeps it: `min,desired,max`, e.g. `2,3,6`, whole numbers with
  * min <= desired <= max.
  */
+import { sizeTagKey } from '../../lib/common/shared-names';
 
 /** A group's MinSize, DesiredCapacity and MaxSize. */
 export interface GroupSize {
@@ -30,4 +31,9 @@ export function parseSize(value: string): GroupSize | { readonly malformed: stri
 /** True when `size` is what a stop leaves: MinSize 0 and DesiredCapacity 0. */
 export function atZero(size: GroupSize): boolean {
   return size.min === 0 && size.desired === 0;
+}
+
+/** What a group's (or node group's) line says when a start gave it the schedule's groupFallbackSize. */
+export function fallbackReason(tagKey: string, to: GroupSize): string {
+  return `no ${sizeTagKey(tagKey)} tag: the schedule's groupFallbackSize ${formatSize(to)}`;
 }

@@ -10,7 +10,7 @@
 import type { RunContext } from '../run/context';
 import { describeError, isAbort } from '../run/errors';
 import type { ActEnd, KindWork, Pending, Prepared, ResourceKind } from '../run/kind';
-import { formatSize } from '../auto-scaling/size';
+import { fallbackReason, formatSize } from '../auto-scaling/size';
 import type { EksRunDeps } from './clients';
 import { followUpdates, MIN_FOLLOW_MS, type Waited } from './follow';
 import { describe, idOf, listTagged, type NodegroupRef } from './list';
@@ -179,11 +179,20 @@ class NodegroupWork implements KindWork {
       });
       return;
     }
+    const fallback = q.plan.kind === 'start' && q.plan.fallback;
+    if (fallback) {
+      this.ctx.deps.logger.info('node group started with the fallback size', {
+        schedule: event.schedule,
+        nodegroup: q.id,
+        size: formatSize(done.size),
+      });
+    }
     const result = {
       instanceId: q.id,
       resource: NODEGROUP,
       outcome: q.plan.kind === 'stop' ? ('stopped' as const) : ('started' as const),
       size: formatSize(done.size),
+      ...(fallback ? { reason: fallbackReason(event.tagKey, done.size) } : {}),
     };
     record.record(result);
     if (event.auditTags) record.tagged.add(q.id);

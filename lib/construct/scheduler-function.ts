@@ -173,7 +173,7 @@ function attachToVpc(): iam.PolicyStatement {
   });
 }
 
-/** The functions' security group in a VPC: outbound HTTPS (to the EC2 and Lambda APIs) only. */
+/** The functions' security group in a VPC: outbound HTTPS (to the AWS APIs the functions call) only. */
 export function createFunctionSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec2.SecurityGroup {
   const securityGroup = new ec2.SecurityGroup(scope, 'FunctionSecurityGroup', {
     vpc,
@@ -183,7 +183,7 @@ export function createFunctionSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec
   securityGroup.addEgressRule(
     ec2.Peer.anyIpv4(),
     ec2.Port.tcp(443),
-    'HTTPS to the EC2 and Lambda APIs (through a NAT gateway or VPC endpoints)',
+    'HTTPS to the EC2, Lambda, Auto Scaling, EKS and Tagging APIs (through a NAT gateway or VPC endpoints)',
   );
   return securityGroup;
 }
@@ -208,7 +208,7 @@ function acknowledgeFindings(role: iam.Role, fn: lambda.Function, props: Resolve
     Validations.of(fn).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason:
-        'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to the EC2 and Lambda APIs).',
+        'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, Auto Scaling, EKS, the Resource Groups Tagging API, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to those APIs).',
     });
   }
 }
