@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Consumer test: pack the library as npm would publish it, install the tarball into a fresh
-# TypeScript CDK app (test/consumer/app.ts: the README example and a tagged instance) at the
+# TypeScript CDK app (test/consumer/app.ts: the README example and a tagged instance; and the
+# README's complete app with its cdk-nag block as written, scripts/readme-app.mjs) at the
 # minimum supported aws-cdk-lib/constructs and at the newest on the registry (looked up when the
 # test runs), and in each check that tsc passes, exactly one aws-cdk-lib and one constructs are
 # installed, `cdk synth` succeeds (built-in template validation on, where the aws-cdk-lib has it),
@@ -32,7 +33,7 @@ tarball="$work/$(node -p "require('$work/pack.json')[0].filename")"
 node -e '
   const [p] = require(process.argv[1]);
   const has = (f) => p.files.some((x) => x.path === f);
-  const need = [".jsii", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
+  const need = [".jsii", ".jsii.tabl.json", "API.md", "LICENSE", "NOTICE", "README.md", "BENCHMARKS.md",
     "dist/lib/index.js", "dist/lib/index.d.ts", "assets/start/index.js", "assets/stop/index.js",
     "assets/cli.js", "bin/cdk-ec2-scheduler.js", "schema/schedule-input.schema.json"];
   const missing = need.filter((f) => !has(f));
@@ -47,6 +48,7 @@ for entry in "${VERSIONS[@]}"; do
   app="$work/app-$label"
   mkdir -p "$app"
   cp "$repo/test/consumer/app.ts" "$repo/test/consumer/tsconfig.json" "$app/"
+  node "$repo/scripts/readme-app.mjs" "$app/readme-app.ts"
   cd "$app"
   cat > package.json <<JSON
 { "name": "consumer-$label", "version": "1.0.0", "private": true,
@@ -87,6 +89,13 @@ JSON
   NAG=1 "$cdk" synth -q --app "node out/app.js" -o cdk.out.nag --no-notices -c cli-telemetry=false \
     >nag.log 2>&1 || { cat nag.log >&2; exit 1; }
   echo "cdk-nag AwsSolutionsChecks: no unacknowledged finding in $(ls cdk.out.nag/*.template.json | wc -l) explicit-env stacks (scheduler, hub, spoke roles)"
+  # The README's complete app and its cdk-nag block, as a user copies them. Its stack names an
+  # account, so the VPC looks up the Region's Availability Zones: a user's credentials answer that
+  # (and cdk.context.json keeps it); here the context gives the answer.
+  echo '{ "availability-zones:account=123456789012:region=us-east-1": ["us-east-1a", "us-east-1b"] }' >cdk.context.json
+  "$cdk" synth -q --app "node out/readme-app.js" -o cdk.out.readme --no-notices -c cli-telemetry=false \
+    >readme.log 2>&1 || { cat readme.log >&2; exit 1; }
+  echo "the README's app: synthesized, cdk-nag AwsSolutionsChecks with no unacknowledged finding"
   PATH="${PATH#"$nodedir:"}"
   cd "$repo"
 done

@@ -1,15 +1,15 @@
 /**
- * The development section's "where to change what" table: every file or folder it names exists,
+ * docs/development.md's "where to change what" table: every file or folder it names exists,
  * and each of the rows a newcomer asks about leads with one place.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const page = fs.readFileSync(path.join(root, 'docs', 'development.md'), 'utf8');
 
 function layoutRows(): Array<{ change: string; goTo: string; rest: string }> {
-  const section = readme.slice(readme.indexOf('### Layout: where to change what'));
+  const section = page.slice(page.indexOf('## Layout: where to change what'));
   const table = section.slice(
     section.indexOf('| To change'),
     section.indexOf('\n\n', section.indexOf('| To change')),

@@ -68,7 +68,7 @@ export class Ec2Scheduler extends Construct {
   /**
    * Where the functions record each delivered event's run, so a duplicate delivery does nothing
    * (Powertools' idempotency records, expiring after 24 hours). Undefined with
-   * `deduplication: false`.
+   * `deduplication` off.
    */
   public readonly deduplicationTable?: dynamodb.Table;
   /** Security groups of the functions, with `vpc`; empty outside a VPC. */
@@ -88,7 +88,7 @@ export class Ec2Scheduler extends Construct {
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   /** Lambda throttled a start or stop function. */
   public readonly throttlesAlarm: cloudwatch.Alarm;
-  /** The dashboard, with `dashboard: true`. */
+  /** The dashboard, with `dashboard` on. */
   public readonly dashboard?: cloudwatch.Dashboard;
   /** CloudWatch namespace of the functions' metrics. */
   public readonly metricsNamespace: string;
@@ -98,12 +98,12 @@ export class Ec2Scheduler extends Construct {
    */
   public readonly spokeStackSet?: cloudformation.CfnStackSet;
   /**
-   * With `coverage: true`: the AWS Config rule (managed REQUIRED_TAGS) requiring `<tagKey>` with one
+   * With `coverage` on: the AWS Config rule (managed REQUIRED_TAGS) requiring `<tagKey>` with one
    * of this scheduler's schedule names on every EC2 instance of the stack's account and Region.
    */
   public readonly coverageRule?: config.ManagedRule;
   /**
-   * With `coverage: true`: the EventBridge rule that sends the coverage rule's compliance changes to
+   * With `coverage` on: the EventBridge rule that sends the coverage rule's compliance changes to
    * `alarmTopic` (the only EventBridge rule the created topic lets publish).
    */
   public readonly coverageComplianceChange?: events.Rule;
@@ -116,7 +116,8 @@ export class Ec2Scheduler extends Construct {
 
   /**
    * Creates the start and stop functions, their roles and log groups, the dead-letter queue, the
-   * alarms and (unless given) the alarm topic and key. Add schedules with `addSchedule`.
+   * alarms and (unless given) the alarm topic and key. Add schedules with the method that adds one
+   * (`addSchedule`; `add_schedule` in Python, `AddSchedule` in C# and Go).
    * @param scope the parent construct
    * @param id the construct id
    * @param props options, each with a default

@@ -81,7 +81,7 @@ export interface Ec2SchedulerProps {
 
   /**
    * Timeout of each function run. Work a run cannot finish in time is handed to a follow-up run.
-   * @default Duration.minutes(15)
+   * @default - 15 minutes
    */
   readonly timeout?: Duration;
 
@@ -104,7 +104,7 @@ export interface Ec2SchedulerProps {
 
   /**
    * How long EventBridge Scheduler keeps trying to deliver an invocation.
-   * @default Duration.hours(1)
+   * @default - 1 hour
    */
   readonly maxEventAge?: Duration;
 
@@ -143,7 +143,7 @@ export interface Ec2SchedulerProps {
   /**
    * After starting instances, follow them this long until they are running, so a start that EC2
    * accepts and then undoes (e.g. a missing KMS grant) is reported as failed. Must be shorter
-   * than `timeout`; `Duration.seconds(0)` turns verification off.
+   * than `timeout`; a duration of 0 seconds turns verification off.
    * @default - 3 minutes, or half the `timeout` when that is shorter
    */
   readonly verifyTimeout?: Duration;
@@ -153,14 +153,14 @@ export interface Ec2SchedulerProps {
    * <time>`) may reach ahead. An override whose time is further away is ignored with a warning
    * and counted in the `OverridesIgnored` metric, so a forgotten override cannot hold an instance
    * for weeks. From 1 minute to 366 days.
-   * @default Duration.days(7)
+   * @default - 7 days
    */
   readonly maxOverride?: Duration;
 
   /**
-   * How often the check of a schedule with `enforce: true` runs: it stops instances found running
+   * How often the check of a schedule with `enforce` on runs: it stops instances found running
    * outside the schedule's running window. From 5 minutes to 1 day, in whole minutes.
-   * @default Duration.hours(1)
+   * @default - 1 hour
    */
   readonly enforceEvery?: Duration;
 
@@ -290,6 +290,6 @@ export interface ScheduleResources {
   readonly additionalStartSchedules: scheduler.Schedule[];
   /** One per expression in `additionalStops`, in order. */
   readonly additionalStopSchedules: scheduler.Schedule[];
-  /** The enforcement check, with `enforce: true`. */
+  /** The enforcement check, with `enforce` on. */
   readonly enforceSchedule?: scheduler.Schedule;
 }

@@ -9,15 +9,15 @@ import { validateSchedule, type SynthWarning } from './validation';
 
 export { formatLocal };
 
-/** The schedule fields a preview reads (the same as `addSchedule`'s). */
+/** The schedule fields a preview reads (the same as a scheduler's schedule options). */
 export interface PreviewScheduleOptions {
   /** EventBridge cron expression for starts. @default - no starts */
   readonly start?: string;
   /** EventBridge cron expression for stops. @default - no stops */
   readonly stop?: string;
-  /** More start expressions, as `addSchedule` takes them. @default - none */
+  /** More start expressions, as a schedule's options take them. @default - none */
   readonly additionalStarts?: string[];
-  /** More stop expressions, as `addSchedule` takes them. @default - none */
+  /** More stop expressions, as a schedule's options take them. @default - none */
   readonly additionalStops?: string[];
   /** IANA time zone the expressions are read in. @default 'UTC' */
   readonly timeZone?: string;
@@ -78,7 +78,7 @@ function formatUtc(at: Date): string {
 
 /**
  * Previews a schedule: its next transitions and the hours it runs per week.
- * @throws Error for invalid options, with the same messages as `addSchedule`
+ * @throws Error for invalid options, with the same messages as adding the schedule to a scheduler
  */
 export function previewSchedule(
   options: PreviewScheduleOptions,
@@ -277,12 +277,12 @@ function weekAhead(
 
 /**
  * Previews schedules: when they start and stop instances, in local time and UTC, and how many
- * hours a week instances run. The same cron rules as `addSchedule`'s validation and the handlers.
+ * hours a week instances run. The same cron rules as the validation of a scheduler's schedules and the handlers.
  */
 export class Preview {
   /**
    * Previews a schedule: its next transitions and the hours it runs per week.
-   * @throws Error for invalid options, with the same messages as `addSchedule`
+   * @throws Error for invalid options, with the same messages as adding the schedule to a scheduler
    */
   public static schedule(
     schedule: PreviewScheduleOptions,
