@@ -86,9 +86,15 @@ function npmTarball(): void {
 
 /** pacmak; `npm_config_ignore_scripts`: its own `npm pack` would otherwise run `prepare` again. */
 function pacmak(outdir: string, codeOnly: boolean): void {
-  const args = ['jsii-pacmak', '--force', '-o', outdir, ...(codeOnly ? ['--code-only'] : [])];
-  const tablet = path.join(root, 'rosetta', 'tablet.json');
-  if (fs.existsSync(tablet)) args.push('--rosetta-tablet', tablet);
+  // As `npm run package`: the examples' translations from the tablet the build wrote, none live.
+  const args = [
+    'jsii-pacmak',
+    '--force',
+    '-o',
+    outdir,
+    '--rosetta-unknown-snippets=fail',
+    ...(codeOnly ? ['--code-only'] : []),
+  ];
   run('npx', args, {
     npm_config_ignore_scripts: 'true',
     JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION: '1',
