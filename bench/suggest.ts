@@ -5,8 +5,9 @@
  * fakes in this process: EC2, CloudWatch (GetMetricData 50 TPS and GetMetricStatistics 400 TPS as
  * token buckets, CloudWatch's documented quotas) and the Price List, 20 ms per call each.
  *
- * - suggest: the shipped bundle `assets/cli.js suggest --json --time-zone Europe/Berlin`, its
- *   output checked instance by instance against the profile each was given;
+ * - suggest: the shipped bundle `assets/cli.js suggest --json --time-zone Europe/Berlin --html
+ *   <file>`, its output checked instance by instance against the profile each was given, the
+ *   page's size recorded;
  * - fetch only: the same listing and `readUtilization` (lib/suggest/utilization.ts), without analysis,
  *   prices or report (bench/suggest-fetch.ts);
  * - naive: one GetMetricStatistics per instance and metric with a plain CloudWatchClient, one
@@ -129,6 +130,8 @@ export interface SuggestBenchRow {
   readonly fakeCpuMs: number;
   /** What the child printed (suggest: the JSON report). */
   readonly stdoutBytes: number;
+  /** suggest: the size of the page `--html` wrote. */
+  readonly htmlBytes?: number;
 }
 
 interface Probe {
@@ -316,9 +319,13 @@ function rowOf(w: World, run: string, child: ChildRun, failedCalls: number): Sug
   };
 }
 
+/** Whether suggest prices the instance: a proposal's saving, or an always-idle one's if stopped. */
+const priced = (p: Planned) => EXPECTED[p.kind].start !== undefined || p.kind === 'idle';
+
 /**
- * Fails loudly unless every instance got what its profile calls for, and every proposal its
- * on-demand price: a fast wrong answer is not a result.
+ * Fails loudly unless every instance got what its profile calls for, every proposal and every
+ * always-idle instance its on-demand price, and one GetProducts per type and system priced: a
+ * fast wrong answer is not a result.
  */
 function checkReport(w: World, report: SuggestReport): void {
   const byId = new Map(report.instances.map((i) => [i.instanceId, i]));
@@ -331,7 +338,7 @@ function checkReport(w: World, report: SuggestReport): void {
     }
     const expected: Partial<InstanceSuggestion> = {
       ...EXPECTED[p.kind],
-      ...(EXPECTED[p.kind].start ? { usdPerHour: TYPES[p.type][p.windows ? 1 : 0] } : {}),
+      ...(priced(p) ? { usdPerHour: TYPES[p.type][p.windows ? 1 : 0] } : {}),
     };
     for (const [key, value] of Object.entries(expected)) {
       const actual = got[key as keyof InstanceSuggestion];
@@ -342,9 +349,16 @@ function checkReport(w: World, report: SuggestReport): void {
     if (got.start && !(typeof got.savingsPerMonthUsd === 'number' && got.savingsPerMonthUsd > 0)) {
       wrong.push(`${p.id} (${p.kind}): no savings`);
     }
+    if (p.kind === 'idle' && !((got.savingsIfStoppedPerMonthUsd ?? 0) > 0)) {
+      wrong.push(`${p.id} (idle): no saving if stopped`);
+    }
   }
   if (report.instances.length !== w.planned.length) {
     wrong.push(`${report.instances.length} instances reported, ${w.planned.length} running`);
+  }
+  const pairs = new Set(w.planned.filter(priced).map((p) => `${p.type}|${p.windows}`));
+  if (report.calls.GetProducts !== pairs.size) {
+    wrong.push(`${report.calls.GetProducts} GetProducts for ${pairs.size} type and system pairs`);
   }
   if (wrong.length > 0) {
     throw new Error(
@@ -358,6 +372,7 @@ export async function suggestRow(w: World, runs: number): Promise<SuggestBenchRo
   const rows: SuggestBenchRow[] = [];
   for (let k = 0; k < runs; k++) {
     resetWorld(w);
+    const html = path.join(w.tmp, `suggest-${k}.html`);
     const child = await runChild(w, [
       ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []),
       CLI,
@@ -365,17 +380,15 @@ export async function suggestRow(w: World, runs: number): Promise<SuggestBenchRo
       '--json',
       '--time-zone',
       TIME_ZONE,
+      '--html',
+      html,
     ]);
     const report = JSON.parse(child.stdout) as SuggestReport;
     checkReport(w, report);
-    const distinct = new Set(
-      report.instances.filter((i) => i.start).map((i) => `${i.instanceType}|${i.platform}`),
-    );
-    if (report.calls.GetProducts !== distinct.size) {
-      throw new Error(`${report.calls.GetProducts} GetProducts for ${distinct.size} prices`);
-    }
     const failed = w.cw.calls.filter((c) => c.status !== 200).length - w.cw.throttledCount();
-    rows.push(rowOf(w, 'suggest (shipped bundle, end to end)', child, failed));
+    const row = rowOf(w, 'suggest (shipped bundle, end to end)', child, failed);
+    rows.push({ ...row, htmlBytes: fs.statSync(html).size });
+    fs.rmSync(html);
     log(`  ${JSON.stringify(rows[rows.length - 1])}`);
   }
   const mid = rows.find((r) => r.wallMs === median(rows.map((x) => x.wallMs))) ?? rows[0];
@@ -492,6 +505,11 @@ export function suggestTable(rows: readonly SuggestBenchRow[]): string {
     ),
   ].map((l, i) => (i < 2 ? l : `| ${l} |`));
   const suggest = rows[0];
+  const page = suggest.htmlBytes
+    ? [
+        `- suggest's --html page: ${fmt(suggest.htmlBytes)} bytes, ${fmt(Math.round(suggest.htmlBytes / suggest.instances))} bytes per instance`,
+      ]
+    : [];
   const ratios = rows
     .slice(1)
     .map(
@@ -501,7 +519,7 @@ export function suggestTable(rows: readonly SuggestBenchRow[]): string {
           ? `, ${(r.metricsMs / rows[1].metricsMs).toFixed(1)}x readUtilization's metric calls`
           : ''),
     );
-  return [...lines, '', ...ratios].join('\n');
+  return [...lines, '', ...page, ...ratios].join('\n');
 }
 
 if (require.main === module) {

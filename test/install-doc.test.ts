@@ -42,3 +42,13 @@ test("docs/install.md names each language's package as package.json's jsii targe
     expect(doc).toContain(name);
   }
 });
+
+test("the README's install commands are docs/install.md's, which the consumer test runs", () => {
+  const blocks = (text: string) => [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  const doc = read('docs/install.md');
+  const marked = (name: string) =>
+    blocks(doc.slice(doc.indexOf(`<!-- consumer-test: ${name} -->`)))[0];
+  const readme = blocks(read('README.md'));
+  expect(readme).toContain(marked('build'));
+  expect(readme).toContain(marked('install'));
+});

@@ -69,6 +69,12 @@ const PRICES = [
     operatingSystem: 'Linux',
     usdPerHour: 0.192,
   },
+  {
+    regionCode: 'us-east-1',
+    instanceType: 't3.micro',
+    operatingSystem: 'Linux',
+    usdPerHour: 0.0104,
+  },
 ];
 
 let ec2: Ec2Endpoint;
@@ -130,6 +136,12 @@ async function suggestJson(...argv: string[]): Promise<SuggestReport> {
   return JSON.parse(run.out.join('\n')) as SuggestReport;
 }
 
+/** The hours a heatmap boxes as running: the runs `M<hour> <row>h<length>v1h-<length>z`. */
+function boxedHours(svg: string): number {
+  const d = /<path class="rn" d="([^"]*)"/.exec(svg)?.[1] ?? '';
+  return [...d.matchAll(/M[\d.]+ [\d.]+h(\d+)v1h-\d+z/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 const byName = (report: SuggestReport): Record<string, InstanceSuggestion> =>
   Object.fromEntries(report.instances.map((i) => [i.name, i]));
 
@@ -173,7 +185,11 @@ describe('suggest proposes the expected window for each generated profile', () =
   test('always busy, always idle and not enough data get no schedule', () => {
     const found = byName(report);
     expect(found.busy).toMatchObject({ verdict: 'always busy' });
-    expect(found.idle.verdict).toBe('always idle');
+    expect(found.idle).toMatchObject({
+      verdict: 'always idle',
+      usdPerHour: 0.0104,
+      savingsIfStoppedPerMonthUsd: 7.6, // 730.5 h x $0.0104
+    });
     expect(found.idle.reason).toMatch(/stopping it, or a smaller instance type, may beat/);
     expect(found.fresh.verdict).toBe('not enough data');
     for (const name of ['busy', 'idle', 'fresh']) expect(found[name].start).toBeUndefined();
@@ -181,8 +197,9 @@ describe('suggest proposes the expected window for each generated profile', () =
 
   test('only running instances without the tag; calls batched and prices looked up once each', () => {
     expect(report.instances.map((i) => i.name).sort()).toEqual(Object.keys(FLEET).sort());
-    // 7 instances x 3 metrics fit one GetMetricData call; 3 distinct type and system pairs.
-    expect(report.calls).toEqual({ GetMetricData: 1, GetProducts: 3 });
+    // 7 instances x 3 metrics fit one GetMetricData call; 4 distinct type and system pairs
+    // (the proposals' and the always-idle instance's).
+    expect(report.calls).toEqual({ GetMetricData: 1, GetProducts: 4 });
     expect(metricCalls.map((c) => [c.operation, c.queries, c.status])).toEqual([
       ['GetMetricData', 21, 200],
     ]);
@@ -217,48 +234,107 @@ describe('suggest proposes the expected window for each generated profile', () =
   });
 });
 
-test('--all adds the scheduled instance, with its schedule', async () => {
+test('--all adds the scheduled instance, with its current schedule in the JSON, the text and the page', async () => {
   const report = await suggestJson(...BERLIN, '--all', '--no-prices');
   expect(byName(report).web).toMatchObject({ schedule: 'office-hours' });
   expect(report.calls).toEqual({ GetMetricData: 1 });
   expect(pricing.countCalls()).toBe(0);
   expect(report.instances.every((i) => i.savingsPerMonthUsd === undefined)).toBe(true);
+
+  const file = path.join(dir, 'all.html');
+  const run = await runCli(['suggest', ...BERLIN, '--all', '--no-prices', '--html', file], NOW);
+  const header = run.out.find((l) => l.startsWith('INSTANCE '));
+  expect(header).toMatch(/^INSTANCE +NAME +TYPE +CURRENT +VERDICT +PROPOSED +DETAILS$/);
+  expect(run.out.find((l) => l.startsWith(id(8)))).toMatch(
+    /^i-\w+ +web +t3\.micro +office-hours +/,
+  );
+  expect(run.out.find((l) => l.startsWith(id(1)))).toMatch(
+    /^i-\w+ +office +t3\.large +- +idle windows/,
+  );
+  expect(fs.readFileSync(file, 'utf8')).toContain(
+    `${id(8)} (web) · t3.micro · current schedule: office-hours</h3>`,
+  );
 });
 
-test('the text report puts the biggest saving first and says what is still billed', async () => {
+test('the text report: a summary of the grouped proposals first, the lines that adopt them, then each instance', async () => {
   const run = await runCli(['suggest', ...BERLIN], NOW);
   expect(run.code).toBe(0);
+  const text = run.out.join('\n');
   expect(run.out[0]).toBe(
-    '7 running instance(s) without a Schedule tag in us-east-1, from 14 days of hourly CloudWatch data (2026-11-17T12:00:00Z to 2026-12-01T12:00:00Z), hours in Europe/Berlin:',
+    '7 running instance(s) without a Schedule tag in us-east-1, from 14 days of hourly CloudWatch data (2026-11-17T12:00:00Z to 2026-12-01T12:00:00Z), hours in Europe/Berlin.',
   );
-  expect(run.out[2]).toMatch(
-    /^i-\w+ +night +m5\.xlarge +idle windows +cron\(0 0 \? \* \* \*\) +cron\(0 5 \? \* \* \*\) +runs 35 h\/week, stopped 79%, saves \$110\.98\/month at \$0\.192\/h$/,
+  expect(run.out.slice(2, 7)).toEqual([
+    'Summary: 4 of 7 instance(s) fit 2 proposed schedule(s), saving $241.26/month; 1 always idle (stopping it saves $7.60/month); 1 always busy; 1 without enough data.',
+    'SCHEDULE       START                    STOP                      RUNS       INSTANCES  SAVES/MONTH',
+    'mon-fri-07-19  cron(0 7 ? * MON-FRI *)  cron(0 19 ? * MON-FRI *)  60 h/week  3          $130.28',
+    'daily-00-05    cron(0 0 ? * * *)        cron(0 5 ? * * *)         35 h/week  1          $110.98',
+    'total                                                                        4          $241.26',
+  ]);
+  expect(text).toContain(
+    [
+      "scheduler.addSchedule('mon-fri-07-19', {",
+      "  start: 'cron(0 7 ? * MON-FRI *)',",
+      "  stop: 'cron(0 19 ? * MON-FRI *)',",
+      "  timeZone: 'Europe/Berlin',",
+      '});',
+    ].join('\n'),
   );
-  expect(run.out.join('\n')).toMatch(/4 schedule\(s\) proposed; known savings \$241\.26\/month/);
+  // The biggest saving first, each instance with the schedule proposed for it.
+  expect(run.out).toContain(
+    `aws ec2 create-tags --region us-east-1 --tags 'Key=Schedule,Value=mon-fri-07-19' --resources ${id(3)} ${id(1)} ${id(2)}`,
+  );
+  const rows = run.out.slice(run.out.findIndex((l) => l.startsWith('INSTANCE ')) + 1);
+  expect(rows[0]).toMatch(
+    /^i-\w+ +night +m5\.xlarge +idle windows +daily-00-05 +runs 35 h\/week, stopped 79%, saves \$110\.98\/month at \$0\.192\/h$/,
+  );
+  expect(text).toMatch(
+    /idle +t3\.micro +always idle +- +never busy .*; stopped, it saves \$7\.60\/month at \$0\.0104\/h/,
+  );
+  expect(text).toMatch(/EBS volumes and public IPv4 addresses are still billed/);
 });
 
-test('--html writes one self-contained page with a heatmap and the window per instance', async () => {
+test('the printed addSchedule calls compile into the stack as they are, and the create-tags lines tag each group', async () => {
+  const run = await runCli(['suggest', ...BERLIN], NOW);
+  const report = await suggestJson(...BERLIN);
+  const code = run.out
+    .filter((l) => /^(scheduler\.addSchedule| {2}\w+: |\}\);)/.test(l))
+    .join('\n');
+  const stack = new Stack(new App(NO_BUILTIN_VALIDATION), 'Pasted');
+  const scheduler = new Ec2Scheduler(stack, 'Scheduler');
+  new Function('scheduler', code)(scheduler);
+  expect(scheduler.schedules.map((x) => x.name)).toEqual(report.groups.map((g) => g.name));
+  expect(() => Template.fromStack(stack)).not.toThrow();
+  const tagged = run.out
+    .filter((l) => l.startsWith('aws ec2 create-tags'))
+    .map((l) => {
+      const m = /--tags 'Key=Schedule,Value=([\w-]+)' --resources (.*)$/.exec(l);
+      return [m?.[1], m?.[2].split(' ')];
+    });
+  expect(tagged).toEqual(report.groups.map((g) => [g.name, g.instanceIds]));
+  expect(report.instances.filter((i) => i.proposedSchedule).map((i) => i.proposedSchedule)).toEqual(
+    ['daily-00-05', 'mon-fri-07-19', 'mon-fri-07-19', 'mon-fri-07-19'],
+  );
+});
+
+test('--html writes one self-contained page with the summary, a heatmap and the window per instance, and says so', async () => {
   const file = path.join(dir, 'suggest.html');
   const run = await runCli(['suggest', ...BERLIN, '--html', file], NOW);
   expect(run.code).toBe(0);
+  expect(run.err).toBe(`wrote ${file} (7 instances)`);
   const html = fs.readFileSync(file, 'utf8');
-  expect(html.match(/<svg /g)).toHaveLength(7);
-  // Nothing to fetch: no script, no stylesheet or image link, no URL but the SVG namespace.
-  expect(html).not.toMatch(/<script|<link|src=/);
-  expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/);
+  expect(html.match(/<svg class="hm"/g)).toHaveLength(7);
+  // Nothing to fetch: no script, no stylesheet or image link, no URL.
+  expect(html).not.toMatch(/<script|<link|src=|https?:/);
+  // The summary table first, each schedule linking to its part of the page.
+  expect(html.indexOf('<table class="summary">')).toBeLessThan(html.indexOf('<svg class="hm"'));
+  expect(html).toContain('<a href="#schedule-mon-fri-07-19">mon-fri-07-19</a>');
+  expect(html).toContain('<h2 id="schedule-mon-fri-07-19">');
   expect(html).toContain('<code>cron(0 7 ? * MON-FRI *)</code>');
   expect(html).toContain('$110.98/month');
-  // The office window: 60 outlined running hours in its heatmap.
-  const office = html.slice(html.indexOf(`${id(1)} (office)`));
-  expect(office.slice(0, office.indexOf('</section>')).match(/class="run"/g)).toHaveLength(60);
-});
-
-test('fewer than 7 days: every instance lacks some week hours, and the report says why', async () => {
-  const report = await suggestJson(...BERLIN, '--days', '3', '--no-prices');
-  expect(report.instances.every((i) => i.verdict === 'not enough data')).toBe(true);
-  expect(report.notes[0]).toMatch(
-    /^--days 3: less than a week, so some week hours have no datapoint/,
-  );
+  expect(html).toContain('Stop it: saves <strong>$7.60/month</strong> at $0.0104/h.');
+  // The office window: 60 running hours boxed in its heatmap.
+  const office = html.slice(html.indexOf(`<section id="${id(1)}"`));
+  expect(boxedHours(office.slice(0, office.indexOf('</section>')))).toBe(60);
 });
 
 test('throttled GetMetricData calls are retried by the SDK and change nothing', async () => {
@@ -272,8 +348,12 @@ test('throttled GetMetricData calls are retried by the SDK and change nothing', 
 
 describe('bad input and AWS errors', () => {
   test.each([
-    [['--days', '0'], /--days "0" is not a whole number from 1 to 63/],
-    [['--days', '64'], /--days "64" is not a whole number from 1 to 63/],
+    [
+      ['--days', '3'],
+      /^--days "3" is under 7: a proposal needs every hour of the week seen at least once, so with fewer days every instance gets "not enough data"; give 7 to 63 \(default 14\)/,
+    ],
+    [['--days', '0'], /^--days "0" is under 7: /],
+    [['--days', '64'], /--days "64" is not a whole number from 7 to 63/],
     [['--days', '7.5'], /--days "7.5" is not a whole number/],
     [['--time-zone', 'Mars/Olympus'], /--time-zone "Mars\/Olympus" is not an IANA time zone/],
     [['--idle-cpu', '101'], /--idle-cpu "101" is not a number from 0 to 100/],
@@ -296,12 +376,37 @@ describe('bad input and AWS errors', () => {
     expect(run.err).toMatch(/^GetMetricData failed: AccessDenied: /);
   });
 
-  test('the Price List denying access exits 1; --no-prices goes without it', async () => {
+  test('the Price List denying access: the proposals come without prices, with a warning and what to do', async () => {
     pricing.denyAccess = true;
-    const run = await runCli(['suggest', ...BERLIN], NOW);
-    expect(run.code).toBe(1);
-    expect(run.err).toMatch(/^GetProducts failed: AccessDeniedException: /);
-    expect((await runCli(['suggest', ...BERLIN, '--no-prices'], NOW)).code).toBe(0);
+    const run = await runCli(['suggest', '--json', ...BERLIN], NOW);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(
+      /^warning: Price List lookups failed \(4 of 4: GetProducts failed: AccessDeniedException: .*not authorized to perform: pricing:GetProducts\), so those savings are not priced; grant pricing:GetProducts \(it is called in us-east-1\), or skip prices with --no-prices\.$/,
+    );
+    const report = JSON.parse(run.out.join('\n')) as SuggestReport;
+    expect(`warning: ${report.notes[0]}`).toBe(run.err);
+    expect(byName(report).office).toMatchObject({
+      start: 'cron(0 7 ? * MON-FRI *)',
+      priceNote: expect.stringMatching(/^no price: GetProducts failed: AccessDeniedException/),
+    });
+    expect(report.savingsPerMonthUsd).toBe(0);
+    expect(report.groups[0]).toMatchObject({ unpriced: 3, savingsPerMonthUsd: 0 });
+
+    // The text and the page say "not priced", not a saving of $0.00.
+    const file = path.join(dir, 'unpriced.html');
+    const text = await runCli(['suggest', ...BERLIN, '--html', file], NOW);
+    expect(text.code).toBe(0);
+    expect(text.out.slice(2, 7)).toEqual([
+      'Summary: 4 of 7 instance(s) fit 2 proposed schedule(s), savings not priced; 1 always idle (the saving if stopped is not priced); 1 always busy; 1 without enough data.',
+      'SCHEDULE       START                    STOP                      RUNS       INSTANCES  SAVES/MONTH',
+      'mon-fri-07-19  cron(0 7 ? * MON-FRI *)  cron(0 19 ? * MON-FRI *)  60 h/week  3          not priced',
+      'daily-00-05    cron(0 0 ? * * *)        cron(0 5 ? * * *)         35 h/week  1          not priced',
+      'total                                                                        4          not priced',
+    ]);
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).not.toContain('$0.00');
+    expect(html).toContain('Schedule mon-fri-07-19: 3 instance(s), savings not priced</h2>');
+    expect(html).toContain('<td>3</td><td>not priced</td></tr>');
   });
 
   test('no credentials: the shipped bundle exits 1 saying how to configure them', async () => {

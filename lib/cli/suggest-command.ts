@@ -14,15 +14,16 @@ import type { Io } from './io';
 import { CLI_HTTP, listInstances, tagOf, withEc2 } from './cli-ec2';
 import { UsageError } from '../common/cli-errors';
 import { utcSeconds } from './deployed-schedules';
-import { mapLimit } from '../common/map-limit';
-import { PriceBook, priceListOs, pricingRegionFor, type PriceListOs } from '../suggest/prices';
+import { PriceBook, pricingRegionFor } from '../suggest/prices';
+import { priceWarning, pricesOf, type Priced } from '../suggest/fleet-prices';
 import type { SchedulePreview } from '../schedule/preview';
 import { suggestSchedule, type Suggestion } from '../suggest/schedule-proposal';
 import { suggestHtmlPieces } from '../suggest/suggest-html';
+import { groupProposals, idleSummary } from '../suggest/proposal-groups';
+import { formatReport } from '../suggest/suggest-text';
 import {
   byInterest,
   EBS_NOTE,
-  formatReport,
   reportJsonPieces,
   instanceSuggestion,
   totalSavings,
@@ -38,8 +39,8 @@ import { periodBefore, readUtilization, type Period } from '../suggest/utilizati
 export const SUGGEST_USAGE = `  cdk-ec2-scheduler suggest [--days 14] [--time-zone TZ] [--idle-cpu 5] [--idle-network 5]
                             [--margin 1] [--all] [--tag-key KEY] [--no-prices] [--json] [--html FILE]
 
-  --days            days of hourly CloudWatch data to read, 1-63 (default 14; 7 or more, or
-                    some week hours have no data and every instance gets "not enough data")
+  --days            days of hourly CloudWatch data to read, 7-63 (default 14; a week at least,
+                    so that every hour of the week has data)
   --time-zone       IANA time zone of the profiles and the proposed schedules (default UTC)
   --idle-cpu        an hour is busy at this average CPU percent or more (default 5)
   --idle-network    ... or with this many MB in and out (default 5)
@@ -48,10 +49,8 @@ export const SUGGEST_USAGE = `  cdk-ec2-scheduler suggest [--days 14] [--time-zo
   --tag-key         the schedule tag's key (default Schedule)
   --no-prices       skip the AWS Price List (pricing:GetProducts) and the savings
   --json            print JSON instead of a table
-  --html            also write a self-contained page with a heatmap per instance to FILE`;
-
-/** GetProducts calls at once. */
-const PRICE_CONCURRENCY = 4;
+  --html            also write a self-contained page with a heatmap per instance to FILE
+                    (about 2 KB per instance)`;
 
 export const SUGGEST_OPTIONS = {
   days: { type: 'string' },
@@ -113,6 +112,19 @@ function numberFlag(
   return n;
 }
 
+/** The smallest `--days`: a profile needs every hour of the week seen at least once. */
+const MIN_DAYS = 7;
+
+/** `--days`, 7 to 63; fewer than 7 refused with why. */
+function daysFlag(value: string | undefined): number {
+  if (value !== undefined && /^\s*-?\d+\s*$/.test(value) && Number(value) < MIN_DAYS) {
+    throw new UsageError(
+      `--days "${value}" is under ${MIN_DAYS}: a proposal needs every hour of the week seen at least once, so with fewer days every instance gets "not enough data"; give 7 to 63 (default 14)`,
+    );
+  }
+  return numberFlag('days', value, 14, [MIN_DAYS, 63], true);
+}
+
 /** The options the flags give. @throws UsageError naming the flag, the value and the range */
 export function checkedOptions(flags: SuggestFlags): Options {
   const timeZone = flags['time-zone'] ?? 'UTC';
@@ -128,7 +140,7 @@ export function checkedOptions(flags: SuggestFlags): Options {
     );
   }
   return {
-    days: numberFlag('days', flags.days, 14, [1, 63], true),
+    days: daysFlag(flags.days),
     timeZone,
     idleCpu: numberFlag('idle-cpu', flags['idle-cpu'], 5, [0, 100], false),
     idleNetworkMb: numberFlag('idle-network', flags['idle-network'], 5, [0, 1e6], false),
@@ -147,35 +159,6 @@ function factsOf(i: Instance, tagKey: string, all: boolean): InstanceFacts {
     platform: i.PlatformDetails ?? 'Linux/UNIX',
     ...(all && schedule !== undefined ? { schedule } : {}),
   };
-}
-
-/**
- * Prices of the instances that have a proposal: one GetProducts call per distinct type and
- * system, a few at a time.
- */
-async function pricesOf(
-  book: PriceBook,
-  facts: readonly InstanceFacts[],
-): Promise<Map<string, PriceOf>> {
-  const known = facts.filter((f) => priceListOs(f.platform));
-  const distinct = [...new Map(known.map((f) => [`${f.instanceType}|${f.platform}`, f])).values()];
-  await mapLimit(distinct, PRICE_CONCURRENCY, (f) =>
-    book.usdPerHour(f.instanceType, priceListOs(f.platform) as PriceListOs),
-  );
-  const out = new Map<string, PriceOf>();
-  for (const f of facts) {
-    const os = priceListOs(f.platform);
-    const usdPerHour = os && (await book.usdPerHour(f.instanceType, os));
-    out.set(
-      f.instanceId,
-      !os
-        ? { note: `no price: platform "${f.platform}" is not one the Price List lookup knows` }
-        : usdPerHour === undefined
-          ? { note: `no on-demand price found for ${f.instanceType} (${os.operatingSystem})` }
-          : { usdPerHour },
-    );
-  }
-  return out;
 }
 
 /** The running instances `suggest` looks at, and the Region. */
@@ -236,15 +219,45 @@ async function priced(
   facts: readonly InstanceFacts[],
   region: string,
   calls: Record<string, number>,
-) {
-  const pricing = new PricingClient({ requestHandler: CLI_HTTP, region: pricingRegionFor(region) });
+): Promise<Priced & { readonly warning?: string }> {
+  const pricingRegion = pricingRegionFor(region);
+  const pricing = new PricingClient({ requestHandler: CLI_HTTP, region: pricingRegion });
   const book = new PriceBook(pricing, region);
   try {
-    return await pricesOf(book, facts);
+    const out = await pricesOf(book, facts);
+    return out.failure ? { ...out, warning: priceWarning(out.failure, pricingRegion) } : out;
   } finally {
     calls.GetProducts = book.calls;
     pricing.destroy();
   }
+}
+
+/** The report of the analysed instances: each priced, grouped by proposal, most saving first. */
+function reportOf(
+  found: Awaited<ReturnType<typeof analyse>>['found'],
+  prices: ReadonlyMap<string, PriceOf>,
+  head: Pick<SuggestReport, 'region' | 'timeZone' | 'tagKey' | 'period' | 'thresholds' | 'calls'>,
+  notes: string[],
+): SuggestReport {
+  const sorted = found
+    .map(({ f, cells, suggestion }) =>
+      instanceSuggestion(f, cells, suggestion, prices.get(f.instanceId)),
+    )
+    .sort(byInterest);
+  const groups = groupProposals(sorted);
+  const nameOf = new Map(groups.flatMap((g) => g.instanceIds.map((id) => [id, g.name])));
+  const instances = sorted.map((i) => {
+    const proposedSchedule = nameOf.get(i.instanceId);
+    return proposedSchedule === undefined ? i : { ...i, proposedSchedule };
+  });
+  return {
+    ...head,
+    groups,
+    alwaysIdle: idleSummary(instances),
+    savingsPerMonthUsd: totalSavings(instances),
+    instances,
+    notes,
+  };
 }
 
 /** Runs `suggest`; returns the exit code. Bad arguments throw UsageError; AWS errors AwsCallError. */
@@ -260,39 +273,39 @@ export async function suggestCommand(
   const period = periodBefore(now, options.days);
   const { found, calls: metricCalls } = await analyse(facts, options, period, region, now);
   const calls: Record<string, number> = { GetMetricData: metricCalls };
-  const proposed = found.filter((x) => x.suggestion.proposal).map((x) => x.f);
-  const prices = flags['no-prices']
-    ? new Map<string, PriceOf>()
-    : await priced(proposed, region, calls);
-  const instances = found
-    .map(({ f, cells, suggestion }) =>
-      instanceSuggestion(f, cells, suggestion, prices.get(f.instanceId)),
-    )
-    .sort(byInterest);
+  const wanted = found
+    .filter((x) => x.suggestion.proposal || x.suggestion.verdict === 'always idle')
+    .map((x) => x.f);
+  const { prices, warning } = flags['no-prices']
+    ? { prices: new Map<string, PriceOf>(), warning: undefined }
+    : await priced(wanted, region, calls);
+  if (warning) io.err(`warning: ${warning}`);
   const { idleCpu, idleNetworkMb, marginHours, days } = options;
-  const report: SuggestReport = {
-    region,
-    timeZone: options.timeZone,
-    period: { start: utcSeconds(period.start), end: utcSeconds(period.end), days },
-    thresholds: { idleCpu, idleNetworkMb, marginHours },
-    calls,
-    instances,
-    savingsPerMonthUsd: totalSavings(instances),
-    notes: [
-      ...(days < 7
-        ? [
-            `--days ${days}: less than a week, so some week hours have no datapoint and no instance gets a proposal; use 7 or more (14 by default).`,
-          ]
-        : []),
+  const report = reportOf(
+    found,
+    prices,
+    {
+      region,
+      timeZone: options.timeZone,
+      tagKey: options.tagKey,
+      period: { start: utcSeconds(period.start), end: utcSeconds(period.end), days },
+      thresholds: { idleCpu, idleNetworkMb, marginHours },
+      calls,
+    },
+    [
+      ...(warning ? [warning] : []),
       flags['no-prices'] ? '--no-prices: savings are not priced.' : EBS_NOTE,
     ],
-  };
+  );
   // The page and the JSON in pieces: for thousands of instances each is megabytes of text.
-  if (flags.html !== undefined) writePieces(flags.html, suggestHtmlPieces(report));
+  if (flags.html !== undefined) {
+    writePieces(flags.html, suggestHtmlPieces(report));
+    io.err(`wrote ${flags.html} (${report.instances.length} instances)`);
+  }
   const scope = flags.all
     ? 'running instance(s)'
     : `running instance(s) without a ${options.tagKey} tag`;
   if (flags.json) for (const piece of reportJsonPieces(report)) io.out(piece);
-  else io.out(formatReport(report, scope));
+  else io.out(formatReport(report, scope, flags.all === true));
   return 0;
 }

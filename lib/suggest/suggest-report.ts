@@ -1,9 +1,8 @@
 /**
  * `suggest`'s findings for each instance, with the savings of each proposed schedule, as the
- * text table, the JSON (`--json`) and the page (`--html`) all show them.
+ * text (`suggest-text.ts`), the JSON (`--json`) and the page (`--html`) all show them.
  */
 import type { ActivityProfile } from './activity-profile';
-import { aligned } from '../common/text-table';
 import type { Proposal, Suggestion, Verdict } from './schedule-proposal';
 
 /** Hours in an average month (365.25 days / 12). */
@@ -21,6 +20,8 @@ export interface InstanceSuggestion {
   readonly platform: string;
   /** The schedule tag's value, with `--all`. */
   readonly schedule?: string;
+  /** The name of the group whose schedule is proposed for it (see `groups`). */
+  readonly proposedSchedule?: string;
   readonly verdict: Verdict;
   readonly reason: string;
   /** The proposal, with verdict `idle windows`: EventBridge cron expressions in `timeZone`. */
@@ -33,6 +34,8 @@ export interface InstanceSuggestion {
   readonly usdPerHour?: number;
   /** stoppedHoursPerMonth x usdPerHour, rounded to cents. */
   readonly savingsPerMonthUsd?: number;
+  /** Always idle: what stopping it saves, 730.5 h x usdPerHour, rounded to cents. */
+  readonly savingsIfStoppedPerMonthUsd?: number;
   /** Why there is no price. */
   readonly priceNote?: string;
   /** Per week hour (168, Sunday 00:00 first, local time): the highest hourly CPU seen, or null. */
@@ -47,6 +50,8 @@ export interface InstanceSuggestion {
 export interface SuggestReport {
   readonly region: string;
   readonly timeZone: string;
+  /** The schedule tag's key (the `create-tags` lines tag it). */
+  readonly tagKey: string;
   /** The hours read (UTC), and how many days they span. */
   readonly period: { readonly start: string; readonly end: string; readonly days: number };
   readonly thresholds: {
@@ -56,10 +61,39 @@ export interface SuggestReport {
   };
   /** API calls made, by operation. */
   readonly calls: Record<string, number>;
-  readonly instances: InstanceSuggestion[];
-  /** The sum of the savings that are known. */
+  /** The proposals grouped by identical start and stop, the most saving first. */
+  readonly groups: ProposalGroup[];
+  /** The always-idle instances, and what stopping them saves. */
+  readonly alwaysIdle: IdleSummary;
+  /** The sum of the proposed schedules' known savings (stopping idle instances not included). */
   readonly savingsPerMonthUsd: number;
+  readonly instances: InstanceSuggestion[];
   readonly notes: string[];
+}
+
+/** Instances with the same proposed start and stop (an element of `groups` in `--json`). */
+export interface ProposalGroup {
+  /** The suggested schedule name (the tag value), from the days and hours, e.g. `mon-fri-07-19`. */
+  readonly name: string;
+  readonly start: string;
+  readonly stop: string;
+  readonly runningHoursPerWeek: number;
+  readonly stoppedShare: number;
+  /** The instances, most saving first. */
+  readonly instanceIds: string[];
+  /** The sum of the group's known savings, USD per month. */
+  readonly savingsPerMonthUsd: number;
+  /** Instances of the group without a price (their savings are not in the sum). */
+  readonly unpriced: number;
+}
+
+/** The always-idle instances, and what stopping them saves. */
+export interface IdleSummary {
+  readonly instanceIds: string[];
+  /** The sum of their known on-demand prices over a month, USD. */
+  readonly savingsIfStoppedPerMonthUsd: number;
+  /** Always-idle instances without a price (not in the sum). */
+  readonly unpriced: number;
 }
 
 /** What the report needs of an instance. */
@@ -88,6 +122,17 @@ function proposalFields(p: Proposal, price: PriceOf | undefined): Partial<Instan
     stoppedHoursPerMonth,
     ...(usdPerHour !== undefined
       ? { usdPerHour, savingsPerMonthUsd: cents(stoppedHoursPerMonth * usdPerHour) }
+      : {}),
+    ...(price?.note ? { priceNote: price.note } : {}),
+  };
+}
+
+/** An always-idle instance's price, and what stopping it for a month saves. */
+function idleFields(price: PriceOf | undefined): Partial<InstanceSuggestion> {
+  const usdPerHour = price?.usdPerHour;
+  return {
+    ...(usdPerHour !== undefined
+      ? { usdPerHour, savingsIfStoppedPerMonthUsd: cents(usdPerHour * HOURS_PER_MONTH) }
       : {}),
     ...(price?.note ? { priceNote: price.note } : {}),
   };
@@ -123,6 +168,7 @@ export function instanceSuggestion(
     verdict: suggestion.verdict,
     reason: suggestion.reason,
     ...(p ? proposalFields(p, price) : {}),
+    ...(suggestion.verdict === 'always idle' ? idleFields(price) : {}),
     maxCpu: cells.maxCpu,
     busy: cells.busy,
     ...(p ? { running: [...p.runningHours] } : {}),
@@ -196,48 +242,4 @@ export function byInterest(a: InstanceSuggestion, b: InstanceSuggestion): number
       : 0) ||
     a.instanceId.localeCompare(b.instanceId)
   );
-}
-
-function usd(n: number): string {
-  return `$${n.toFixed(2)}`;
-}
-
-function outcome(i: InstanceSuggestion): string {
-  if (i.verdict !== 'idle windows') return i.reason;
-  const share = `runs ${i.runningHoursPerWeek} h/week, stopped ${Math.round((i.stoppedShare ?? 0) * 100)}%`;
-  const saving =
-    i.savingsPerMonthUsd !== undefined
-      ? `, saves ${usd(i.savingsPerMonthUsd)}/month at $${i.usdPerHour}/h`
-      : i.priceNote
-        ? ` (${i.priceNote})`
-        : '';
-  return `${share}${saving}`;
-}
-
-/** The text `suggest` prints. */
-export function formatReport(report: SuggestReport, scope: string): string {
-  const { period } = report;
-  const head = `${report.instances.length} ${scope} in ${report.region}, from ${period.days} days of hourly CloudWatch data (${period.start} to ${period.end}), hours in ${report.timeZone}:`;
-  if (report.instances.length === 0) return `No ${scope} in ${report.region}.`;
-  const rows = report.instances.map((i) => [
-    i.instanceId,
-    i.name || '-',
-    i.instanceType,
-    i.verdict,
-    i.start ?? '-',
-    i.stop ?? '-',
-    outcome(i),
-  ]);
-  const table = aligned([
-    ['INSTANCE', 'NAME', 'TYPE', 'VERDICT', 'START', 'STOP', 'DETAILS'],
-    ...rows,
-  ]);
-  const withProposal = report.instances.filter((i) => i.start).length;
-  return [
-    head,
-    ...table,
-    '',
-    `${withProposal} schedule(s) proposed; known savings ${usd(report.savingsPerMonthUsd)}/month in total.`,
-    ...report.notes,
-  ].join('\n');
 }
