@@ -1,3 +1,4 @@
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import {
   CloudWatchClient,
   CloudWatchServiceException,
@@ -285,7 +286,13 @@ describe('rate limits and faults', () => {
     // refill however busy the machine is (at the full rate, a loaded machine sends the 80 calls
     // slower than the bucket refills, and none is throttled).
     ep.setLimits({ timeScale: 0.2 });
-    const c = client({ maxAttempts: 5 });
+    // Backoff 1 s, 2 s, 3 s...: the bucket refills 10 calls a second, so the ~30 throttled calls
+    // get through in two rounds, well inside the retry quota (500 tokens, 5 a retry). The
+    // standard strategy's random backoff (0 to 0.5 s, doubling) could spend every attempt before
+    // the bucket refilled, and failed one of two full-suite runs in CI.
+    const c = client({
+      retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => attempt * 1000),
+    });
     const outs = await Promise.all(Array.from({ length: 80 }, () => c.send(input())));
     expect(outs.every((o) => o.MetricDataResults![0].Values!.length === 24)).toBe(true);
     expect(ep.throttledCount()).toBeGreaterThanOrEqual(5);

@@ -33,8 +33,10 @@ describe('cdk-nag AwsSolutions checks on a stack like the example app', () => {
   let app: App;
 
   beforeAll(() => {
-    // A plain App, as `cdk synth` runs it (CloudFormation validation included).
-    app = new App();
+    // A plain App, as `cdk synth` runs it (CloudFormation validation included), with the example's
+    // cdk.json context (the recommended feature flags among it).
+    const { context } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+    app = new App({ context });
     const stack = new Stack(app, 'OfficeHoursScheduler', {
       description: 'Starts and stops EC2 instances tagged Schedule=office-hours',
     });
