@@ -479,6 +479,15 @@ describe('StackSet options', () => {
     },
   );
 
+  test("a hub's own function roles get no Auto Scaling or EKS permissions: its runs act in the targets, through the spoke roles", () => {
+    const { template } = hub();
+    expect(template.findResources('AWS::IAM::ManagedPolicy')).toEqual({});
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as TemplateStatement[]).flatMap(actionsOf),
+    );
+    expect(actions.filter((a) => /^(autoscaling|eks|tag):/.test(a))).toEqual([]);
+  });
+
   test('without auditTags the spoke roles may not tag', () => {
     const { body } = stackSetOf(hub({ auditTags: false }).template);
     const start = spokeStatements(body, 'start');

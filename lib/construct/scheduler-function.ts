@@ -141,9 +141,12 @@ function createRole(
     transition,
     `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${options.props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${tagKey} equals one of this scheduler's schedule names.`,
   );
-  const grantee = { role, description: `the ${action} function`, names: "this scheduler's" };
-  grantGroups(scope, grantee, action, instances);
-  grantNodegroups(scope, grantee, action, instances);
+  // A hub's functions act in its targets only, through the spoke roles, which get these instead.
+  if (!options.props.targets) {
+    const grantee = { role, description: `the ${action} function`, names: "this scheduler's" };
+    grantGroups(scope, grantee, action, instances);
+    grantNodegroups(scope, grantee, action, instances);
+  }
   if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
