@@ -75,6 +75,11 @@ export interface GroupsRow {
   readonly wallMs: number;
   /** From the first Auto Scaling request to the answer of the last UpdateAutoScalingGroup. */
   readonly actedMs: number;
+  /**
+   * Median time from an Auto Scaling answer to the next request, while acting (the client's own
+   * work per call: the calls are sent one after another on both sides).
+   */
+  readonly gapMs: number;
   /** Groups the run reported failed, and groups not at the expected size after it. */
   readonly failed: number;
   readonly wrong: number;
@@ -94,6 +99,14 @@ interface World {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? 0
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const names = (n: number) =>
   Array.from({ length: n }, (_, k) => `fleet-${String(k + 1).padStart(4, '0')}`);
 
@@ -169,7 +182,8 @@ function mark(world: World) {
       .slice(at.asg)
       .filter((r) => r.errorCode === 'Throttling').length;
     const apiCalls = Object.values(calls).reduce((a, b) => a + b, 0);
-    return { calls, apiCalls, throttled, actedMs: round(actedMs) };
+    const gaps = times.slice(1).map((t, k) => t.arrived - times[k].answered);
+    return { calls, apiCalls, throttled, actedMs: round(actedMs), gapMs: round(median(gaps)) };
   };
 }
 
@@ -277,6 +291,7 @@ async function schedulerRows(options: GroupsBenchOptions): Promise<GroupsRow[]> 
         throttled: c.throttled,
         wallMs: round(wallMs),
         actedMs: c.actedMs,
+        gapMs: c.gapMs,
         failed,
         wrong: wrong.length,
         invocations: invocations.length,
@@ -340,6 +355,7 @@ async function baselineRows(options: GroupsBenchOptions): Promise<GroupsRow[]> {
         throttled: c.throttled,
         wallMs: round(result.wallMs),
         actedMs: c.actedMs,
+        gapMs: c.gapMs,
         failed: result.failures.length,
         wrong: wrong.length,
       });
@@ -368,11 +384,11 @@ export function groupsTable(rows: readonly GroupsRow[]): string {
     return b && r.run === 'scheduler' && r[key] > 0 ? `${(b[key] / r[key]).toFixed(2)}x` : '';
   };
   const lines = [
-    '| Run | Action | Groups | Instances | API calls | Calls by action | Throttled | Wall s | Acted s | Baseline / us (calls, wall, acted) | Failed / wrong |',
-    '|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
+    '| Run | Action | Groups | Instances | API calls | Calls by action | Throttled | Wall s | Acted s | Client ms between calls | Baseline / us (calls, wall, acted) | Failed / wrong |',
+    '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.run} | ${r.action} | ${r.groups} | ${r.instances.toLocaleString('en-US')} | ${r.apiCalls.toLocaleString('en-US')} | ${calls(r)} | ${r.throttled} | ${(r.wallMs / 1000).toFixed(1)} | ${(r.actedMs / 1000).toFixed(1)} | ${r.run === 'scheduler' ? [ratio(r, 'apiCalls'), ratio(r, 'wallMs'), ratio(r, 'actedMs')].join(', ') : ''} | ${r.failed} / ${r.wrong} |`,
+        `| ${r.run} | ${r.action} | ${r.groups} | ${r.instances.toLocaleString('en-US')} | ${r.apiCalls.toLocaleString('en-US')} | ${calls(r)} | ${r.throttled} | ${(r.wallMs / 1000).toFixed(1)} | ${(r.actedMs / 1000).toFixed(1)} | ${r.gapMs.toFixed(1)} | ${r.run === 'scheduler' ? [ratio(r, 'apiCalls'), ratio(r, 'wallMs'), ratio(r, 'actedMs')].join(', ') : ''} | ${r.failed} / ${r.wrong} |`,
     ),
   ];
   return lines.join('\n');
