@@ -12,6 +12,7 @@
  *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
+import { groupsBenchOptions, groupsRows, groupsTable } from './auto-scaling';
 import { duplicatesBench } from './duplicates';
 import { manyAccountsRows, manyAccountsTable } from './many-accounts';
 import { suggestRows, suggestTable } from './suggest';
@@ -55,7 +56,10 @@ const QUICK = process.argv.includes('--quick');
  * instances; `--only=suggest` runs `cdk-ec2-scheduler suggest` over 2,000 instances (200 with
  * --quick) next to the naive GetMetricStatistics script (see suggest.ts); `--only=duplicates`
  * delivers a 2,500-instance start once and twice at once, deduplication off and on, and measures
- * what deduplication costs a run (see duplicates.ts).
+ * what deduplication costs a run (see duplicates.ts); `--only=groups` stops and starts 500 Auto
+ * Scaling groups of 20 instances (50 with --quick; `--groups=N`, `--settle-ms=N`,
+ * `--asg-limit=<capacity>/<refill per second>` change the scenario) next to the naive per-group
+ * script (see auto-scaling.ts).
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
@@ -736,6 +740,19 @@ async function main(): Promise<void> {
   log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
   if (ONLY === 'duplicates') {
     process.stdout.write(await duplicatesBench(QUICK));
+    return;
+  }
+  if (ONLY === 'groups') {
+    const options = groupsBenchOptions(process.argv, QUICK, LATENCY_MS);
+    log(
+      `groups: ${JSON.stringify(options)}, the scheduler's stop and start, then the naive script's`,
+    );
+    const rows = await groupsRows(options);
+    fs.mkdirSync(path.join(__dirname, 'tmp'), { recursive: true });
+    const file = path.join(__dirname, 'tmp', `groups${QUICK ? '.quick' : ''}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(rows)}\n${groupsTable(rows)}\n`);
+    log(`wrote ${path.relative(ROOT, file)}`);
     return;
   }
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));
