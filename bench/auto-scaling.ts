@@ -245,14 +245,14 @@ async function schedulerRows(options: GroupsBenchOptions): Promise<GroupsRow[]> 
       rt.register(
         functionSpec(
           schedule.target,
-          { ec2: world.ec2.url, lambda: lambda.url, autoScaling: world.url },
           {
-            env: {
-              EC2_API_LIMITS: RAISED_EC2_API_LIMITS,
-              AWS_ENDPOINT_URL_EKS: world.eks.url,
-              AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: world.tagging.url,
-            },
+            ec2: world.ec2.url,
+            lambda: lambda.url,
+            autoScaling: world.url,
+            eks: world.eks.url,
+            tagging: world.tagging.url,
           },
+          { env: { EC2_API_LIMITS: RAISED_EC2_API_LIMITS } },
         ),
       );
       await rt.host(schedule.target.arn); // the cold start is not timed
