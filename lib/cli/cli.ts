@@ -47,7 +47,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: previewCommand,
   },
   status: {
-    summary: 'the tagged instances: state, schedule, override, next start or stop',
+    summary:
+      'the tagged instances and groups: state or size, schedule, override, next start or stop',
     usage: STATUS_USAGE,
     options: STATUS_OPTIONS,
     run: statusCommand,
