@@ -60,7 +60,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: overrideCommand,
   },
   coverage: {
-    summary: 'which instances are scheduled, tagged with no deployed name, or unscheduled',
+    summary:
+      'which instances and Auto Scaling groups are scheduled, tagged with no deployed name, or unscheduled',
     usage: COVERAGE_USAGE,
     options: COVERAGE_OPTIONS,
     run: coverageCommand,
