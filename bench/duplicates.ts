@@ -30,6 +30,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint,
 } from '../harness/ec2';
+import { startGroupFakes } from '../harness/group-fakes';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime, type Invocation } from '../harness/lambda-runtime';
 
@@ -85,6 +86,7 @@ async function world(schedule: AssemblySchedule, options: { limits: string; time
   const ec2 = await startEc2Endpoint({ latencyMs: LATENCY_MS });
   const lambda = await startLambdaEndpoint({ functions: [schedule.target.arn] });
   const dynamodb = await startDynamoDbEndpoint();
+  const groups = await startGroupFakes(ec2);
   const runtime = (deduplication: boolean) => {
     const rt = new LambdaRuntime(lambda);
     rt.register(
@@ -93,6 +95,7 @@ async function world(schedule: AssemblySchedule, options: { limits: string; time
         {
           ec2: ec2.url,
           lambda: lambda.url,
+          ...groups.urls,
           ...(deduplication ? { dynamodb: dynamodb.url } : {}),
         },
         {
@@ -108,7 +111,7 @@ async function world(schedule: AssemblySchedule, options: { limits: string; time
     );
     return rt;
   };
-  const close = () => Promise.all([ec2.close(), lambda.close(), dynamodb.close()]);
+  const close = () => Promise.all([ec2.close(), lambda.close(), dynamodb.close(), groups.close()]);
   return { ec2, lambda, dynamodb, runtime, close };
 }
 

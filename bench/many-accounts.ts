@@ -13,7 +13,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Duration } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import { findSchedule, firingAfter, functionSpec, synthesize } from '../harness/assembly';
-import { makeInstances, RAISED_EC2_API_LIMITS } from '../harness/ec2';
+import { startGroupFakes } from '../harness/group-fakes';
+import { Ec2Model, makeInstances, RAISED_EC2_API_LIMITS } from '../harness/ec2';
 import { startEc2Accounts } from '../harness/ec2/accounts';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime } from '../harness/lambda-runtime';
@@ -56,6 +57,8 @@ export async function manyAccounts(
   const ec2 = await startEc2Accounts({ latencyMs });
   const sts = await startStsEndpoint();
   const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
+  // A hub's runs list no groups (its targets' spoke roles schedule instances); its own account's Auto Scaling is empty.
+  const groups = await startGroupFakes(new Ec2Model(Date.now));
   const rt = new LambdaRuntime(lambda);
   try {
     let first = 1;
@@ -78,7 +81,7 @@ export async function manyAccounts(
     rt.register(
       functionSpec(
         schedule.target,
-        { ec2: ec2.url, lambda: lambda.url },
+        { ec2: ec2.url, lambda: lambda.url, ...groups.urls },
         {
           env: {
             AWS_ENDPOINT_URL_STS: sts.url,
@@ -115,7 +118,7 @@ export async function manyAccounts(
     };
   } finally {
     await rt.close();
-    await Promise.all([ec2.close(), sts.close(), lambda.close()]);
+    await Promise.all([ec2.close(), sts.close(), lambda.close(), groups.close()]);
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,7 @@
  *   and the handler is given the same scaled limits through EC2_API_LIMITS and a function timeout
  *   of 900 EC2 seconds. Times are reported in EC2 seconds (wall time x TIME_SCALE).
  */
+import { groupsBenchOptions, groupsRows, groupsTable } from './auto-scaling';
 import { duplicatesBench } from './duplicates';
 import { manyAccountsRows, manyAccountsTable } from './many-accounts';
 import { suggestRows, suggestTable } from './suggest';
@@ -41,6 +42,7 @@ import {
   startEc2Endpoint,
   type Ec2Endpoint,
 } from '../harness/ec2';
+import { startGroupFakes } from '../harness/group-fakes';
 import { startLambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime, type HostStats, type Invocation } from '../harness/lambda-runtime';
 
@@ -54,7 +56,10 @@ const QUICK = process.argv.includes('--quick');
  * instances; `--only=suggest` runs `cdk-ec2-scheduler suggest` over 2,000 instances (200 with
  * --quick) next to the naive GetMetricStatistics script (see suggest.ts); `--only=duplicates`
  * delivers a 2,500-instance start once and twice at once, deduplication off and on, and measures
- * what deduplication costs a run (see duplicates.ts).
+ * what deduplication costs a run (see duplicates.ts); `--only=groups` stops and starts 500 Auto
+ * Scaling groups of 20 instances (50 with --quick; `--groups=N`, `--settle-ms=N`,
+ * `--asg-limit=<capacity>/<refill per second>` change the scenario) next to the naive per-group
+ * script (see auto-scaling.ts).
  */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 /** EC2 seconds per wall second in the "limits: true" runs. */
@@ -210,12 +215,14 @@ async function runScheduler(
   const fn = bundles ? { ...target, file: path.join(bundles, action, 'index.js') } : target;
   const ep = await startEc2Endpoint({ latencyMs: LATENCY_MS });
   const lambda = await startLambdaEndpoint({ functions: [fn.arn] });
+  // No groups: each run's one DescribeAutoScalingGroups finds none.
+  const groups = await startGroupFakes(ep);
   const rt = new LambdaRuntime(lambda);
   const scale = limits ? TIME_SCALE : 1;
   rt.register({
     ...functionSpec(
       fn,
-      { ec2: ep.url, lambda: lambda.url },
+      { ec2: ep.url, lambda: lambda.url, ...groups.urls },
       {
         env: { EC2_API_LIMITS: limits ? SCALED_LIMITS : RAISED_EC2_API_LIMITS },
         // Lambda's timeout in EC2 seconds.
@@ -294,6 +301,7 @@ async function runScheduler(
   } finally {
     await rt.close();
     await lambda.close();
+    await groups.close();
     await ep.close();
   }
 }
@@ -484,7 +492,13 @@ function coldImport(stack: StackAssembly, runs: number): FigureRow[] {
       const out = spawnSync(process.execPath, ['-e', script, fn.file], {
         env: {
           PATH: process.env.PATH ?? '',
-          ...functionEnvironment(fn, { ec2: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9' }),
+          ...functionEnvironment(fn, {
+            ec2: 'http://127.0.0.1:9',
+            lambda: 'http://127.0.0.1:9',
+            autoScaling: 'http://127.0.0.1:9',
+            eks: 'http://127.0.0.1:9',
+            tagging: 'http://127.0.0.1:9',
+          }),
         },
         encoding: 'utf8',
       });
@@ -726,6 +740,19 @@ async function main(): Promise<void> {
   log(`bench ${QUICK ? '--quick ' : ''}on ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
   if (ONLY === 'duplicates') {
     process.stdout.write(await duplicatesBench(QUICK));
+    return;
+  }
+  if (ONLY === 'groups') {
+    const options = groupsBenchOptions(process.argv, QUICK, LATENCY_MS);
+    log(
+      `groups: ${JSON.stringify(options)}, the scheduler's stop and start, then the naive script's`,
+    );
+    const rows = await groupsRows(options);
+    fs.mkdirSync(path.join(__dirname, 'tmp'), { recursive: true });
+    const file = path.join(__dirname, 'tmp', `groups${QUICK ? '.quick' : ''}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(rows)}\n${groupsTable(rows)}\n`);
+    log(`wrote ${path.relative(ROOT, file)}`);
     return;
   }
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-assembly-'));

@@ -327,6 +327,18 @@ export interface FakeEndpoints {
   readonly ec2: string;
   readonly lambda: string;
   /**
+   * The loopback Auto Scaling (`harness/autoscaling`): the functions list the schedule's groups on
+   * every run that is not a hub's, so a run without it would reach for the real service.
+   */
+  readonly autoScaling: string;
+  /** The loopback EKS (`harness/eks`): the functions look up their tagged node groups there. */
+  readonly eks: string;
+  /**
+   * The loopback Resource Groups Tagging API (`harness/tagging`): the functions find the tagged
+   * node groups with its GetResources on every run that is not a hub's.
+   */
+  readonly tagging: string;
+  /**
    * The loopback DynamoDB holding the template's tables. Without it, the deduplication table's
    * variable is left out: the function runs as deployed with `deduplication: false`.
    */
@@ -356,6 +368,9 @@ export function functionEnvironment(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_ENDPOINT_URL_EC2: endpoints.ec2,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    AWS_ENDPOINT_URL_AUTO_SCALING: endpoints.autoScaling,
+    AWS_ENDPOINT_URL_EKS: endpoints.eks,
+    AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: endpoints.tagging,
     ...(endpoints.dynamodb !== undefined ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
     ...extra,
   };

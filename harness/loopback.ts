@@ -20,6 +20,11 @@ export async function serveOnLoopback(handler: RequestHandler): Promise<Server> 
   return server;
 }
 
+/** The access key id a SigV4-signed request was signed with (`Credential=<key>/...`), if any. */
+export function accessKeyOf(req: IncomingMessage): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+}
+
 /** Closes the server and any connection still open. */
 export function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve, reject) => {

@@ -13,7 +13,9 @@ import {
   type SchedulerEvent,
   type TargetsConfig,
 } from '../lib/contract/schedule-input';
+import { makeAutoScalingClient } from './auto-scaling/clients';
 import { makeEc2Clients } from './ec2/clients';
+import { makeEksClients } from './eks/clients';
 import { makeTargetDeps } from './hub/clients';
 import { callOptions, HTTP } from './run/clients';
 import {
@@ -37,7 +39,12 @@ const powertools = new Metrics({
 const metrics = powertoolsMetrics(powertools);
 const limits = limitsFromEnv(process.env.EC2_API_LIMITS);
 // EC2's, and Lambda's for the follow-up run's asynchronous Invoke (the SDK's standard retry).
-const clients = { ...makeEc2Clients(), lambda: new LambdaClient({ requestHandler: HTTP }) };
+const clients = {
+  ...makeEc2Clients(),
+  autoScaling: makeAutoScalingClient(),
+  ...makeEksClients(),
+  lambda: new LambdaClient({ requestHandler: HTTP }),
+};
 const runLogger: RunLogger = {
   info: (message, attributes) => logger.info(message, attributes ?? {}),
   warn: (message, attributes) => logger.warn(message, attributes ?? {}),
@@ -69,6 +76,9 @@ export function makeHandler(action: ScheduleAction) {
     const deps: HandleDeps = {
       ec2: clients.ec2,
       ec2Actions: clients.ec2Actions,
+      autoScaling: clients.autoScaling,
+      eks: clients.eks,
+      tagging: clients.tagging,
       logger: runLogger,
       metrics,
       limits,

@@ -4,6 +4,7 @@
 export { Ec2Scheduler } from './construct/ec2-scheduler';
 export type { Ec2SchedulerProps, ScheduleOptions, ScheduleResources } from './construct/props';
 export type { Ec2SchedulerTargets } from './hub/targets-props';
+export type { AutoScalingGroupSize } from './construct/group-fallback-size';
 export { Preview } from './schedule/preview';
 export type {
   PreviewScheduleOptions,

@@ -37,7 +37,10 @@ const LAMBDA_MAY_IMPORT = ['lib/common', 'lib/schedule', 'lib/contract', 'lib/sd
 const LAMBDA_LAYERS = {
   'lambda/run': [],
   'lambda/ec2': ['lambda/run'],
-  'lambda/hub': ['lambda/run', 'lambda/ec2'],
+  'lambda/auto-scaling': ['lambda/run'],
+  'lambda/eks': ['lambda/run', 'lambda/auto-scaling'],
+  'lambda/kinds': ['lambda/run', 'lambda/ec2', 'lambda/auto-scaling', 'lambda/eks'],
+  'lambda/hub': ['lambda/run', 'lambda/ec2', 'lambda/auto-scaling', 'lambda/eks', 'lambda/kinds'],
   'lambda/deduplication': ['lambda/run', 'lambda/hub'],
   lambda: ['*'],
 };

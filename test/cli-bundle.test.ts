@@ -10,17 +10,19 @@ import { Stack } from 'aws-cdk-lib';
 import { Ec2Scheduler } from '../lib';
 import type { StatusReport } from '../lib/cli/status-command';
 import { synthesize } from '../harness/assembly';
-import { CLI_BUNDLE, fakeAwsEnv, runBundle } from './support/cli';
+import { CLI_BUNDLE, fakeAwsEnv, type GroupFakes, runBundle, startGroupFakes } from './support/cli';
 import { instanceIdFor, makeInstances, startEc2Endpoint, type Ec2Endpoint } from '../harness/ec2';
 
 jest.setTimeout(60_000);
 
 let ep: Ec2Endpoint;
+let groups: GroupFakes;
 let tmp: string;
 let cdkOut: string;
 
 beforeAll(async () => {
   ep = await startEc2Endpoint({ latencyMs: 5 });
+  groups = await startGroupFakes(ep);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-bundle-'));
   cdkOut = synthesize(path.join(tmp, 'cdk.out'), (app) => {
     const stack = new Stack(app, 'Office');
@@ -34,17 +36,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await groups.close();
   await ep.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** The SDK's environment: the EC2 endpoint and the group fakes. */
+const env = () => ({ ...fakeAwsEnv(ep.url), ...groups.env });
 
 const utc = (at: Date) => at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 test('the bundle lists, overrides, refuses and clears', async () => {
   expect(fs.existsSync(CLI_BUNDLE)).toBe(true);
-  const env = fakeAwsEnv(ep.url);
+  const vars = env();
   const status = async () => {
-    const run = await runBundle(['status', cdkOut, '--json'], env);
+    const run = await runBundle(['status', cdkOut, '--json'], vars);
     expect(run.err).not.toMatch(/fail|error/i);
     expect(run.code).toBe(0);
     return JSON.parse(run.out.join('\n')) as StatusReport;
@@ -62,7 +68,7 @@ test('the bundle lists, overrides, refuses and clears', async () => {
   const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * 3_600_000);
   const set = await runBundle(
     ['override', instanceIdFor(1), instanceIdFor(2), '--running-until', utc(until), cdkOut],
-    env,
+    vars,
   );
   expect(set.code).toBe(0);
   expect(set.out).toHaveLength(2);
@@ -80,14 +86,14 @@ test('the bundle lists, overrides, refuses and clears', async () => {
   const creates = ep.countCalls('CreateTags');
   const refused = await runBundle(
     ['override', instanceIdFor(3), '--stopped-until', '2020-01-01T00:00Z', cdkOut],
-    env,
+    vars,
   );
   expect(refused.code).toBe(2);
   expect(refused.out).toEqual([]);
   expect(refused.err).toMatch(/which has passed/);
   expect(ep.countCalls('CreateTags')).toBe(creates);
 
-  const cleared = await runBundle(['override', instanceIdFor(1), '--clear', cdkOut], env);
+  const cleared = await runBundle(['override', instanceIdFor(1), '--clear', cdkOut], vars);
   expect(cleared.code).toBe(0);
   expect(cleared.out).toEqual([
     `${instanceIdFor(1)}: removed Schedule:override (was "running until ${utc(until)}")`,
@@ -102,7 +108,7 @@ test('the bundle reports coverage: scheduled, a misspelt name with a suggestion,
     ...makeInstances(1, { firstIndex: 11, tags: { Name: 'build-agent' } }),
     ...makeInstances(1, { firstIndex: 12, tags: { Name: 'gone' }, state: 'terminated' }),
   ]);
-  const run = await runBundle(['coverage', cdkOut], fakeAwsEnv(ep.url));
+  const run = await runBundle(['coverage', cdkOut], env());
   expect(run.err).toBe('');
   expect(run.code).toBe(0);
   expect(run.out[0]).toMatch(
@@ -132,9 +138,42 @@ test.each([
 ])(
   `%s prints no runtime warning on this Node.js (${process.version}; the AWS SDK's NodeVersionSupportWarning included)`,
   async (_what, argv) => {
-    const run = await runBundle(argv(), fakeAwsEnv(ep.url));
+    const run = await runBundle(argv(), env());
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
     expect(run.out.length).toBeGreaterThan(0);
   },
 );
+
+test('the bundle lists Auto Scaling groups and EKS node groups with their sizes', async () => {
+  groups.autoScaling.addGroup({
+    name: 'batch',
+    minSize: 0,
+    maxSize: 6,
+    tags: [
+      { key: 'Schedule', value: 'office-hours' },
+      { key: 'Schedule:size', value: '2,3,6' },
+    ],
+  });
+  groups.eks.addNodegroup({
+    clusterName: 'dev',
+    name: 'workers',
+    minSize: 1,
+    desiredSize: 2,
+    maxSize: 3,
+    tags: { Schedule: 'office-hours' },
+  });
+  // Last: the node group's instances stay in the EC2 model.
+  try {
+    const run = await runBundle(['status', cdkOut, '--json'], env());
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.out.join('\n')) as StatusReport;
+    expect(report.groups.map((g) => [g.kind, g.name, g.size, g.savedSize])).toEqual([
+      ['auto-scaling-group', 'batch', '0,0,6', '2,3,6'],
+      ['eks-nodegroup', 'dev/workers', '1,2,3', undefined],
+    ]);
+  } finally {
+    groups.reset();
+  }
+});

@@ -8,7 +8,7 @@
 import { startEc2Accounts, type Ec2Accounts } from '../harness/ec2/accounts';
 import { makeInstances } from '../harness/ec2';
 import { startStsEndpoint, type StsEndpoint } from '../harness/sts-endpoint';
-import { fakeAwsEnv, runCli, setEnv } from './support/cli';
+import { fakeAwsEnv, type GroupFakes, runCli, setEnv, startGroupFakes } from './support/cli';
 
 const SPOKE = '111111111111';
 const DENIED = '222222222222';
@@ -20,12 +20,19 @@ const NOW = new Date('2026-11-30T13:00:00Z');
 
 let ec2: Ec2Accounts;
 let sts: StsEndpoint;
+/** Groups and node groups (none): the commands list them too. */
+let groups: GroupFakes;
 let restoreEnv: () => void;
 
 beforeAll(async () => {
   ec2 = await startEc2Accounts();
   sts = await startStsEndpoint();
-  restoreEnv = setEnv({ ...fakeAwsEnv(ec2.url), AWS_ENDPOINT_URL_STS: sts.url });
+  groups = await startGroupFakes(await ec2.target(SPOKE, 'eu-west-1'));
+  restoreEnv = setEnv({
+    ...fakeAwsEnv(ec2.url),
+    ...groups.env,
+    AWS_ENDPOINT_URL_STS: sts.url,
+  });
   sts.allow(SPOKE_START);
   sts.allow(OPERATOR);
   (await ec2.target(SPOKE, 'eu-west-1')).addInstances(
@@ -39,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   restoreEnv?.();
-  await Promise.all([ec2?.close(), sts?.close()]);
+  await Promise.all([ec2?.close(), sts?.close(), groups?.close()]);
 });
 
 test('status --account --region lists the target account and Region only, as the spoke start role', async () => {

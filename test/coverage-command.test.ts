@@ -13,12 +13,13 @@ import {
   type InstanceStateName,
 } from '../harness/ec2';
 import { officeHoursBuilder } from './support/app';
-import { runCli, setEnv, useCliWorld, useTempDirs } from './support/cli';
+import { type GroupFakes, runCli, setEnv, useCliWorld, useTempDirs } from './support/cli';
 
 const NOW = new Date('2026-12-24T23:00:00Z');
 const id = instanceIdFor;
 
 let ep: Ec2Endpoint;
+let groups: GroupFakes;
 let cdkOut: string;
 const tempDir = useTempDirs('coverage');
 
@@ -29,10 +30,11 @@ useCliWorld(
       scheduler.addSchedule('weekends', { stop: 'cron(0 18 ? * FRI *)' });
     },
   }),
-  (world) => ({ ep, cdkOut } = world),
+  (world) => ({ ep, groups, cdkOut } = world),
 );
 
 beforeEach(() => {
+  groups.reset();
   ep.reset();
 });
 
@@ -116,6 +118,7 @@ describe('with the cloud assembly', () => {
           { instanceId: id(8), state: 'pending' },
         ],
       },
+      groups: { scheduled: [], notDeployed: [], untagged: [], ownedByEks: 0 },
     });
   });
 
@@ -346,5 +349,62 @@ describe('errors', () => {
     expect(line).toMatch(message);
     expect(more).toEqual(usage ? ['see "cdk-ec2-scheduler coverage --help"'] : []);
     expect(ep.countCalls()).toBe(0);
+  });
+});
+
+describe('Auto Scaling groups', () => {
+  /** Groups tagged with a deployed name, a misspelt one, an empty one, none; and one EKS owns. */
+  function addGroups(): void {
+    const group = (name: string, tags: Record<string, string>) =>
+      groups.autoScaling.addGroup({
+        name,
+        minSize: 0,
+        maxSize: 2,
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      });
+    group('web-fleet', { Schedule: 'office-hours' });
+    group('batch', { Schedule: 'Nights' });
+    group('blank', { Schedule: '' });
+    group('workers', { Team: 'lab' });
+    groups.eks.addNodegroup({ clusterName: 'dev', name: 'ng', minSize: 0, maxSize: 2 });
+  }
+
+  test('--json: every group by its own tag: scheduled, a misspelt name with did-you-mean, untagged; the groups EKS owns counted apart', async () => {
+    addGroups();
+    const report = await coverageJson(cdkOut);
+    expect(report.groups).toEqual({
+      scheduled: [{ name: 'web-fleet', schedule: 'office-hours' }],
+      notDeployed: [
+        { name: 'batch', schedule: 'Nights', suggestion: 'nights' },
+        { name: 'blank', schedule: '' },
+      ],
+      untagged: [{ name: 'workers' }],
+      ownedByEks: 1,
+    });
+    // Every group: no filter.
+    const [call] = groups.autoScaling.calls('DescribeAutoScalingGroups');
+    expect(call.params['Filters.member.1.Name']).toBeUndefined();
+  });
+
+  test('the text lists them after the instances', async () => {
+    addGroups();
+    const { code, out } = await runCli(['coverage', cdkOut], NOW);
+    expect(code).toBe(0);
+    expect(
+      out.slice(
+        out.indexOf(
+          'Auto Scaling groups: 4 (and 1 that EKS owns for managed node groups, left out: tag the node group instead)',
+        ),
+      ),
+    ).toEqual([
+      'Auto Scaling groups: 4 (and 1 that EKS owns for managed node groups, left out: tag the node group instead)',
+      '  Scheduled: 1',
+      '    web-fleet  office-hours',
+      '  Not a deployed schedule: 2',
+      '    batch  Nights (did you mean "nights"?)',
+      '    blank  (empty value)',
+      '  Unscheduled (no Schedule tag): 1',
+      '    workers',
+    ]);
   });
 });

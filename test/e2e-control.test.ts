@@ -126,6 +126,32 @@ test('outside the window the check stops a manually started instance, not one he
   expect(ec2.instance(id.held)?.state).toBe('running');
 });
 
+test('outside the window the check scales a group a person scaled up back to zero, saving the size they chose for the next start', async () => {
+  const asg = world.autoScaling;
+  asg.addGroup({
+    name: 'web',
+    minSize: 0,
+    desiredCapacity: 0,
+    maxSize: 6,
+    tags: [
+      { key: 'Schedule', value: 'office-hours', propagateAtLaunch: true },
+      { key: 'Schedule:size', value: '2,3,6', propagateAtLaunch: false },
+    ],
+  });
+  // Someone needed it at night and set 1,2,6 by hand.
+  asg.resize('web', { minSize: 1, desiredCapacity: 2 });
+  const [run] = await enforceAt(new Date('2026-12-01T01:00:00Z'));
+  expect(run.error).toBeUndefined();
+  expect(run.result).toMatchObject({
+    enforcement: 'outside the running window',
+    groupsStopped: 1,
+    groupsFailed: 0,
+  });
+  const g = asg.group('web')!;
+  expect([g.minSize, g.desiredCapacity, g.maxSize]).toEqual([0, 0, 6]);
+  expect(g.tags.get('Schedule:size')?.value).toBe('1,2,6');
+});
+
 test('inside the window the check does nothing and calls no EC2 API', async () => {
   const id = add('running', { manual: undefined }, 31);
   // Monday 10:00 in New York.

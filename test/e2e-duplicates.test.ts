@@ -17,9 +17,11 @@ import {
   synthesize,
   type StackAssembly,
 } from '../harness/assembly';
+import { startGroupFakes } from '../harness/group-fakes';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../harness/dynamodb-endpoint';
 import {
   ec2ApiLimits,
+  Ec2Model,
   makeInstances,
   RAISED_EC2_API_LIMITS,
   type Ec2Endpoint,
@@ -220,6 +222,8 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
   const lambda = await startLambdaEndpoint({ functions: hub.functions.map((f) => f.arn) });
   const ddb = await startDynamoDbEndpoint();
   for (const table of hub.tables) ddb.createTable(table);
+  // A hub's runs list no groups (its targets' spoke roles schedule instances); its own account's Auto Scaling is empty.
+  const groups = await startGroupFakes(new Ec2Model(Date.now));
   const rt = new LambdaRuntime(lambda);
   try {
     for (const account of [A, B]) {
@@ -232,7 +236,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
     rt.register(
       functionSpec(
         start.target,
-        { ec2: accounts.url, lambda: lambda.url, dynamodb: ddb.url },
+        { ec2: accounts.url, lambda: lambda.url, ...groups.urls, dynamodb: ddb.url },
         {
           env: {
             AWS_ENDPOINT_URL_STS: sts.url,
@@ -282,7 +286,7 @@ test("a hub: the schedule's run, its target follow-up and a duplicate of each ha
     expect(ddb.items(hub.tables[0].name)).toHaveLength(2);
   } finally {
     await rt.close();
-    await Promise.all([accounts.close(), sts.close(), lambda.close(), ddb.close()]);
+    await Promise.all([accounts.close(), sts.close(), lambda.close(), ddb.close(), groups.close()]);
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 });

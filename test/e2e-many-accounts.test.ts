@@ -19,7 +19,8 @@ import {
   type StackAssembly,
 } from '../harness/assembly';
 import { startEc2Accounts, type Ec2Accounts } from '../harness/ec2/accounts';
-import { makeInstances, RAISED_EC2_API_LIMITS } from '../harness/ec2';
+import { startGroupFakes, type GroupFakes } from '../harness/group-fakes';
+import { Ec2Model, makeInstances, RAISED_EC2_API_LIMITS } from '../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../harness/lambda-endpoint';
 import { LambdaRuntime } from '../harness/lambda-runtime';
 import { startStsEndpoint, type StsEndpoint } from '../harness/sts-endpoint';
@@ -39,6 +40,7 @@ let stack: StackAssembly;
 let ec2: Ec2Accounts;
 let sts: StsEndpoint;
 let lambda: LambdaEndpoint;
+let groups: GroupFakes;
 
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-hub-'));
@@ -56,10 +58,12 @@ beforeAll(async () => {
   ec2 = await startEc2Accounts();
   sts = await startStsEndpoint();
   lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
+  // A hub's runs list no groups (its targets' spoke roles schedule instances); its own account's Auto Scaling is empty.
+  groups = await startGroupFakes(new Ec2Model(Date.now));
 });
 
 afterAll(async () => {
-  await Promise.all([ec2?.close(), sts?.close(), lambda?.close()]);
+  await Promise.all([ec2?.close(), sts?.close(), lambda?.close(), groups?.close()]);
   fs.rmSync(outdir, { recursive: true, force: true });
 });
 
@@ -75,7 +79,7 @@ function startRuntime(timeoutMs?: number) {
   rt.register(
     functionSpec(
       start.target,
-      { ec2: ec2.url, lambda: lambda.url },
+      { ec2: ec2.url, lambda: lambda.url, ...groups.urls },
       {
         // Raised bucket estimates, so the throttled Region recovers in seconds, not minutes.
         env: {

@@ -129,6 +129,16 @@ describe('a malformed event is refused by the JSON Schema and by the functions a
       `enforce {"starts":["${WEEKDAYS_8}"],"stops":["${WEEKDAYS_17}"]} is only read on a stop input (an enforcement check); this is a start`,
     ],
     [
+      'a fallback size with max 0',
+      { ...base, groupFallbackSize: { min: 0, desired: 0, max: 0 } },
+      'groupFallbackSize.max 0 must be {min, desired, max}: whole numbers with min <= desired <= max and max >= 1',
+    ],
+    [
+      'a fallback size "1,2,4"',
+      { ...base, groupFallbackSize: '1,2,4' },
+      'groupFallbackSize "1,2,4" must be {min, desired, max}: whole numbers with min <= desired <= max and max >= 1',
+    ],
+    [
       'an override reach of 30 s',
       { ...base, maxOverrideSeconds: 30 },
       'maxOverrideSeconds 30 must be a whole number of at least 60 and at most 31622400',
@@ -177,6 +187,11 @@ describe('a malformed event is refused by the JSON Schema and by the functions a
       'an unknown time zone',
       { ...base, timeZone: 'Mars/Olympus' },
       'timeZone "Mars/Olympus" is not an IANA time zone such as "America/New_York"',
+    ],
+    [
+      'a fallback size with desired above max',
+      { ...base, groupFallbackSize: { min: 1, desired: 5, max: 4 } },
+      'groupFallbackSize {"min":1,"desired":5,"max":4} must be {min, desired, max}: whole numbers with min <= desired <= max and max >= 1',
     ],
     [
       'an opposite at hour 25',

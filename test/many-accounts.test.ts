@@ -34,8 +34,11 @@ const ORGANIZATION = 'o-a1b2c3d4e5';
 /** The account the spoke templates' HubAccountId parameter is given in these tests. */
 const HUB = '999988887777';
 
-/** How many resources the spoke template holds: the start and stop spoke roles, policies inline. */
-const SPOKE_TEMPLATE_RESOURCES = 2;
+/**
+ * How many resources the spoke template holds: the start and stop spoke roles (instance policies
+ * inline), and each role's managed policies for Auto Scaling groups and EKS node groups.
+ */
+const SPOKE_TEMPLATE_RESOURCES = 6;
 const ACTIONS = ['start', 'stop'] as const;
 
 interface SpokeTemplate {
@@ -228,11 +231,15 @@ describe('a hub for listed accounts and organizational units', () => {
     expect(scheduler.spokeStackSet).toBeDefined();
   });
 
-  test(`the spoke template holds ${SPOKE_TEMPLATE_RESOURCES} resources (the start and stop roles, their policies inline), no asset and no bootstrap version check`, () => {
+  test(`the spoke template holds ${SPOKE_TEMPLATE_RESOURCES} resources (the start and stop roles, their group and node-group policies), no asset and no bootstrap version check`, () => {
     const { body } = stackSetOf(template);
     expect(Object.values(body.Resources).map((r) => r.Type)).toEqual([
       'AWS::IAM::Role',
+      'AWS::IAM::ManagedPolicy',
+      'AWS::IAM::ManagedPolicy',
       'AWS::IAM::Role',
+      'AWS::IAM::ManagedPolicy',
+      'AWS::IAM::ManagedPolicy',
     ]);
     expect(Object.keys(rolesByName(body.Resources)).sort()).toEqual([
       'ec2-scheduler-spoke-start',
@@ -411,10 +418,9 @@ describe('StackSet options', () => {
       const app = new App({ ...NO_BUILTIN_VALIDATION, autoSynth: false });
       const { template } = hub({}, new Stack(app, 'Hub'));
       const { body } = stackSetOf(template);
-      expect(Object.values(body.Resources).map((r) => Object.keys(r))).toEqual([
-        ['Type', 'Properties'],
-        ['Type', 'Properties'],
-      ]);
+      expect(Object.values(body.Resources).map((r) => Object.keys(r))).toEqual(
+        Array.from({ length: SPOKE_TEMPLATE_RESOURCES }, () => ['Type', 'Properties']),
+      );
       expect(fs.readdirSync(outdir).filter((f) => f.includes('Spoke'))).toEqual([]);
     } finally {
       for (const [name, value] of [
@@ -426,6 +432,60 @@ describe('StackSet options', () => {
       }
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test.each([
+    ['start', ['Schedule:last-action']],
+    ['stop', ['Schedule:size', 'Schedule:last-action']],
+  ] as const)(
+    "the spoke %s role may scale only the Auto Scaling groups and EKS node groups tagged with one of the hub's schedules, writing the size and audit tags only",
+    (action, keys) => {
+      const { body } = stackSetOf(hub().template);
+      const roleId = Object.entries(body.Resources).find(
+        ([, r]) => r.Properties.RoleName === `ec2-scheduler-spoke-${action}`,
+      )![0];
+      const statements = Object.values(body.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .filter((r) => JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap(
+          (r) => (r.Properties.PolicyDocument as { Statement: TemplateStatement[] }).Statement,
+        );
+      const names = ['office-hours', 'evening-stop'];
+      const title = action === 'start' ? 'Start' : 'Stop';
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Sid: `${title}ScheduledAutoScalingGroups`,
+            Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags'],
+            Condition: {
+              StringEquals: { 'autoscaling:ResourceTag/Schedule': names },
+              'ForAllValues:StringEquals': { 'aws:TagKeys': keys },
+            },
+          }),
+          expect.objectContaining({
+            Sid: `${title}ScheduledNodegroups`,
+            Action: ['eks:UpdateNodegroupConfig', 'eks:TagResource'],
+            Condition: {
+              StringEquals: { 'aws:ResourceTag/Schedule': names },
+              'ForAllValues:StringEquals': { 'aws:TagKeys': keys },
+            },
+          }),
+          expect.objectContaining({ Action: 'tag:GetResources', Resource: '*' }),
+        ]),
+      );
+      const actions = statements.flatMap(actionsOf);
+      expect(actions).not.toContain('autoscaling:DeleteAutoScalingGroup');
+      expect(actions).not.toContain('eks:DeleteNodegroup');
+    },
+  );
+
+  test("a hub's own function roles get no Auto Scaling or EKS permissions: its runs act in the targets, through the spoke roles", () => {
+    const { template } = hub();
+    expect(template.findResources('AWS::IAM::ManagedPolicy')).toEqual({});
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as TemplateStatement[]).flatMap(actionsOf),
+    );
+    expect(actions.filter((a) => /^(autoscaling|eks|tag):/.test(a))).toEqual([]);
   });
 
   test('without auditTags the spoke roles may not tag', () => {

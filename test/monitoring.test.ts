@@ -207,21 +207,26 @@ describe('default props', () => {
       });
     });
 
-    test('failed instances: the sum of InstancesFailed for Action start and stop, in the Ec2Scheduler namespace', () => {
+    test('failed instances or groups: the sum of InstancesFailed and GroupsFailed for Action start and stop, in the Ec2Scheduler namespace', () => {
       const stats = summedMetrics(resourceOf(template, scheduler.failedInstancesAlarm));
-      expect(stats).toHaveLength(2);
       for (const stat of stats) {
         expect(stat).toMatchObject({ Period: 300, Stat: 'Sum' });
-        expect(stat.Metric).toMatchObject({
-          Namespace: 'Ec2Scheduler',
-          MetricName: 'InstancesFailed',
-        });
+        expect(stat.Metric.Namespace).toBe('Ec2Scheduler');
       }
-      // Only the Action dimension: one alarm covers every schedule.
-      expect(stats.map((s) => s.Metric.Dimensions)).toEqual([
-        [{ Name: 'Action', Value: 'start' }],
-        [{ Name: 'Action', Value: 'stop' }],
+      // Only the Action dimension: one alarm covers every schedule, for each kind of resource.
+      expect(
+        stats
+          .map((s) => [s.Metric.MetricName, s.Metric.Dimensions])
+          .sort((x, y) => (String(x) < String(y) ? -1 : 1)),
+      ).toEqual([
+        ['GroupsFailed', [{ Name: 'Action', Value: 'start' }]],
+        ['GroupsFailed', [{ Name: 'Action', Value: 'stop' }]],
+        ['InstancesFailed', [{ Name: 'Action', Value: 'start' }]],
+        ['InstancesFailed', [{ Name: 'Action', Value: 'stop' }]],
       ]);
+      expect(
+        resourceOf(template, scheduler.failedInstancesAlarm).Properties.AlarmDescription,
+      ).toMatch(/GroupsFailed.*ScalingActivityFailed carries the scaling activity's StatusMessage/);
     });
 
     test.each([
@@ -257,7 +262,7 @@ describe('default props', () => {
     test.each([
       [
         'failedInstancesAlarm',
-        /instance failed to start or stop/,
+        /instance or an Auto Scaling group failed to start or stop/,
         /log groups[\s\S]*"outcome":"failed"/,
         /encryptionKeys/,
       ],
@@ -457,7 +462,7 @@ describe('metricsNamespace, notificationEmails, dashboard, custom tagKey and ver
   test('metricsNamespace flows to the failed-instances alarm and to both functions', () => {
     expect(scheduler.metricsNamespace).toBe('Acme/Scheduler');
     const stats = summedMetrics(resourceOf(template, scheduler.failedInstancesAlarm));
-    expect(stats.map((s) => s.Metric.Namespace)).toEqual(['Acme/Scheduler', 'Acme/Scheduler']);
+    expect(stats.map((s) => s.Metric.Namespace)).toEqual(Array(4).fill('Acme/Scheduler'));
     for (const fn of [scheduler.startFunction, scheduler.stopFunction]) {
       expect(resourceOf(template, fn).Properties.Environment.Variables).toMatchObject({
         POWERTOOLS_METRICS_NAMESPACE: 'Acme/Scheduler',
@@ -492,6 +497,25 @@ describe('metricsNamespace, notificationEmails, dashboard, custom tagKey and ver
     test('is the public dashboard field', () => {
       expect(resourceOf(template, scheduler.dashboard!).Type).toBe('AWS::CloudWatch::Dashboard');
     });
+
+    test.each(['office-hours', 'nightly-stop'])(
+      '%s has its Auto Scaling groups started, stopped and failed, apart from its instances',
+      (name) => {
+        const metrics = widget(`${name}: Auto Scaling groups`);
+        expect(metrics.every((m) => m.namespace === 'Acme/Scheduler' && m.stat === 'Sum')).toBe(
+          true,
+        );
+        expect(metrics.every((m) => m.dimensions.Schedule === name)).toBe(true);
+        expect(metrics.map((m) => `${m.name}/${m.dimensions.Action}`).sort()).toEqual(
+          [
+            'GroupsStarted/start',
+            'GroupsStopped/stop',
+            'GroupsFailed/start',
+            'GroupsFailed/stop',
+          ].sort(),
+        );
+      },
+    );
 
     test.each(['office-hours', 'nightly-stop'])(
       '%s has its started, stopped, skipped and failed instances, in the namespace',

@@ -110,9 +110,9 @@ describe('metrics (Powertools EMF on stdout)', () => {
     return emf().filter((doc) => 'Schedule' in doc);
   }
 
-  /** The documents that carry InstancesFailed with Action alone, for the alarm. */
-  function acrossSchedules(): EmfDocument[] {
-    return emf().filter((doc) => !('Schedule' in doc));
+  /** The documents that carry InstancesFailed (or `metric`) with Action alone, for the alarm. */
+  function acrossSchedules(metric = 'InstancesFailed'): EmfDocument[] {
+    return emf().filter((doc) => !('Schedule' in doc) && metric in doc);
   }
 
   function realMetrics() {
@@ -127,6 +127,9 @@ describe('metrics (Powertools EMF on stdout)', () => {
     'InstancesDeferred',
     'InstancesUnverified',
     'OverridesIgnored',
+    'GroupsStarted',
+    'GroupsStopped',
+    'GroupsFailed',
   ];
 
   test('a start run publishes counts per outcome with dimensions [Schedule, Action], and InstancesFailed with [Action]', async () => {
@@ -136,7 +139,7 @@ describe('metrics (Powertools EMF on stdout)', () => {
 
     await run(officeHoursEvent(), { metrics: realMetrics() });
 
-    expect(emf()).toHaveLength(2);
+    expect(emf()).toHaveLength(3);
     const [doc] = perSchedule();
     const [definition] = doc._aws.CloudWatchMetrics;
     expect(doc._aws.CloudWatchMetrics).toHaveLength(1);
@@ -149,6 +152,13 @@ describe('metrics (Powertools EMF on stdout)', () => {
       Metrics: [{ Name: 'InstancesFailed', Unit: 'Count' }],
     });
     expect(aggregate).toMatchObject({ Action: 'start', InstancesFailed: 0 });
+    // The same for Auto Scaling groups, in a document of its own.
+    const [groups] = acrossSchedules('GroupsFailed');
+    expect(groups._aws.CloudWatchMetrics[0]).toMatchObject({
+      Dimensions: [['Action']],
+      Metrics: [{ Name: 'GroupsFailed', Unit: 'Count' }],
+    });
+    expect(groups).toMatchObject({ Action: 'start', GroupsFailed: 0 });
     expect(definition.Metrics.map((m) => m.Name).sort()).toEqual([...ALL_COUNTS].sort());
     expect(definition.Metrics.every((m) => m.Unit === 'Count')).toBe(true);
     expect(doc).toMatchObject({

@@ -321,7 +321,7 @@ describe('the table fits 120 columns by default', () => {
     ]);
     expect(Math.max(...table.map((line) => line.length))).toBeLessThanOrEqual(120);
     expect(out.slice(table.length + 2, table.length + 4)).toEqual([
-      '* not a deployed schedule: the cloud assembly has no schedule of this name, so nothing starts or stops these instances; "cdk-ec2-scheduler coverage CDK_OUT_DIR" suggests the closest deployed name.',
+      '* not a deployed schedule: the cloud assembly has no schedule of this name, so nothing starts or stops these instances or groups; "cdk-ec2-scheduler coverage CDK_OUT_DIR" suggests the closest deployed name.',
       'Names shortened (…) to fit 120 columns; --wide or --json shows them in full.',
     ]);
 
@@ -442,7 +442,9 @@ describe('without a cloud assembly', () => {
     expect(report.instances).toEqual([{ instanceId: id(8), state: 'running', schedule: 'lab' }]);
     const { code, out } = await runCli(['status', '--schedule', 'nobody'], NOW);
     expect(code).toBe(0);
-    expect(out).toEqual(['No instances tagged Schedule=nobody in us-east-1.']);
+    expect(out).toEqual([
+      'No instances, Auto Scaling groups or EKS node groups tagged Schedule=nobody in us-east-1.',
+    ]);
   });
 });
 

@@ -1,16 +1,19 @@
 /**
  * Which listed instances a run leaves alone, each with its reason, and how the rest are grouped:
- * members of an Auto Scaling group (the group would replace them), instances whose override tag
- * holds them in their state, and on stop spot instances and instance-store roots; on stop with
- * `hibernate`, instances configured for it are hibernated; instances on their way into the
- * state the action applies to are waited for (and judged again once they are there).
+ * members of an EKS managed node group or of an Auto Scaling group (EKS or the group would replace
+ * them), instances whose override tag holds them in their state, and on stop spot instances and
+ * instance-store roots; on stop with `hibernate`, instances configured for it are hibernated;
+ * instances on their way into the state the action applies to are waited for (and judged again
+ * once they are there).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
+import { EKS_NODEGROUP_TAG } from '../../lib/common/shared-names';
 import { formatOverride, judgeOverride, overrideTagKey } from '../../lib/schedule/override';
 import { Batch, batchesOf } from './batch';
 import { type Ec2Context, transitFor } from './context';
 
 const ASG_TAG = 'aws:autoscaling:groupName';
+/** EKS tags a managed node group's instances with it; EKS owns (and would replace) them. */
 
 /**
  * Applies the skip rules (recording each skipped instance), notes each instance's placement, puts
@@ -34,7 +37,9 @@ export function sortInstances(
     });
     const skip = (reason: string) => ctx.record.record({ instanceId, outcome: 'skipped', reason });
     const held = heldBy(ctx, instance);
-    if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
+    if (instance.Tags?.some((t) => t.Key === EKS_NODEGROUP_TAG)) {
+      skip('member of an EKS managed node group, scheduled through EKS only');
+    } else if (instance.Tags?.some((t) => t.Key === ASG_TAG)) {
       skip('member of an Auto Scaling group, which would replace it');
     } else if (held) {
       skip(held);

@@ -10,7 +10,8 @@ import { chainFailures } from '../run/chain';
 import type { Ec2RunDeps } from '../ec2/clients';
 import { instances } from '../ec2/instances';
 import { realClock, type RunDeps } from '../run/deps';
-import { endOfRun, parseInput, runSchedule, type RunSummary } from '../run/run';
+import { endOfRun, parseInput, type RunSummary } from '../run/run';
+import { type KindDeps, runOnKinds } from '../kinds/run-kinds';
 import {
   connectFailure,
   runTargets,
@@ -66,9 +67,12 @@ function invocationBudget(input: RunInput, deps: RunDeps): RunBudget {
   return new RunBudget(deps.remainingMs, deps.clock ?? realClock, input.event, false);
 }
 
-/** One target's run, on the kinds a hub schedules (EC2 instances), with the target's clients. */
-function runTarget(input: RunInput, deps: Ec2RunDeps): Promise<RunSummary> {
-  return runSchedule(input, deps, instances);
+/**
+ * One target's run with the target's clients: its instances, and its Auto Scaling groups and EKS
+ * node groups when the connection gives their clients (the shipped functions' does).
+ */
+function runTarget(input: RunInput, deps: KindDeps): Promise<RunSummary> {
+  return runOnKinds(input, deps);
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { RunInput } from '../../lib/contract/schedule-input-parser';
 import type { RunTarget, ScheduleAction, TargetsConfig } from '../../lib/contract/schedule-input';
 import type { Ec2Clients, Ec2RunDeps } from '../ec2/clients';
+import type { GroupClients, KindDeps } from '../kinds/run-kinds';
 import type { RunLogger } from '../run/deps';
 import { describeError, isAbort } from '../run/errors';
 import type { CallRunner } from '../run/clients';
@@ -28,14 +29,15 @@ export interface SpokeSession {
 export interface TargetDeps {
   readonly config: TargetsConfig;
   /**
-   * EC2 clients acting in `target` through the spoke role of `session.action`; `call` runs the
-   * AssumeRole call with per-call options bound to the invocation's deadline.
+   * The clients acting in `target` through the spoke role of `session.action` (EC2, and the group
+   * kinds' when given); `call` runs the AssumeRole call with per-call options bound to the
+   * invocation's deadline.
    */
   readonly connect: (
     target: RunTarget,
     session: SpokeSession,
     call: CallRunner,
-  ) => Promise<Ec2Clients>;
+  ) => Promise<Ec2Clients & Partial<GroupClients>>;
   /**
    * The active accounts of the organizational units (and of the units below them); `call` runs
    * each Organizations call with per-call options bound to the invocation's deadline.
@@ -121,7 +123,7 @@ export async function runTargets(
   input: RunInput,
   deps: Ec2RunDeps,
   t: TargetDeps,
-  runOne: (input: RunInput, deps: Ec2RunDeps) => Promise<RunSummary>,
+  runOne: (input: RunInput, deps: KindDeps) => Promise<RunSummary>,
   call: CallRunner,
 ): Promise<TargetsSummary> {
   const problems: string[] = [];

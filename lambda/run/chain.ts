@@ -28,8 +28,10 @@ export interface RunFaults {
 interface RunReport extends RunFaults {
   readonly schedule: string;
   readonly action: ScheduleAction;
-  /** How many of its instances failed, and the first of them. */
+  /** How many of its instances failed, and the first of them (groups among them). */
   readonly failed: number;
+  /** How many of its Auto Scaling groups failed. */
+  readonly groupsFailed?: number;
   readonly failures: readonly NamedFailure[];
 }
 
@@ -70,7 +72,8 @@ export function problemsOf(faults: RunFaults): string[] {
 
 /** Everything that failed in the chain up to and including this run, if anything did. */
 export function chainFailures(report: RunReport): ChainFailures | undefined {
-  return addFailures(report.earlierFailures, report.failed, report.failures, problemsOf(report));
+  const own = report.failed + (report.groupsFailed ?? 0);
+  return addFailures(report.earlierFailures, own, report.failures, problemsOf(report));
 }
 
 /**
@@ -85,8 +88,9 @@ export function failureMessage(report: RunReport): string {
   if (failures.count > 0) {
     const earlier = earlierCount > 0 ? ` (${earlierCount} in earlier runs of this chain)` : '';
     const more = failures.count > failures.first.length ? ', ...' : '';
+    const what = report.groupsFailed ? 'instance(s) or group(s)' : 'instance(s)';
     parts.push(
-      `${failures.count} instance(s) failed to ${action} for schedule "${schedule}"${earlier}: ` +
+      `${failures.count} ${what} failed to ${action} for schedule "${schedule}"${earlier}: ` +
         failures.first.map((f) => `${f.instanceId} (${f.errorCode})`).join(', ') +
         more,
     );

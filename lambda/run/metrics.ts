@@ -1,7 +1,7 @@
 /**
  * CloudWatch metrics for each run, as Embedded Metric Format through Powertools for AWS Lambda.
- * Every metric carries the dimensions Schedule and Action. InstancesFailed is also published
- * with Action alone, so one alarm covers every schedule, and in a hub's runs with Action, Account
+ * Every metric carries the dimensions Schedule and Action. InstancesFailed and GroupsFailed are
+ * also published with Action alone, so one alarm covers every schedule, and in a hub's runs with Action, Account
  * and Region, for failures per target.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -20,10 +20,13 @@ export function powertoolsMetrics(metrics: Metrics): RunMetrics {
         metrics.addMetric(name, MetricUnit.Count, value);
       }
       metrics.publishStoredMetrics();
-      const acrossSchedules = metrics.singleMetric();
-      acrossSchedules.clearDefaultDimensions();
-      acrossSchedules.addDimension('Action', summary.action);
-      acrossSchedules.addMetric(METRIC_NAMES.failed, MetricUnit.Count, summary.failed);
+      // One document each (a single metric is written as soon as it is added).
+      for (const field of ['failed', 'groupsFailed'] as const) {
+        const acrossSchedules = metrics.singleMetric();
+        acrossSchedules.clearDefaultDimensions();
+        acrossSchedules.addDimension('Action', summary.action);
+        acrossSchedules.addMetric(METRIC_NAMES[field], MetricUnit.Count, summary[field]);
+      }
       if (summary.account && summary.region) {
         // A hub's run in one target: failures per target, for the dashboard.
         const perTarget = metrics.singleMetric();

@@ -19,11 +19,21 @@ export interface InstanceResult {
   readonly hibernated?: boolean;
   /** Start: seen `running` afterwards (false: still pending when verification timed out). */
   readonly verified?: boolean;
+  /** What the id names when it is not an EC2 instance: a group's name, a node group's cluster/name. */
+  readonly resource?: 'auto-scaling-group' | 'eks-nodegroup';
+  /** A group's `min,desired,max` after the run acted (or would act) on it. */
+  readonly size?: string;
 }
 
-/** The outcomes of a run's instances, and what else its summary counts. */
+/** What a result's id names: an EC2 instance (undefined), or a resource of another kind. */
+export type Resource = InstanceResult['resource'];
+
+/** The outcomes of a run's instances (and groups), and what else its summary counts. */
 export class RunRecord {
-  /** One result per instance; a later result for the same instance replaces the earlier. */
+  /**
+   * One result per resource (keyed by kind and id, so a group never stands for an instance); a
+   * later result for the same resource replaces the earlier.
+   */
   private readonly results = new Map<string, InstanceResult>();
   /** Instances given the audit tag. */
   readonly tagged = new Set<string>();
@@ -37,19 +47,26 @@ export class RunRecord {
 
   /** Records an instance's outcome; every instance is logged once, when the run ends. */
   record(result: InstanceResult): void {
-    this.results.set(result.instanceId, result);
+    this.results.set(`${result.resource ?? 'instance'}/${result.instanceId}`, result);
   }
 
-  failAll(ids: readonly string[], errorCode: string, message: string): void {
+  /** Fails every id of `resource` (default: EC2 instances) with the same cause. */
+  failAll(ids: readonly string[], errorCode: string, message: string, resource?: Resource): void {
     for (const instanceId of ids) {
-      this.record({ instanceId, outcome: 'failed', errorCode, errorMessage: message });
+      this.record({
+        instanceId,
+        outcome: 'failed',
+        errorCode,
+        errorMessage: message,
+        ...(resource ? { resource } : {}),
+      });
     }
   }
 
-  /** The ids whose outcome is `outcome`. */
-  idsWith(outcome: Outcome): string[] {
+  /** The ids of `resource` (default: EC2 instances) whose outcome is `outcome`. */
+  idsWith(outcome: Outcome, resource?: Resource): string[] {
     return this.all()
-      .filter((r) => r.outcome === outcome)
+      .filter((r) => r.outcome === outcome && r.resource === resource)
       .map((r) => r.instanceId);
   }
 

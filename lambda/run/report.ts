@@ -6,7 +6,7 @@
 import { failureMessage } from './chain';
 import type { RunContext } from './context';
 import { describeError, logAttributes } from './errors';
-import type { Outcome } from './record';
+import type { InstanceResult, Outcome } from './record';
 import type { RunSummary } from './summary';
 
 /** Most failures the summary lists by id (every failed instance has its own log line). */
@@ -21,6 +21,28 @@ export class RunFailedError extends Error {
     super(failureMessage(summary));
     this.name = 'RunFailedError';
   }
+}
+
+/**
+ * The summary's counts: EC2 instances apart from groups (Auto Scaling groups and EKS node groups,
+ * counted together as groups; each result line names its `resource`).
+ */
+function outcomeCounts(results: readonly InstanceResult[]) {
+  const count = (o: Outcome, groups = false) =>
+    results.filter((r) => r.outcome === o && (r.resource !== undefined) === groups).length;
+  return {
+    started: count('started'),
+    stopped: count('stopped'),
+    skipped: count('skipped'),
+    deferred: count('deferred'),
+    failed: count('failed'),
+    unverified: results.filter((r) => r.verified === false && r.resource === undefined).length,
+    groupsStarted: count('started', true),
+    groupsStopped: count('stopped', true),
+    groupsSkipped: count('skipped', true),
+    groupsDeferred: count('deferred', true),
+    groupsFailed: count('failed', true),
+  };
 }
 
 /**
@@ -43,7 +65,6 @@ export function writeReport(
       ...result,
     });
   }
-  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   const failures = results
     .filter((r) => r.outcome === 'failed')
     .slice(0, MAX_LISTED_FAILURES)
@@ -61,12 +82,7 @@ export function writeReport(
     ...(event.enforce ? { enforcement: 'outside the running window' as const } : {}),
     found: record.found,
     ...(record.inTransit.size > 0 ? { inTransit: record.inTransit.size } : {}),
-    started: count('started'),
-    stopped: count('stopped'),
-    skipped: count('skipped'),
-    deferred: count('deferred'),
-    failed: count('failed'),
-    unverified: results.filter((r) => r.verified === false).length,
+    ...outcomeCounts(results),
     auditTagged: record.tagged.size,
     overridesIgnored: record.overridesIgnored.size,
     failures,

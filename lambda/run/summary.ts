@@ -33,6 +33,7 @@ export interface RunSummary extends RunFaults {
    * waited for; absent when none.
    */
   readonly inTransit?: number;
+  /** Instances (EC2 instances only, as every instance count here; groups have their own). */
   readonly started: number;
   readonly stopped: number;
   readonly skipped: number;
@@ -40,11 +41,27 @@ export interface RunSummary extends RunFaults {
   readonly failed: number;
   /** Started, but still pending when verification timed out. */
   readonly unverified: number;
+  /**
+   * Groups (Auto Scaling groups and EKS node groups, each line naming its `resource`) scaled back
+   * to their saved size (an unverified one says so on its line).
+   */
+  readonly groupsStarted: number;
+  /** Groups scaled to zero, their size saved. */
+  readonly groupsStopped: number;
+  /** Groups left alone (each line says why). */
+  readonly groupsSkipped: number;
+  /** Node groups whose update in progress outlasted the run, left for the next firing. */
+  readonly groupsDeferred: number;
+  /** Groups that failed (listed in `failures` with the instances). */
+  readonly groupsFailed: number;
   /** Instances given the audit tag. */
   readonly auditTagged: number;
   /** Instances whose override tag was malformed or reached too far ahead, and was ignored. */
   readonly overridesIgnored: number;
-  /** The failed instances (at most 100 listed: `MAX_LISTED_FAILURES` in `report.ts`). */
+  /**
+   * The failed instances and groups (a group by its name; at most 100 listed:
+   * `MAX_LISTED_FAILURES` in `report.ts`).
+   */
   readonly failures: readonly { instanceId: string; errorCode: string; message: string }[];
   /** The follow-up run queued for deferred instances, if any. */
   readonly followUp?: { readonly attempt: number; readonly notAfter: string };

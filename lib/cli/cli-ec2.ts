@@ -111,12 +111,21 @@ export interface Ec2Target {
  * AssumeRole with the standard configuration's credentials, session `cdk-ec2-scheduler-cli`).
  */
 export function makeEc2Client(target: Ec2Target = {}): EC2Client {
+  return new EC2Client(clientSettings(target));
+}
+
+/**
+ * The settings every client of a command in `target` shares: the HTTP timeouts, `--region`, and
+ * with `--account` one credentials provider (one AssumeRole, however many clients use it). The
+ * rest (endpoint, retry, Region otherwise) comes from the SDK's standard configuration.
+ */
+export function clientSettings(target: Ec2Target = {}) {
   const { account, region } = target;
-  return new EC2Client({
+  return {
     requestHandler: CLI_HTTP,
     ...(region ? { region } : {}),
     ...(account ? { credentials: spokeCredentials(account, target.roleName, region) } : {}),
-  });
+  };
 }
 
 function spokeCredentials(account: string, roleName = DESCRIBE_ROLE_NAME, region?: string) {

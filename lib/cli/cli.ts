@@ -47,7 +47,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: previewCommand,
   },
   status: {
-    summary: 'the tagged instances: state, schedule, override, next start or stop',
+    summary:
+      'the tagged instances and groups: state or size, schedule, override, next start or stop',
     usage: STATUS_USAGE,
     options: STATUS_OPTIONS,
     run: statusCommand,
@@ -59,7 +60,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: overrideCommand,
   },
   coverage: {
-    summary: 'which instances are scheduled, tagged with no deployed name, or unscheduled',
+    summary:
+      'which instances and Auto Scaling groups are scheduled, tagged with no deployed name, or unscheduled',
     usage: COVERAGE_USAGE,
     options: COVERAGE_OPTIONS,
     run: coverageCommand,

@@ -1,7 +1,8 @@
 /**
  * `cdk-ec2-scheduler coverage`: the instances of the account and Region that are not terminated,
  * in three groups: scheduled (by schedule), tagged with a name that no deployed schedule has (with
- * the closest deployed name as a suggestion), and unscheduled (no schedule tag at all).
+ * the closest deployed name as a suggestion), and unscheduled (no schedule tag at all); then the
+ * Auto Scaling groups, grouped the same way by their own tag (`coverage-groups.ts`).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { Io } from './io';
@@ -18,6 +19,8 @@ import { UsageError } from '../common/cli-errors';
 import { aligned } from '../common/text-table';
 import { closestName } from '../common/closest-name';
 import { DeployedSchedules, EMPTY_VALUE, utcSeconds } from './deployed-schedules';
+import { listGroups, withGroups } from './cli-groups';
+import { groupCoverage, groupCoverageText, type GroupCoverage } from './coverage-groups';
 
 export const COVERAGE_USAGE = `  cdk-ec2-scheduler coverage [CDK_OUT_DIR] [--tag-key KEY] [--json]
                              [--account ACCOUNT [--role-name NAME]] [--region REGION]
@@ -87,6 +90,8 @@ export interface CoverageReport {
   readonly notDeployed: TagValueGroup[];
   /** The instances without the schedule tag. */
   readonly unscheduled: { readonly count: number; readonly instances: CoveredInstance[] };
+  /** The Auto Scaling groups, by their own schedule tag. */
+  readonly groups: GroupCoverage;
 }
 
 /** Runs `coverage`; returns the exit code. Bad arguments throw UsageError; AWS errors AwsCallError. */
@@ -96,16 +101,23 @@ export async function coverageCommand(flags: CoverageFlags, args: readonly strin
   if (flags['tag-key'] === '') throw new UsageError('--tag-key is empty; give a value');
   const schedules = DeployedSchedules.load(dir, flags['tag-key']);
   const now = io.now?.() ?? new Date();
-  const { region, listing } = await withEc2(targetOf(flags), async (ec2, region) => ({
-    region,
-    listing: await listInstances(ec2, [{ Name: 'instance-state-name', Values: LISTED_STATES }]),
-  }));
-  const account = flags.account ?? listing.ownerId;
-  const report = coverageOf(listing.instances, schedules, {
-    ...(account ? { account } : {}),
-    region,
-    at: utcSeconds(now),
+  const target = targetOf(flags);
+  const { region, listing, groups } = await withEc2(target, async (ec2, region) => {
+    const [listing, groups] = await Promise.all([
+      listInstances(ec2, [{ Name: 'instance-state-name', Values: LISTED_STATES }]),
+      withGroups(target, region, (c) => listGroups(c.autoScaling, {})),
+    ]);
+    return { region, listing, groups };
   });
+  const account = flags.account ?? listing.ownerId;
+  const report = {
+    ...coverageOf(listing.instances, schedules, {
+      ...(account ? { account } : {}),
+      region,
+      at: utcSeconds(now),
+    }),
+    groups: groupCoverage(groups, schedules),
+  };
   io.out(flags.json ? JSON.stringify(report, null, 2) : coverageText(report).join('\n'));
   return 0;
 }
@@ -174,7 +186,7 @@ export function coverageOf(
   instances: readonly Instance[],
   schedules: DeployedSchedules,
   where: { readonly account?: string; readonly region: string; readonly at: string },
-): CoverageReport {
+): Omit<CoverageReport, 'groups'> {
   const { values, untagged } = byTagValue(instances, schedules.tagKey);
   const group: Grouper = (schedule, more = {}) => {
     const list = (values.get(schedule) ?? []).sort(byId);
@@ -248,5 +260,8 @@ export function coverageText(report: CoverageReport): string[] {
     ...report.unscheduled.instances.map(row),
   );
   const rows = aligned(lines.filter((l): l is string[] => Array.isArray(l)));
-  return lines.map((l) => (Array.isArray(l) ? (rows.shift() as string) : l));
+  return [
+    ...lines.map((l) => (Array.isArray(l) ? (rows.shift() as string) : l)),
+    ...groupCoverageText(report.groups, tagKey, report.fromAssembly),
+  ];
 }

@@ -2,7 +2,9 @@
  * `cdk-ec2-scheduler status`: the instances of the account and Region that carry the schedule
  * tag, each with its state, schedule, override (judged now, as the functions would judge it),
  * last action (the audit tag) and, given a cloud assembly, its schedule's next start and stop
- * (`status-report.ts`), in a table of 120 columns or every column (`--wide`, `status-table.ts`).
+ * (`status-report.ts`), a member of a group shown as one; then the Auto Scaling groups and EKS
+ * node groups carrying the tag, with their current and saved sizes (`status-groups.ts`); in
+ * tables of 120 columns or every column (`--wide`, `status-table.ts`, `status-group-table.ts`).
  */
 import type { Io } from './io';
 import {
@@ -13,20 +15,31 @@ import {
   type TargetFlags,
   withEc2,
 } from './cli-ec2';
+import { listGroups, listNodegroups, withGroups } from './cli-groups';
 import { UsageError } from '../common/cli-errors';
 import { DeployedSchedules, utcSeconds } from './deployed-schedules';
+import { groupTable } from './status-group-table';
+import { groupsStatus } from './status-groups';
 import { statusOf, type StatusReport } from './status-report';
 import { statusTable, type StatusTableContext } from './status-table';
 
-export type { InstanceStatus, OverrideStatus, StatusReport, TransitionTime } from './status-report';
+export type {
+  GroupKind,
+  GroupStatus,
+  InstanceStatus,
+  Membership,
+  OverrideStatus,
+  StatusReport,
+  TransitionTime,
+} from './status-report';
 
 export const STATUS_USAGE = `  cdk-ec2-scheduler status [CDK_OUT_DIR] [--schedule NAME] [--tag-key KEY] [--wide | --json]
                            [--account ACCOUNT [--role-name NAME]] [--region REGION]
 
-  --schedule        only the instances of this schedule (tag value)
+  --schedule        only the instances and groups of this schedule (tag value)
   --tag-key         the schedule tag's key (default: the cloud assembly's, else Schedule)
   --wide            every column in full: the last action (the audit tag), the next start and
-                    the next stop (the table fits 120 columns without it)
+                    the next stop, a node group's status (the tables fit 120 columns without it)
   --json            print JSON instead of a table
   CDK_OUT_DIR       the cloud assembly of the deployment: adds each schedule's next start and
                     stop, and judges overrides with its time zone and maxOverride
@@ -60,10 +73,17 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
   }
   const schedules = DeployedSchedules.load(dir, flags['tag-key'], flags.schedule);
   const now = io.now?.() ?? new Date();
-  const { region, instances } = await withEc2(targetOf(flags), async (ec2, region) => ({
-    region,
-    instances: await listTagged(ec2, schedules.tagKey, flags.schedule),
-  }));
+  const target = targetOf(flags);
+  const query = { tagKey: schedules.tagKey, schedule: flags.schedule };
+  const { region, instances, groups, nodegroups } = await withEc2(target, async (ec2, region) => {
+    const [instances, [groups, nodegroups]] = await Promise.all([
+      listTagged(ec2, schedules.tagKey, flags.schedule),
+      withGroups(target, region, (c) =>
+        Promise.all([listGroups(c.autoScaling, query), listNodegroups(c, query)]),
+      ),
+    ]);
+    return { region, instances, groups, nodegroups };
+  });
   const report: StatusReport = {
     tagKey: schedules.tagKey,
     region,
@@ -73,30 +93,47 @@ export async function statusCommand(flags: StatusFlags, args: readonly string[],
       .sort(
         (a, b) => a.schedule.localeCompare(b.schedule) || a.instanceId.localeCompare(b.instanceId),
       ),
+    groups: groupsStatus(groups, nodegroups, schedules, now, flags.schedule),
   };
   if (flags.json) io.out(JSON.stringify(report, null, 2));
   else printStatus(io, report, { schedules, now, wide: flags.wide === true }, flags.schedule);
   return 0;
 }
 
-/** The table, then the notes; one write, so that 10,000 rows print fast. */
+/** The tables, then the notes; one write, so that 10,000 rows print fast. */
 function printStatus(io: Io, report: StatusReport, ctx: StatusTableContext, schedule?: string) {
   const tag = schedule === undefined ? report.tagKey : `${report.tagKey}=${schedule}`;
   const where = report.region;
-  if (report.instances.length === 0) {
-    io.out(`No instances tagged ${tag} in ${where}.`);
+  const { instances, groups } = report;
+  if (instances.length === 0 && groups.length === 0) {
+    io.out(`No instances, Auto Scaling groups or EKS node groups tagged ${tag} in ${where}.`);
     return;
   }
-  const table = statusTable(report, ctx);
-  const lines = [
-    `${report.instances.length} instance(s) tagged ${tag} in ${where}, at ${report.at}:`,
-    ...table.lines,
+  const lines: string[] = [];
+  const notes = new Set<string>();
+  if (instances.length > 0) {
+    const table = statusTable(report, ctx);
+    lines.push(`${instances.length} instance(s) tagged ${tag} in ${where}, at ${report.at}:`);
+    lines.push(...table.lines);
+    table.notes.forEach((n) => notes.add(n));
+  }
+  if (groups.length > 0) {
+    const table = groupTable(report, ctx);
+    if (lines.length > 0) lines.push('');
+    lines.push(
+      `${groups.length} Auto Scaling group(s) and EKS node group(s) tagged ${tag} in ${where}, at ${report.at}:`,
+    );
+    lines.push(...table.lines);
+    table.notes.forEach((n) => notes.add(n));
+  }
+  const named = [
+    ...instances.map((i) => ({ id: i.instanceId, ...i })),
+    ...groups.map((g) => ({ id: g.name, ...g })),
   ];
-  const notes = new Set<string>(table.notes);
-  for (const i of report.instances) {
+  for (const i of named) {
     const o = i.override;
     const verdict = o?.status === 'ignored' ? 'is ignored' : 'is not judged';
-    if (o?.why) notes.add(`${i.instanceId}: override "${o.value}" ${verdict}: ${o.why}`);
+    if (o?.why) notes.add(`${i.id}: override "${o.value}" ${verdict}: ${o.why}`);
     if (i.note) notes.add(i.note);
   }
   if (!ctx.schedules.fromAssembly) {

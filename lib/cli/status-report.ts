@@ -1,36 +1,26 @@
 /**
- * What `status` tells of an instance (the shape of `status --json`, documented in the README):
- * its tags read against the deployed schedules, its override judged now.
+ * What `status` tells of an instance (the shape of `status --json`, documented in
+ * docs/operator-commands.md): its tags read against the deployed schedules, its override judged
+ * now; a member of an Auto Scaling group or EKS node group as a member (no start or stop of its
+ * own, its override counting for nothing), as the functions treat it.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { tagOf } from './cli-ec2';
+import { conflictMessage, DeployedSchedules } from './deployed-schedules';
+import type { GroupStatus } from './status-groups';
 import {
-  conflictMessage,
-  DeployedSchedules,
-  JudgedOverride,
-  utcSeconds,
-} from './deployed-schedules';
+  type Membership,
+  memberOverrideWhy,
+  membershipOf,
+  type OverrideStatus,
+  overrideStatus,
+  type TransitionTime,
+} from './status-override';
 import { overrideTagKey } from '../schedule/override';
 import { auditTagKey } from '../common/shared-names';
 
-/** A start or stop: local time in the schedule's time zone (with its offset), and UTC. */
-export interface TransitionTime {
-  readonly local: string;
-  readonly utc: string;
-}
-
-/** An instance's override tag, judged now. */
-export interface OverrideStatus {
-  /** The tag value. */
-  readonly value: string;
-  /** `unknown` when it cannot be judged (no time zone, or the schedule is not deployed). */
-  readonly status: 'active' | 'expired' | 'ignored' | 'unknown';
-  /** Active or expired: the state it holds (held) the instance in, and until when (UTC). */
-  readonly state?: 'running' | 'stopped';
-  readonly until?: string;
-  /** Ignored or unknown: why. */
-  readonly why?: string;
-}
+export type { GroupKind, Membership, OverrideStatus, TransitionTime } from './status-override';
+export type { GroupStatus } from './status-groups';
 
 /** One instance of `status --json` (the shape is documented in the README). */
 export interface InstanceStatus {
@@ -45,6 +35,11 @@ export interface InstanceStatus {
   readonly override?: OverrideStatus;
   /** The audit tag (`<tagKey>:last-action`). */
   readonly lastAction?: string;
+  /**
+   * The Auto Scaling group or EKS node group it belongs to: the functions never start or stop it
+   * (nor judge its override); they scale the group, when the group carries the schedule tag.
+   */
+  readonly memberOf?: Membership;
   readonly nextStart?: TransitionTime;
   readonly nextStop?: TransitionTime;
   /** Why a deployed schedule has no next start and stop here. */
@@ -58,14 +53,8 @@ export interface StatusReport {
   /** When overrides were judged and the next transitions computed (UTC). */
   readonly at: string;
   readonly instances: InstanceStatus[];
-}
-
-function overrideStatus(value: string, verdict: JudgedOverride): OverrideStatus {
-  if (verdict.status === 'active' || verdict.status === 'expired') {
-    const { state, until } = verdict.override;
-    return { value, status: verdict.status, state, until: utcSeconds(until) };
-  }
-  return { value, status: verdict.status, why: verdict.why };
+  /** The Auto Scaling groups and EKS managed node groups carrying the tag. */
+  readonly groups: GroupStatus[];
 }
 
 /** What `status` tells of one instance. */
@@ -79,21 +68,27 @@ export function statusOf(
   const override = tagOf(instance, overrideTagKey(key));
   const lastAction = tagOf(instance, auditTagKey(key));
   const name = tagOf(instance, 'Name');
+  const memberOf = membershipOf(instance);
   const found = schedules.lookup(schedule);
-  const next = schedules.next(schedule, now);
+  const next = memberOf ? {} : schedules.next(schedule, now);
   const time = (t: TransitionTime | undefined) => t && { local: t.local, utc: t.utc };
+  const judged = (value: string): OverrideStatus =>
+    memberOf
+      ? { value, status: 'ignored', why: memberOverrideWhy(memberOf) }
+      : overrideStatus(value, schedules.judge(value, schedule, now));
   return {
     instanceId: instance.InstanceId as string,
     ...(name !== undefined ? { name } : {}),
     state: instance.State?.Name ?? 'unknown',
     schedule,
     ...(schedules.fromAssembly ? { deployed: found.kind !== 'not-deployed' } : {}),
-    ...(override !== undefined
-      ? { override: overrideStatus(override, schedules.judge(override, schedule, now)) }
-      : {}),
+    ...(override !== undefined ? { override: judged(override) } : {}),
     ...(lastAction !== undefined ? { lastAction } : {}),
+    ...(memberOf ? { memberOf } : {}),
     ...(next.start ? { nextStart: time(next.start) } : {}),
     ...(next.stop ? { nextStop: time(next.stop) } : {}),
-    ...(found.kind === 'conflict' ? { note: conflictMessage(schedule, found.stacks) } : {}),
+    ...(found.kind === 'conflict' && !memberOf
+      ? { note: conflictMessage(schedule, found.stacks) }
+      : {}),
   };
 }

@@ -1,11 +1,11 @@
 /**
- * The table `status` prints. By default it fits 120 columns: instance, name, state, schedule,
- * override and the next start or stop, times local to the schedule with their offsets, near ones
+ * The instance table `status` prints. By default it fits 120 columns: instance, name, state,
+ * schedule, override (for a member of a group, its group) and the next start or stop, times local to the schedule with their offsets, near ones
  * by weekday, names shortened when they do not fit. `--wide` prints every column in full: the
  * last action, the next start and the next stop, times in ISO 8601.
  */
 import { EMPTY_VALUE, type DeployedSchedules } from './deployed-schedules';
-import type { InstanceStatus, OverrideStatus, StatusReport, TransitionTime } from './status-report';
+import type { Membership, OverrideStatus, StatusReport, TransitionTime } from './status-report';
 import { aligned } from '../common/text-table';
 import { formatLocal, formatOffset, utcOffsetMinutes, wallClock } from '../schedule/time-zone';
 
@@ -45,23 +45,46 @@ export function shortLocal(at: Date, timeZone: string, now: Date): string {
 const NOT_DEPLOYED = ' *';
 
 /** The note that explains NOT_DEPLOYED. */
-const NOT_DEPLOYED_NOTE =
-  '* not a deployed schedule: the cloud assembly has no schedule of this name, so nothing starts or stops these instances; "cdk-ec2-scheduler coverage CDK_OUT_DIR" suggests the closest deployed name.';
+export const NOT_DEPLOYED_NOTE =
+  '* not a deployed schedule: the cloud assembly has no schedule of this name, so nothing starts or stops these instances or groups; "cdk-ec2-scheduler coverage CDK_OUT_DIR" suggests the closest deployed name.';
+
+/** The note that explains a member's row. */
+const MEMBER_NOTE =
+  '"in group", "in node group": a member of an Auto Scaling group or EKS managed node group; the scheduler never starts or stops it, nor reads its override: it scales the group, when the group itself carries the schedule tag.';
+
+/** The widest a member's cell gets in the default table. */
+const MEMBER_CELL = 32;
+
+/** The note that says names were cut. */
+export const SHORTENED_NOTE = `Names shortened (…) to fit ${STATUS_COLUMNS} columns; --wide or --json shows them in full.`;
+
+/** What the table reads of an instance or a group: its schedule, override and next transitions. */
+export interface Scheduled {
+  readonly schedule: string;
+  readonly deployed?: boolean;
+  readonly override?: OverrideStatus;
+  readonly nextStart?: TransitionTime;
+  readonly nextStop?: TransitionTime;
+}
 
 /** The schedule tag's value as the table shows it. */
-function scheduleCell(i: InstanceStatus, wide: boolean): string {
+export function scheduleCell(i: Scheduled, wide: boolean): string {
   if (i.schedule === '') return EMPTY_VALUE;
   if (i.deployed !== false) return i.schedule;
   return `${i.schedule}${wide ? ' (not a deployed schedule)' : NOT_DEPLOYED}`;
 }
 
 /** The zone an instance's times are shown in: its deployed schedule's, else UTC. */
-function zoneOf(i: InstanceStatus, schedules: DeployedSchedules): string {
+export function zoneOf(i: Scheduled, schedules: DeployedSchedules): string {
   const found = schedules.lookup(i.schedule);
   return found.kind === 'deployed' ? found.schedule.timeZone : 'UTC';
 }
 
-function overrideCell(o: OverrideStatus | undefined, time: (utc: string) => string, wide: boolean) {
+export function overrideCell(
+  o: OverrideStatus | undefined,
+  time: (utc: string) => string,
+  wide: boolean,
+) {
   if (!o) return '-';
   switch (o.status) {
     case 'active':
@@ -75,8 +98,14 @@ function overrideCell(o: OverrideStatus | undefined, time: (utc: string) => stri
   }
 }
 
+/** A member's override cell: its group (cut to MEMBER_CELL unless `wide`). */
+function memberCell(m: Membership, wide: boolean): string {
+  const cell = `in ${m.kind === 'eks-nodegroup' ? 'node group' : 'group'} ${m.name}`;
+  return wide ? cell : shortened(cell, MEMBER_CELL);
+}
+
 /** The next start or stop, whichever comes first. */
-function nextCell(i: InstanceStatus, time: (utc: string) => string): string {
+export function nextCell(i: Scheduled, time: (utc: string) => string): string {
   const { nextStart: start, nextStop: stop } = i;
   const first = (a?: TransitionTime, b?: TransitionTime) => (!b || (a && a.utc <= b.utc) ? a : b);
   const next = first(start, stop);
@@ -101,7 +130,7 @@ function rowsOf(report: StatusReport, ctx: StatusTableContext): string[][] {
       i.name || '-',
       i.state,
       scheduleCell(i, wide),
-      overrideCell(i.override, time, wide),
+      i.memberOf ? memberCell(i.memberOf, wide) : overrideCell(i.override, time, wide),
     ];
     if (wide) {
       const next = [i.nextStart?.local ?? '-', i.nextStop?.local ?? '-'];
@@ -121,37 +150,42 @@ function shortened(cell: string, width: number): string {
 }
 
 /**
- * The rows with the name and schedule columns (1 and 3) cut so that the table fits `columns`,
- * if it can with each at least MIN_NAME wide; and whether any was cut.
+ * The rows with the name and schedule columns (`[a, b]`, by default 1 and 3) cut so that the
+ * table fits `columns`, if it can with each at least MIN_NAME wide; and whether any was cut.
  */
-function fitted(rows: string[][], columns: number): { rows: string[][]; cut: boolean } {
+export function fitted(
+  rows: string[][],
+  columns: number,
+  [a, b]: readonly [number, number] = [1, 3],
+): { rows: string[][]; cut: boolean } {
   const width = (c: number) => Math.max(...rows.map((r) => r[c].length));
-  const fixed = rows[0].reduce((sum, _, c) => sum + (c === 1 || c === 3 ? 0 : width(c)), 0);
+  const fixed = rows[0].reduce((sum, _, c) => sum + (c === a || c === b ? 0 : width(c)), 0);
   const room = columns - fixed - 2 * (rows[0].length - 1);
-  const [name, schedule] = [width(1), width(3)];
+  const [name, schedule] = [width(a), width(b)];
   if (name + schedule <= room) return { rows, cut: false };
   let cap = Math.max(name, schedule);
   while (cap > MIN_NAME && Math.min(name, cap) + Math.min(schedule, cap) > room) cap--;
   const cut = rows.map((r, k) =>
-    k === 0 ? r : r.map((cell, c) => (c === 1 || c === 3 ? shortened(cell, cap) : cell)),
+    k === 0 ? r : r.map((cell, c) => (c === a || c === b ? shortened(cell, cap) : cell)),
   );
   return { rows: cut, cut: true };
 }
 
-/** The table's lines, and a note when names were shortened. */
+/** The table's lines, and its notes: the marks it uses, and names shortened. */
 export function statusTable(report: StatusReport, ctx: StatusTableContext) {
   const rows = rowsOf(report, ctx);
-  if (ctx.wide) return { lines: aligned(rows), notes: [] };
+  const members = report.instances.some((i) => i.memberOf) ? [MEMBER_NOTE] : [];
+  if (ctx.wide) return { lines: aligned(rows), notes: members };
   const fit = fitted(rows, STATUS_COLUMNS);
+  const memberCut = report.instances.some(
+    (i) => i.memberOf && memberCell(i.memberOf, true).length > MEMBER_CELL,
+  );
   const notes = [
     ...(report.instances.some((i) => i.deployed === false && i.schedule !== '')
       ? [NOT_DEPLOYED_NOTE]
       : []),
-    ...(fit.cut
-      ? [
-          `Names shortened (…) to fit ${STATUS_COLUMNS} columns; --wide or --json shows them in full.`,
-        ]
-      : []),
+    ...members,
+    ...(fit.cut || memberCut ? [SHORTENED_NOTE] : []),
   ];
   return { lines: aligned(fit.rows), notes };
 }

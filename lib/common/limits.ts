@@ -53,6 +53,12 @@ export const LAMBDA_TIMEOUT_SECONDS: Range = { min: 1, max: 900 };
 /** A start's verification, in seconds: 0 (off) up to what a run can last. */
 export const VERIFY_TIMEOUT_SECONDS: Range = { min: 0, max: LAMBDA_TIMEOUT_SECONDS.max };
 
+/**
+ * An Auto Scaling group's MinSize, DesiredCapacity or MaxSize: a whole number up to the API's
+ * Integer (the service checks its own quotas when the size is set).
+ */
+export const GROUP_SIZE: Range = { min: 0, max: 2_147_483_647 };
+
 /** How far ahead an override may reach, in seconds: 1 minute to 366 days, this project's bounds. */
 export const OVERRIDE_REACH_SECONDS: Range = { min: 60, max: 366 * 86_400 };
 

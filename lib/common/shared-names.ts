@@ -5,7 +5,11 @@
  * attributes, and the Scheduler attribute in each schedule's input.
  */
 
-/** CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action. */
+/**
+ * CloudWatch metrics of each run (summary field -> metric name), dimensions Schedule and Action.
+ * The Instances* metrics count EC2 instances only; Auto Scaling groups have their own, so each
+ * kind's figures (and the dashboard's rows) keep their meaning.
+ */
 export const METRIC_NAMES = {
   started: 'InstancesStarted',
   stopped: 'InstancesStopped',
@@ -14,6 +18,9 @@ export const METRIC_NAMES = {
   deferred: 'InstancesDeferred',
   unverified: 'InstancesUnverified',
   overridesIgnored: 'OverridesIgnored',
+  groupsStarted: 'GroupsStarted',
+  groupsStopped: 'GroupsStopped',
+  groupsFailed: 'GroupsFailed',
 } as const;
 
 /** A tag key the functions derive from `<tagKey>`. */
@@ -34,12 +41,14 @@ const AUDIT: DerivedTagKey = {
   name: 'the audit tag',
   turnedOffBy: 'auditTags',
 };
+/** The size tag, `<tagKey>:size`: a stopped Auto Scaling group's `min,desired,max`. */
+const SIZE: DerivedTagKey = { suffix: ':size', name: 'the size tag' };
 
 /**
  * Every tag key derived from `<tagKey>`. The synth checks walk this list (each key must fit in
  * EC2's 128 characters), so a key added here is checked without more code.
  */
-export const DERIVED_TAG_KEYS: readonly DerivedTagKey[] = [OVERRIDE, AUDIT];
+export const DERIVED_TAG_KEYS: readonly DerivedTagKey[] = [OVERRIDE, AUDIT, SIZE];
 
 /** The override tag's key for a scheduler's tag key. */
 export function overrideTagKey(tagKey: string): string {
@@ -49,6 +58,11 @@ export function overrideTagKey(tagKey: string): string {
 /** The tag the functions write on each instance they act on, when audit tags are on. */
 export function auditTagKey(tagKey: string): string {
   return `${tagKey}${AUDIT.suffix}`;
+}
+
+/** The tag the stop function writes on an Auto Scaling group before scaling it to zero. */
+export function sizeTagKey(tagKey: string): string {
+  return `${tagKey}${SIZE.suffix}`;
 }
 
 /** Metrics of the functions' deduplication of deliveries (dimensions Schedule and Action). */
@@ -74,3 +88,9 @@ export const DEDUPLICATION_TABLE = {
  * EventBridge Scheduler replaces with the time the schedule fired.
  */
 export const SCHEDULED_TIME_ATTRIBUTE = '<aws.scheduler.scheduled-time>';
+
+/**
+ * The tag EKS puts on the instances and the Auto Scaling group of a managed node group: both are
+ * EKS's, scheduled through the node group only.
+ */
+export const EKS_NODEGROUP_TAG = 'eks:nodegroup-name';

@@ -60,18 +60,25 @@ function sumOf(metrics: cloudwatch.IMetric[], label: string): cloudwatch.MathExp
 /** What each alarm watches, and its runbook: what it means and what to check first. */
 function watchedMetrics(props: MonitoringProps): Record<AlarmId, [cloudwatch.IMetric, string]> {
   const [start, stop] = props.functions;
-  const failed = (action: string) =>
+  const failed = (metricName: string, action: string) =>
     new cloudwatch.Metric({
       namespace: props.namespace,
-      metricName: METRIC_NAMES.failed,
+      metricName,
       dimensionsMap: { Action: action },
       statistic: cloudwatch.Stats.SUM,
       period: PERIOD,
     });
   return {
+    // Instances and Auto Scaling groups: each kind has its own metric, one alarm watches both.
     FailedInstances: [
-      sumOf([failed('start'), failed('stop')], 'Instances failed'),
-      'An EC2 instance failed to start or stop on schedule. First check the start and stop log groups for lines with "outcome":"failed": errorCode and errorMessage name the cause. Client.InternalError after a start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys.',
+      sumOf(
+        [METRIC_NAMES.failed, METRIC_NAMES.groupsFailed].flatMap((name) => [
+          failed(name, 'start'),
+          failed(name, 'stop'),
+        ]),
+        'Instances or groups failed',
+      ),
+      'An EC2 instance or an Auto Scaling group failed to start or stop on schedule (InstancesFailed, GroupsFailed). First check the start and stop log groups for lines with "outcome":"failed": errorCode and errorMessage name the cause. Client.InternalError after an instance start usually means the start role may not use the KMS key of an encrypted EBS volume: pass the key in encryptionKeys. For a group, ScalingActivityFailed carries the scaling activity\'s StatusMessage (launch template, capacity, KMS key); NoSavedSize or MalformedSavedSize mean its <tagKey>:size tag needs min,desired,max.',
     ],
     FunctionErrors: [
       sumOf(
@@ -194,7 +201,10 @@ export class SchedulerDashboard extends Construct {
     );
   }
 
-  /** Adds the row of a schedule: instances started, stopped, skipped and failed. */
+  /**
+   * Adds the rows of a schedule: instances started, stopped, skipped and failed; Auto Scaling
+   * groups started, stopped and failed.
+   */
   addSchedule(name: string): void {
     const metric = (metricName: string, action: string, label: string) =>
       new cloudwatch.Metric({
@@ -222,6 +232,16 @@ export class SchedulerDashboard extends Construct {
           metric(METRIC_NAMES.failed, 'stop', 'failed (stop)'),
         ],
         width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${name}: Auto Scaling groups`,
+        left: [
+          metric(METRIC_NAMES.groupsStarted, 'start', 'started'),
+          metric(METRIC_NAMES.groupsStopped, 'stop', 'stopped'),
+          metric(METRIC_NAMES.groupsFailed, 'start', 'failed (start)'),
+          metric(METRIC_NAMES.groupsFailed, 'stop', 'failed (stop)'),
+        ],
+        width: 24,
       }),
     );
   }

@@ -14,6 +14,7 @@ import type { ResolvedProps } from './resolve-props';
 import { buildScheduleInput, ScheduleAction, SchedulerEvent } from '../contract/schedule-input';
 import { InvokeFunction, scheduleConstructId } from './schedule-target';
 import { validateSchedule } from '../schedule/validation';
+import { checkGroupFallbackSize } from './group-fallback-size';
 
 /**
  * The context key that asks for each schedule's synth note (its hours and next start and stop):
@@ -86,6 +87,7 @@ export function checkSchedule(host: ScheduleHost, name: string, options: Schedul
       `schedule "${name}": skipDates only suppress starts, and this schedule has no start`,
     );
   }
+  checkGroupFallbackSize(host.scope, name, options.groupFallbackSize, options.start !== undefined);
   if (options.hibernate && options.stop === undefined) {
     annotations.addWarningV2(
       'cdk-ec2-scheduler:hibernateWithoutStop',
@@ -115,6 +117,7 @@ export function createSchedules(
       verifyTimeoutSeconds: host.props.verifyTimeoutSeconds,
       opposites,
       maxOverrideSeconds: host.props.maxOverrideSeconds,
+      ...(options.groupFallbackSize ? { groupFallbackSize: { ...options.groupFallbackSize } } : {}),
     });
   const timeZone = TimeZone.of(options.timeZone ?? host.props.timeZone);
   // The first of each side keeps the id "Start" or "Stop"; more are "Start2", "Stop2", ...

@@ -10,6 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Ec2SchedulerTargets } from '../hub/targets-props';
+import type { AutoScalingGroupSize } from './group-fallback-size';
 
 /** Properties of an {@link Ec2Scheduler}. */
 export interface Ec2SchedulerProps {
@@ -60,9 +61,11 @@ export interface Ec2SchedulerProps {
   readonly logEncryptionKey?: kms.IKey;
 
   /**
-   * VPC to run the functions in. They then need a route to the EC2 and Lambda APIs: a NAT gateway,
-   * or interface VPC endpoints for `ec2` and `lambda`. CloudWatch Logs needs none: the Lambda
-   * service, not the function, writes the logs.
+   * VPC to run the functions in. They then need a route to the APIs they call: a NAT gateway, or
+   * interface VPC endpoints for `ec2`, `lambda`, `autoscaling`, `eks` and `tagging` (every run
+   * looks for Auto Scaling groups and EKS node groups; without a route, its listing fails and the
+   * invocation fails after the instances are done), and `sts` for a hub. CloudWatch Logs needs
+   * none: the Lambda service, not the function, writes the logs.
    * @default - the functions run outside a VPC
    */
   readonly vpc?: ec2.IVpc;
@@ -276,6 +279,14 @@ export interface ScheduleOptions {
    * @default false
    */
   readonly hibernate?: boolean;
+
+  /**
+   * The size a start gives an Auto Scaling group or EKS node group of this schedule that is at
+   * zero and has no saved size (no `<tagKey>:size` tag, e.g. a group created at zero, or whose tag
+   * was removed); the run logs that it used it. A malformed saved size still fails the group.
+   * @default - such a group fails with NoSavedSize, and is left at zero
+   */
+  readonly groupFallbackSize?: AutoScalingGroupSize;
 }
 
 /** The EventBridge Scheduler schedules created for one named schedule. */

@@ -26,6 +26,7 @@ import {
 } from './function-environment';
 import type { ResolvedProps } from './resolve-props';
 import { hubRoleNames } from '../hub/targets';
+import { grantGroups, grantNodegroups } from '../iam/group-policies';
 
 /** Where the prebuilt handler bundles are, from `lib/construct/` (source) or `dist/lib/construct/` (package). */
 const HANDLER_BUNDLES = ['../../assets', '../../../assets'];
@@ -140,6 +141,12 @@ function createRole(
     transition,
     `ec2:${action === 'start' ? 'Start' : 'Stop'}Instances${options.props.auditTags ? ' (and ec2:CreateTags, for the audit tag key only)' : ''} is on instance/* only under the condition aws:ResourceTag/${tagKey} equals one of this scheduler's schedule names.`,
   );
+  // A hub's functions act in its targets only, through the spoke roles, which get these instead.
+  if (!options.props.targets) {
+    const grantee = { role, description: `the ${action} function`, names: "this scheduler's" };
+    grantGroups(scope, grantee, action, instances);
+    grantNodegroups(scope, grantee, action, instances);
+  }
   if (options.deduplicationTable) grantDeduplication(role, options.deduplicationTable);
   checkRolePolicySize(
     role,
@@ -169,7 +176,7 @@ function attachToVpc(): iam.PolicyStatement {
   });
 }
 
-/** The functions' security group in a VPC: outbound HTTPS (to the EC2 and Lambda APIs) only. */
+/** The functions' security group in a VPC: outbound HTTPS (to the AWS APIs the functions call) only. */
 export function createFunctionSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec2.SecurityGroup {
   const securityGroup = new ec2.SecurityGroup(scope, 'FunctionSecurityGroup', {
     vpc,
@@ -179,7 +186,7 @@ export function createFunctionSecurityGroup(scope: Construct, vpc: ec2.IVpc): ec
   securityGroup.addEgressRule(
     ec2.Peer.anyIpv4(),
     ec2.Port.tcp(443),
-    'HTTPS to the EC2 and Lambda APIs (through a NAT gateway or VPC endpoints)',
+    'HTTPS to the EC2, Lambda, Auto Scaling, EKS and Tagging APIs (through a NAT gateway or VPC endpoints)',
   );
   return securityGroup;
 }
@@ -204,7 +211,7 @@ function acknowledgeFindings(role: iam.Role, fn: lambda.Function, props: Resolve
     Validations.of(fn).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason:
-        'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to the EC2 and Lambda APIs).',
+        'CT.LAMBDA.PR.3: the function serves no inbound traffic and calls only AWS APIs (EC2, Auto Scaling, EKS, the Resource Groups Tagging API, and Lambda for its follow-up runs) over TLS with IAM-signed requests. A VPC would add NAT gateway or interface endpoint cost and no isolation for these calls. Where the control is enforced, pass vpc (and a route to those APIs).',
     });
   }
 }

@@ -8,6 +8,7 @@
 import * as v from 'valibot';
 import {
   DEFAULT_MAX_OVERRIDE_SECONDS,
+  GROUP_SIZE,
   MAX_CRON_EXPRESSION,
   MAX_SCHEDULE_NAME,
   MAX_SKIP_DATES,
@@ -83,6 +84,16 @@ const enforcedWindow = v.pipe(
   ),
   v.description(
     "Present on the inputs of an enforcement check (action `stop`) only: the schedule's running window, from each start (not on a skip date) to the next stop, from which the check tells whether instances should be running now.",
+  ),
+);
+
+const SIZE = 'must be {min, desired, max}: whole numbers with min <= desired <= max and max >= 1';
+const sizeField = (min: number) => wholeNumber(min, GROUP_SIZE.max, says(SIZE));
+const groupSize = v.pipe(
+  record({ min: sizeField(0), desired: sizeField(0), max: sizeField(1) }, says(SIZE)),
+  v.check(({ min, desired, max }) => min <= desired && desired <= max, says(SIZE)),
+  v.description(
+    "Start: the size (MinSize, DesiredCapacity, MaxSize) given to an Auto Scaling group at zero that has no `<tagKey>:size` tag (the schedule's `groupFallbackSize`). Absent: such a group fails with NoSavedSize.",
   ),
 );
 
@@ -162,6 +173,7 @@ const fields = {
       ),
     ),
   ),
+  groupFallbackSize: v.optional(groupSize),
   opposites: v.optional(
     cronList(
       "The cron expressions of the schedule's opposite transitions (its stops for a start, and the reverse). A run that hands work to a follow-up never reaches past the next of them.",

@@ -56,6 +56,7 @@ export type ScheduleInputOptions = Omit<
   | 'followUp'
   | 'opposites'
   | 'maxOverrideSeconds'
+  | 'groupFallbackSize'
 > & {
   readonly auditTags: boolean;
   /** Verification of starts, in seconds (0: none). Ignored for stops. */
@@ -63,6 +64,8 @@ export type ScheduleInputOptions = Omit<
   /** The opposite side's expressions; none for a one-sided schedule. */
   readonly opposites: readonly string[];
   readonly maxOverrideSeconds: number;
+  /** The size a start gives a group at zero with no saved size. Ignored for stops. */
+  readonly groupFallbackSize?: SchedulerEvent['groupFallbackSize'];
 };
 
 /** The input a schedule sends: what the construct puts in the schedule's target. */
@@ -79,6 +82,9 @@ export function buildScheduleInput(options: ScheduleInputOptions): SchedulerEven
     dryRun: options.dryRun,
     auditTags: options.auditTags,
     ...(action === 'start' ? { verifyTimeoutSeconds: options.verifyTimeoutSeconds } : {}),
+    ...(action === 'start' && options.groupFallbackSize
+      ? { groupFallbackSize: options.groupFallbackSize }
+      : {}),
     ...(opposites.length > 0 ? { opposites } : {}),
     ...(enforce ? { enforce } : {}),
     maxOverrideSeconds: options.maxOverrideSeconds,

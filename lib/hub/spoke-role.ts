@@ -14,6 +14,7 @@ import {
   transitionStatement,
   type ScheduledInstances,
 } from '../iam/instance-statements';
+import { grantGroups, grantNodegroups } from '../iam/group-policies';
 import { acknowledgeWildcardResources } from '../iam/nag-findings';
 import { checkRolePolicySize } from '../iam/policy-size';
 import { validateRegionNames, validateRegionPartition } from './regions';
@@ -92,8 +93,11 @@ export interface Ec2SchedulerSpokeRoleProps {
 /**
  * The roles a hub `Ec2Scheduler` (with `targets`) assumes in a target account, one per function:
  * `<roleName>-start`, trusted only by the hub's start function role, may find, start and tag the
- * instances of the schedules (and create grants on their EBS keys); `<roleName>-stop`, trusted only
- * by the hub's stop function role, may find, stop and tag them. Neither may do the other's action.
+ * instances of the schedules (and create grants on their EBS keys) and scale their Auto Scaling
+ * groups and EKS node groups back up; `<roleName>-stop`, trusted only by the hub's stop function
+ * role, may find, stop and tag them and scale the groups to zero (the size tag in the two managed
+ * policies `<Start|Stop>GroupsPolicy` and `<Start|Stop>NodegroupsPolicy`). Neither may do the
+ * other's action.
  */
 export class Ec2SchedulerSpokeRole extends Construct {
   /** The role the hub's start function assumes: `<roleName>-start`. */
@@ -143,10 +147,14 @@ export class Ec2SchedulerSpokeRole extends Construct {
     const role = new iam.Role(this, action === 'start' ? 'StartRole' : 'StopRole', {
       roleName,
       assumedBy: hubPrincipal(this, props.hubAccount, hubRole, props.organizationId),
-      description: `Lets the ${action} function of an Ec2Scheduler in account ${props.hubAccount} (${hubRole}) ${action} EC2 instances here that carry the ${instances.tagKey} tag of one of its schedules`,
+      description: `Lets the ${action} function of an Ec2Scheduler in account ${props.hubAccount} (${hubRole}) ${action} EC2 instances, Auto Scaling groups and EKS node groups here that carry the ${instances.tagKey} tag of one of its schedules`,
       inlinePolicies: { ScheduledInstances: new iam.PolicyDocument({ statements }) },
     });
     acknowledgeFindings(role, action, instances, transition);
+    // The hub's runs in this account schedule its groups and node groups too, as a function does.
+    const grantee = { role, description: `the hub's ${action} function`, names: "the hub's" };
+    grantGroups(this, grantee, action, instances);
+    grantNodegroups(this, grantee, action, instances);
     checkRolePolicySize(role, () => props.scheduleNames, `spoke role "${roleName}"`);
     return role;
   }

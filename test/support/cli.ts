@@ -1,7 +1,8 @@
 /**
  * Runs the `cdk-ec2-scheduler` command in tests: in-process through `main` (with a fixed clock),
  * or the shipped bundle in its own `node` process; both against a loopback EC2 endpoint through
- * the SDK's standard configuration (`AWS_ENDPOINT_URL_EC2`, `AWS_REGION`, fake credentials).
+ * the SDK's standard configuration (`AWS_ENDPOINT_URL_EC2`, `AWS_REGION`, fake credentials), and
+ * the loopback Auto Scaling, EKS and Tagging API endpoints over its model (`startGroupFakes`).
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +11,10 @@ import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
 import { main } from '../../lib/cli/cli';
 import { synthesize } from '../../harness/assembly';
-import { startEc2Endpoint, type Ec2Endpoint } from '../../harness/ec2';
+import { startAutoScalingEndpoint, type AutoScalingEndpoint } from '../../harness/autoscaling';
+import { startEc2Endpoint, type Ec2Endpoint, type Ec2Model } from '../../harness/ec2';
+import { startEksEndpoint, type EksEndpoint } from '../../harness/eks';
+import { startTaggingEndpoint, type TaggingEndpoint } from '../../harness/tagging';
 
 /** What a run printed, and its exit code. */
 export interface CliRun {
@@ -36,6 +40,46 @@ export function fakeAwsEnv(endpointUrl: string): Record<string, string> {
     AWS_CONFIG_FILE: none,
     AWS_SHARED_CREDENTIALS_FILE: none,
     AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/** The loopback fakes of the group services, over one EC2 model. */
+export interface GroupFakes {
+  /** Auto Scaling groups, their members instances of the EC2 model. */
+  readonly autoScaling: AutoScalingEndpoint;
+  /** EKS node groups, each backed by an Auto Scaling group of `autoScaling`. */
+  readonly eks: EksEndpoint;
+  /** GetResources over `eks`'s node groups. */
+  readonly tagging: TaggingEndpoint;
+  /** The SDK's endpoint variables for the three. */
+  readonly env: Record<string, string>;
+  /** Forgets every group, node group and request. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the Auto Scaling, EKS and Tagging API fakes over `ec2`. */
+export async function startGroupFakes(ec2: Ec2Model): Promise<GroupFakes> {
+  const autoScaling = await startAutoScalingEndpoint(ec2);
+  const eks = await startEksEndpoint(() => Date.now(), autoScaling);
+  const tagging = await startTaggingEndpoint(eks);
+  return {
+    autoScaling,
+    eks,
+    tagging,
+    env: {
+      AWS_ENDPOINT_URL_AUTO_SCALING: autoScaling.url,
+      AWS_ENDPOINT_URL_EKS: eks.url,
+      AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: tagging.url,
+    },
+    reset: () => {
+      eks.reset();
+      autoScaling.reset();
+      tagging.reset();
+    },
+    close: async () => {
+      await Promise.all([autoScaling.close(), eks.close(), tagging.close()]);
+    },
   };
 }
 
@@ -100,24 +144,30 @@ export interface CliWorld {
   readonly ep: Ec2Endpoint;
   /** The cloud assembly of the file's stack. */
   readonly cdkOut: string;
+  /** The Auto Scaling, EKS and Tagging API fakes over `ep`, which the SDK's environment points at. */
+  readonly groups: GroupFakes;
 }
 
 /**
- * Before a file's tests: the loopback EC2 endpoint, the SDK's environment pointing at it, and the
- * cloud assembly of the stack `build` adds (`ready` gets them); after them, all of it goes.
+ * Before a file's tests: the loopback EC2 endpoint and the group fakes over it, the SDK's
+ * environment pointing at them, and the cloud assembly of the stack `build` adds (`ready` gets
+ * them); after them, all of it goes.
  */
 export function useCliWorld(build: (app: App) => Stack, ready: (world: CliWorld) => void): void {
   let ep: Ec2Endpoint | undefined;
+  let groups: GroupFakes | undefined;
   let restoreEnv: (() => void) | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
     ep = await startEc2Endpoint();
-    restoreEnv = setEnv(fakeAwsEnv(ep.url));
+    groups = await startGroupFakes(ep);
+    restoreEnv = setEnv({ ...fakeAwsEnv(ep.url), ...groups.env });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ec2-scheduler-cli-'));
-    ready({ ep, cdkOut: synthesize(path.join(dir, 'cdk.out'), build).directory });
+    ready({ ep, groups, cdkOut: synthesize(path.join(dir, 'cdk.out'), build).directory });
   });
   afterAll(async () => {
     restoreEnv?.();
+    await groups?.close();
     await ep?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,7 @@
 /**
- * The scheduler end to end: a stack synthesized through the public API, the loopback EC2, Lambda
- * and DynamoDB endpoints (the template's tables created in the last), and Lambda runtimes that
+ * The scheduler end to end: a stack synthesized through the public API, the loopback EC2, Auto
+ * Scaling (over the same EC2), Lambda and DynamoDB endpoints (the template's tables created in
+ * the last), and Lambda runtimes that
  * run the shipped bundles of its functions from the cloud assembly (see `lambda-runtime.ts`),
  * fired with a schedule's own input.
  *
@@ -21,6 +22,9 @@ import {
   type AssemblySchedule,
   type StackAssembly,
 } from '../../harness/assembly';
+import type { AutoScalingEndpoint } from '../../harness/autoscaling';
+import type { EksEndpoint } from '../../harness/eks';
+import { startGroupFakes, type GroupFakes } from '../../harness/group-fakes';
 import { startDynamoDbEndpoint, type DynamoDbEndpoint } from '../../harness/dynamodb-endpoint';
 import { startEc2Endpoint, type Ec2Endpoint, type RecordedRequest } from '../../harness/ec2';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../harness/lambda-endpoint';
@@ -61,6 +65,8 @@ export interface RuntimeOptions {
   readonly asyncRetries?: number;
   /** The functions reach the deduplication table on the loopback DynamoDB. Default false. */
   readonly deduplication?: boolean;
+  /** The schedule whose start and stop functions the runtime runs. Default 'office-hours'. */
+  readonly schedule?: string;
 }
 
 export class E2eWorld {
@@ -72,7 +78,19 @@ export class E2eWorld {
     readonly ec2: Ec2Endpoint,
     readonly lambda: LambdaEndpoint,
     readonly dynamodb: DynamoDbEndpoint,
+    /** Auto Scaling, EKS and Tagging over `ec2`'s instances, on the functions' clock. */
+    readonly groups: GroupFakes,
   ) {}
+
+  /** Auto Scaling groups whose members are instances of `ec2`. */
+  get autoScaling(): AutoScalingEndpoint {
+    return this.groups.autoScaling;
+  }
+
+  /** EKS managed node groups, each backed by an Auto Scaling group of `autoScaling`. */
+  get eks(): EksEndpoint {
+    return this.groups.eks;
+  }
 
   /** Synthesizes the stack `build` adds to a fresh app and starts the endpoints. */
   static async start(build: (app: App) => Stack): Promise<E2eWorld> {
@@ -82,7 +100,8 @@ export class E2eWorld {
     const lambda = await startLambdaEndpoint({ functions: stack.functions.map((f) => f.arn) });
     const dynamodb = await startDynamoDbEndpoint();
     for (const table of stack.tables) dynamodb.createTable(table);
-    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb);
+    const groups = await startGroupFakes(ec2);
+    return new E2eWorld(outdir, stack, ec2, lambda, dynamodb, groups);
   }
 
   /**
@@ -94,13 +113,14 @@ export class E2eWorld {
   runtime(limits: string | undefined, timeoutMs?: number, options: RuntimeOptions = {}) {
     const rt = new LambdaRuntime(this.lambda);
     for (const action of ['start', 'stop'] as const) {
-      const fn = findSchedule(this.stack, 'office-hours', action).target;
+      const fn = findSchedule(this.stack, options.schedule ?? 'office-hours', action).target;
       rt.register(
         functionSpec(
           fn,
           {
             ec2: this.ec2.url,
             lambda: this.lambda.url,
+            ...this.groups.urls,
             ...(options.deduplication ? { dynamodb: this.dynamodb.url } : {}),
           },
           {
@@ -133,7 +153,7 @@ export class E2eWorld {
     options: { beforeEach?: (done: readonly Invocation[]) => void | Promise<void> } = {},
   ): Promise<{ at: Date; invocations: Invocation[] }> {
     const { at, payload } = firingAfter(schedule, after);
-    rt.setClock(new Date(at.getTime() + 1500));
+    this.setClock(rt, new Date(at.getTime() + 1500));
     return { at, invocations: await rt.invoke(schedule.target.arn, payload, options) };
   }
 
@@ -148,8 +168,14 @@ export class E2eWorld {
     times = 2,
   ): Promise<{ at: Date; deliveries: Invocation[][] }> {
     const { at, payload } = firingAfter(schedule, after);
-    rt.setClock(new Date(at.getTime() + 1500));
+    this.setClock(rt, new Date(at.getTime() + 1500));
     return { at, deliveries: await rt.invokeConcurrently(schedule.target.arn, payload, times) };
+  }
+
+  /** Sets the functions' clock, and Auto Scaling's with it (activity times then agree). */
+  setClock(rt: LambdaRuntime, at: Date): void {
+    rt.setClock(at);
+    this.groups.clockOffsetMs = at.getTime() - Date.now();
   }
 
   /** The EC2 requests of one action. */
@@ -166,6 +192,7 @@ export class E2eWorld {
     this.lambda.reset();
     this.dynamodb.reset();
     this.dynamodb.latencyMs = 0;
+    this.groups.reset();
   }
 
   /** After each test: stops the execution environments. */
@@ -179,6 +206,7 @@ export class E2eWorld {
     await this.ec2.close();
     await this.lambda.close();
     await this.dynamodb.close();
+    await this.groups.close();
     fs.rmSync(this.outdir, { recursive: true, force: true });
   }
 }
