@@ -13,7 +13,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { auditTagKey, sizeTagKey } from '../../lib/common/shared-names';
+import { auditTagKey, auditTagValue, sizeTagKey } from '../../lib/common/shared-names';
 import type { RunContext } from '../run/context';
 import { describeError, isAbort } from '../run/errors';
 import type { ActEnd, KindWork, Pending, Prepared, ResourceKind } from '../run/kind';
@@ -142,12 +142,7 @@ class GroupWork implements KindWork {
     const tags = [
       ...(plan.kind === 'stop' ? [[sizeTagKey(event.tagKey), formatSize(plan.from)]] : []),
       ...(event.auditTags
-        ? [
-            [
-              auditTagKey(event.tagKey),
-              `${verb} ${new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')} by ${event.schedule}`,
-            ],
-          ]
+        ? [[auditTagKey(event.tagKey), auditTagValue(verb, clock.now(), event.schedule)]]
         : []),
     ];
     try {

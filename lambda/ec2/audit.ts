@@ -5,20 +5,13 @@
  * a failure.
  */
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { auditTagKey } from '../../lib/common/shared-names';
+import { auditTagKey, auditTagValue } from '../../lib/common/shared-names';
 import { errorCode } from '../run/errors';
 import type { Ec2Context } from './context';
 import type { CallRunner } from '../run/clients';
 
 /** Most resource ids one CreateTags call takes. */
 export const MAX_TAG_BATCH = 1000;
-const MAX_TAG_VALUE = 256;
-
-/** The tag value, kept within EC2's 256-character limit. */
-export function auditTagValue(verb: string, at: number, schedule: string): string {
-  const value = `${verb} ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')} by ${schedule}`;
-  return value.length <= MAX_TAG_VALUE ? value : `${value.slice(0, MAX_TAG_VALUE - 1)}…`;
-}
 
 export interface AuditOptions {
   readonly ec2: EC2Client;

@@ -6,7 +6,7 @@
  * for the node group to be waited for, not failed.
  */
 import { TagResourceCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
-import { auditTagKey, sizeTagKey } from '../../lib/common/shared-names';
+import { auditTagKey, auditTagValue, sizeTagKey } from '../../lib/common/shared-names';
 import { formatSize, type GroupSize } from '../auto-scaling/size';
 import type { RunContext } from '../run/context';
 import { describeError } from '../run/errors';
@@ -33,8 +33,7 @@ export async function scaleNodegroup(
   const verb = plan.kind === 'stop' ? 'stopped' : 'started';
   const audit: Record<string, string> = event.auditTags
     ? {
-        [auditTagKey(event.tagKey)]:
-          `${verb} ${new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')} by ${event.schedule}`,
+        [auditTagKey(event.tagKey)]: auditTagValue(verb, clock.now(), event.schedule),
       }
     : {};
   const tag = (tags: Record<string, string>) =>

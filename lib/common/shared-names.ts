@@ -60,6 +60,18 @@ export function auditTagKey(tagKey: string): string {
   return `${tagKey}${AUDIT.suffix}`;
 }
 
+/** Longest tag value EC2, Auto Scaling and EKS take. */
+const MAX_TAG_VALUE = 256;
+
+/**
+ * The audit tag's value on an instance, group or node group, e.g.
+ * `stopped 2026-11-27T17:00:03Z by office-hours`, within the services' 256 characters.
+ */
+export function auditTagValue(verb: string, at: number, schedule: string): string {
+  const value = `${verb} ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')} by ${schedule}`;
+  return value.length <= MAX_TAG_VALUE ? value : `${value.slice(0, MAX_TAG_VALUE - 1)}…`;
+}
+
 /** The tag the stop function writes on an Auto Scaling group before scaling it to zero. */
 export function sizeTagKey(tagKey: string): string {
   return `${tagKey}${SIZE.suffix}`;
