@@ -30,10 +30,7 @@ export function scaleGroupsStatement(
   action: ScheduleAction,
   groups: ScheduledInstances,
 ): iam.PolicyStatement {
-  const keys = [
-    ...(action === 'stop' ? [sizeTagKey(groups.tagKey)] : []),
-    ...(groups.auditTags ? [auditTagKey(groups.tagKey)] : []),
-  ];
+  const keys = groupTagKeys(action, groups);
   return new iam.PolicyStatement({
     sid: action === 'start' ? 'StartScheduledAutoScalingGroups' : 'StopScheduledAutoScalingGroups',
     actions:
@@ -46,6 +43,17 @@ export function scaleGroupsStatement(
       ...(keys.length > 0 ? { 'ForAllValues:StringEquals': { 'aws:TagKeys': keys } } : {}),
     },
   });
+}
+
+/**
+ * The tag keys a role may write on its groups or node groups: the size key (stop) and the audit
+ * key (with audit tags); none, for a start without audit tags.
+ */
+export function groupTagKeys(action: ScheduleAction, groups: ScheduledInstances): string[] {
+  return [
+    ...(action === 'stop' ? [sizeTagKey(groups.tagKey)] : []),
+    ...(groups.auditTags ? [auditTagKey(groups.tagKey)] : []),
+  ];
 }
 
 /** `arn:<partition>:autoscaling:<region>:<account>:autoScalingGroup:*:autoScalingGroupName/*`. */

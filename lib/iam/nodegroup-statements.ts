@@ -9,7 +9,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ScheduleAction } from '../contract/schedule-input';
-import { auditTagKey, sizeTagKey } from '../common/shared-names';
+import { groupTagKeys } from './group-statements';
 import type { ScheduledInstances } from './instance-statements';
 
 /** `tag:GetResources` on `*`: how a run finds the node groups tagged with its schedule. */
@@ -40,10 +40,7 @@ export function scaleNodegroupsStatement(
   action: ScheduleAction,
   groups: ScheduledInstances,
 ): iam.PolicyStatement {
-  const keys = [
-    ...(action === 'stop' ? [sizeTagKey(groups.tagKey)] : []),
-    ...(groups.auditTags ? [auditTagKey(groups.tagKey)] : []),
-  ];
+  const keys = groupTagKeys(action, groups);
   return new iam.PolicyStatement({
     sid: action === 'start' ? 'StartScheduledNodegroups' : 'StopScheduledNodegroups',
     actions:
