@@ -11,7 +11,7 @@ import type { Ec2RunDeps } from '../ec2/clients';
 import { instances } from '../ec2/instances';
 import { realClock, type RunDeps } from '../run/deps';
 import { endOfRun, parseInput, type RunSummary } from '../run/run';
-import { type KindDeps, runOnKinds } from '../kinds/run-kinds';
+import { runOnKinds } from '../kinds/run-kinds';
 import {
   connectFailure,
   runTargets,
@@ -68,14 +68,6 @@ function invocationBudget(input: RunInput, deps: RunDeps): RunBudget {
 }
 
 /**
- * One target's run with the target's clients: its instances, and its Auto Scaling groups and EKS
- * node groups when the connection gives their clients (the shipped functions' does).
- */
-function runTarget(input: RunInput, deps: KindDeps): Promise<RunSummary> {
-  return runOnKinds(input, deps);
-}
-
-/**
  * Handles a hub's event: every target on the schedule's run, or the named target on a follow-up.
  * @throws TargetsFailedError (first run) or RunFailedError (follow-up) after reporting
  */
@@ -100,9 +92,9 @@ export async function handleHub(
         reportUnreachedTarget(input, { ...deps, logger }, budget, connectFailure(err), instances),
       );
     }
-    return endOfRun(await runTarget(input, { ...deps, ...clients, logger }));
+    return endOfRun(await runOnKinds(input, { ...deps, ...clients, logger }));
   }
-  const summary = await runTargets(input, deps, t, runTarget, call);
+  const summary = await runTargets(input, deps, t, runOnKinds, call);
   deps.logger.info('targets', {
     schedule,
     action,
