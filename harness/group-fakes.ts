@@ -28,6 +28,15 @@ export class GroupFakes {
     return { autoScaling: this.autoScaling.url, eks: this.eks.url, tagging: this.tagging.url };
   }
 
+  /** The SDK's endpoint variables for the three (a process reaching them, such as the CLI). */
+  get env(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_AUTO_SCALING: this.autoScaling.url,
+      AWS_ENDPOINT_URL_EKS: this.eks.url,
+      AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: this.tagging.url,
+    };
+  }
+
   /** The clock of all three, as an offset from the wall clock (the functions' clock in e2e tests). */
   set clockOffsetMs(ms: number) {
     this.autoScaling.clockOffsetMs = ms;

@@ -11,10 +11,8 @@ import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
 import { main } from '../../lib/cli/cli';
 import { synthesize } from '../../harness/assembly';
-import { startAutoScalingEndpoint, type AutoScalingEndpoint } from '../../harness/autoscaling';
-import { startEc2Endpoint, type Ec2Endpoint, type Ec2Model } from '../../harness/ec2';
-import { startEksEndpoint, type EksEndpoint } from '../../harness/eks';
-import { startTaggingEndpoint, type TaggingEndpoint } from '../../harness/tagging';
+import { startEc2Endpoint, type Ec2Endpoint } from '../../harness/ec2';
+import { startGroupFakes, type GroupFakes } from '../../harness/group-fakes';
 
 /** What a run printed, and its exit code. */
 export interface CliRun {
@@ -43,45 +41,8 @@ export function fakeAwsEnv(endpointUrl: string): Record<string, string> {
   };
 }
 
-/** The loopback fakes of the group services, over one EC2 model. */
-export interface GroupFakes {
-  /** Auto Scaling groups, their members instances of the EC2 model. */
-  readonly autoScaling: AutoScalingEndpoint;
-  /** EKS node groups, each backed by an Auto Scaling group of `autoScaling`. */
-  readonly eks: EksEndpoint;
-  /** GetResources over `eks`'s node groups. */
-  readonly tagging: TaggingEndpoint;
-  /** The SDK's endpoint variables for the three. */
-  readonly env: Record<string, string>;
-  /** Forgets every group, node group and request. */
-  reset(): void;
-  close(): Promise<void>;
-}
-
-/** Starts the Auto Scaling, EKS and Tagging API fakes over `ec2`. */
-export async function startGroupFakes(ec2: Ec2Model): Promise<GroupFakes> {
-  const autoScaling = await startAutoScalingEndpoint(ec2);
-  const eks = await startEksEndpoint(() => Date.now(), autoScaling);
-  const tagging = await startTaggingEndpoint(eks);
-  return {
-    autoScaling,
-    eks,
-    tagging,
-    env: {
-      AWS_ENDPOINT_URL_AUTO_SCALING: autoScaling.url,
-      AWS_ENDPOINT_URL_EKS: eks.url,
-      AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: tagging.url,
-    },
-    reset: () => {
-      eks.reset();
-      autoScaling.reset();
-      tagging.reset();
-    },
-    close: async () => {
-      await Promise.all([autoScaling.close(), eks.close(), tagging.close()]);
-    },
-  };
-}
+/** The Auto Scaling, EKS and Tagging API fakes over one EC2 model, with their `env`. */
+export { startGroupFakes, type GroupFakes } from '../../harness/group-fakes';
 
 /** Sets variables in `process.env`; the function returned puts the previous values back. */
 export function setEnv(vars: Record<string, string>): () => void {
